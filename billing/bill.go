@@ -1,0 +1,145 @@
+package billing
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Flags mark bills that a rule wrote rather than an event.
+type Flags uint8
+
+// The bill flags (SPEC §3), in the order they are written.
+const (
+	FlagImplicitLogin Flags = 1 << iota
+	FlagImplicitLogout
+	FlagTimeout
+	FlagOpen
+)
+
+var flagNames = []struct {
+	flag Flags
+	name string
+}{
+	{FlagImplicitLogin, "implicit_login"},
+	{FlagImplicitLogout, "implicit_logout"},
+	{FlagTimeout, "timeout"},
+	{FlagOpen, "open"},
+}
+
+// String returns the flags comma-separated, in a fixed order.
+func (f Flags) String() string {
+	if f == 0 {
+		return ""
+	}
+	var names []string
+	for _, fn := range flagNames {
+		if f&fn.flag != 0 {
+			names = append(names, fn.name)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// ParseFlags reads the comma-separated form written by String; unknown
+// names are reported with ok false.
+func ParseFlags(s string) (f Flags, ok bool) {
+	if s == "" {
+		return 0, true
+	}
+	for _, part := range strings.Split(s, ",") {
+		found := false
+		for _, fn := range flagNames {
+			if part == fn.name {
+				f |= fn.flag
+				found = true
+			}
+		}
+		if !found {
+			return f, false
+		}
+	}
+	return f, true
+}
+
+// Bill is one agent operation bill, or, flagged open, one span still open at
+// the end of a run.
+type Bill struct {
+	ID       string
+	AgentID  string
+	OpType   int32
+	OpObject int32
+	OpCause  int32
+	Begin    time.Time // UTC instant
+	End      time.Time // UTC instant
+	Attrs
+	LogonSN        int64 // the session's login time in Unix milliseconds
+	SourceCause    int32
+	HasSourceCause bool
+	Flags          Flags
+	Source         Source
+}
+
+// Duration is End − Begin.
+func (b *Bill) Duration() time.Duration { return b.End.Sub(b.Begin) }
+
+// computeID derives a bill's identity from what makes it that bill: agent,
+// type, object, cause, span, flags and the record that opened it (by the
+// file's base name, so moving the input folder keeps the ids).
+func (b *Bill) computeID() string {
+	h := sha256.New()
+	var num [8]byte
+	writeStr := func(s string) {
+		binary.BigEndian.PutUint64(num[:], uint64(len(s)))
+		h.Write(num[:])
+		h.Write([]byte(s))
+	}
+	writeInt := func(v int64) {
+		binary.BigEndian.PutUint64(num[:], uint64(v))
+		h.Write(num[:])
+	}
+	writeStr(b.AgentID)
+	writeInt(int64(b.OpType))
+	writeInt(int64(b.OpObject))
+	writeInt(int64(b.OpCause))
+	writeInt(b.Begin.UnixMicro())
+	writeInt(b.End.UnixMicro())
+	writeInt(int64(b.Flags))
+	writeStr(b.CallID)
+	writeStr(baseName(b.Source.File))
+	writeInt(b.Source.Line)
+	sum := h.Sum(nil)
+	return hex.EncodeToString(sum[:16])
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// CompareBills orders bills as the lake stores them: by agent, begin time,
+// operation type and end time.
+func CompareBills(a, b *Bill) int {
+	if c := strings.Compare(a.AgentID, b.AgentID); c != 0 {
+		return c
+	}
+	if c := a.Begin.Compare(b.Begin); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.OpType, b.OpType); c != 0 {
+		return c
+	}
+	return a.End.Compare(b.End)
+}
+
+// SortBills sorts bills in the lake's order; bills equal in the sort key
+// keep the order they were written in, so the result is deterministic.
+func SortBills(bills []Bill) {
+	slices.SortStableFunc(bills, func(a, b Bill) int { return CompareBills(&a, &b) })
+}

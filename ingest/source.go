@@ -1,0 +1,118 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/agentbill/agentbill/billing"
+)
+
+// Format names an input format.
+type Format string
+
+// The input formats. FormatAuto chooses by file extension, then by content.
+const (
+	FormatAuto         Format = ""
+	FormatCSV          Format = "csv"
+	FormatJSONL        Format = "jsonl"
+	FormatCTI          Format = "cti"
+	FormatAgentOprInfo Format = "agentoprinfo"
+)
+
+// Reject is an input record the pipeline refused, with the reason.
+type Reject struct {
+	File   string
+	Line   int64
+	Raw    string
+	Reason string
+}
+
+// maxRawLen bounds the raw text a reject keeps, so that a 10 MB line does
+// not become a 10 MB row.
+const maxRawLen = 4096
+
+// NewReject builds a reject, keeping at most maxRawLen bytes of valid UTF-8
+// of raw (invalid bytes become U+FFFD).
+func NewReject(file string, line int64, raw []byte, reason string) Reject {
+	truncated := len(raw) > maxRawLen
+	if truncated {
+		raw = raw[:maxRawLen]
+	}
+	s := string(raw)
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if truncated {
+		s += "…"
+	}
+	return Reject{File: file, Line: line, Raw: s, Reason: reason}
+}
+
+// Handler receives what a reader makes of its input. Bill is used only by
+// readers of existing bills (agentOprInfo); Skip counts records that carry no
+// billing information (CTI prose, context-only call messages), by kind.
+// A non-nil error from a callback stops the read and is returned.
+type Handler struct {
+	Event  func(billing.Event) error
+	Bill   func(billing.Bill) error
+	Reject func(Reject) error
+	Skip   func(kind string)
+}
+
+// Options are what every reader needs to know about the site.
+type Options struct {
+	// Location reads times written without an offset; nil means UTC.
+	Location *time.Location
+	// MaxLineBytes bounds one line; a longer one is rejected. Zero means
+	// DefaultMaxLineBytes.
+	MaxLineBytes int
+}
+
+// DefaultMaxLineBytes is the longest line a reader accepts (1 MiB).
+const DefaultMaxLineBytes = 1 << 20
+
+func (o Options) location() *time.Location {
+	if o.Location == nil {
+		return time.UTC
+	}
+	return o.Location
+}
+
+func (o Options) maxLine() int {
+	if o.MaxLineBytes <= 0 {
+		return DefaultMaxLineBytes
+	}
+	return o.MaxLineBytes
+}
+
+// FieldError says which field of a record is wrong; its text is the reject
+// reason.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Reject reasons shared by the readers.
+var (
+	ErrLineTooLong = errors.New("line longer than the limit")
+	ErrInvalidUTF8 = errors.New("invalid UTF-8")
+	ErrMissing     = errors.New("missing")
+)
+
+func fieldErr(field string, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+// Stats counts what a reader read.
+type Stats struct {
+	// Records is the number of input records (lines with content for the
+	// line formats, messages for CTI) the reader handed on as an event, a
+	// bill, a reject or a skip.
+	Records int64
+}
