@@ -82,15 +82,30 @@ type Bill struct {
 	HasSourceCause bool
 	Flags          Flags
 	Source         Source
+	// Origin is set only on bills imported from agentOprInfo.
+	Origin Origin
+}
+
+// Origin holds the columns of a Huawei agentOprInfo record that have no
+// place among a bill's own, so that an imported bill exports unchanged.
+type Origin struct {
+	RecordID    string // the record's id column
+	DeveloperID string
+	AccountID   string
+	ServiceNo   string
+	SkillInfoSN string
 }
 
 // Duration is End − Begin.
 func (b *Bill) Duration() time.Duration { return b.End.Sub(b.Begin) }
 
-// computeID derives a bill's identity from what makes it that bill: agent,
+// AssignID sets ID from the bill's content (see Identity).
+func (b *Bill) AssignID() { b.ID = b.Identity() }
+
+// Identity derives a bill's identity from what makes it that bill: agent,
 // type, object, cause, span, flags and the record that opened it (by the
 // file's base name, so moving the input folder keeps the ids).
-func (b *Bill) computeID() string {
+func (b *Bill) Identity() string {
 	h := sha256.New()
 	var num [8]byte
 	writeStr := func(s string) {
@@ -112,6 +127,7 @@ func (b *Bill) computeID() string {
 	writeStr(b.CallID)
 	writeStr(baseName(b.Source.File))
 	writeInt(b.Source.Line)
+	writeStr(b.Origin.RecordID)
 	sum := h.Sum(nil)
 	return hex.EncodeToString(sum[:16])
 }
