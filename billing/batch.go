@@ -1,0 +1,97 @@
+package billing
+
+import (
+	"slices"
+	"time"
+)
+
+// SortEvents orders events by time; events of equal time keep their order,
+// which is the input order when the slice holds the inputs one after the
+// other (SPEC §2: files in the order given, then line).
+func SortEvents(events []Event) {
+	slices.SortStableFunc(events, func(a, b Event) int { return a.Time.Compare(b.Time) })
+}
+
+// Refusal is an event the rules refused, and why.
+type Refusal struct {
+	Event *Event
+	Err   error
+}
+
+// BatchResult is what RunBatch produced.
+type BatchResult struct {
+	Bills    []Bill     // every day's bills, in the lake's order
+	Open     []OpenSpan // what is still open after the last day
+	Counts   Counts     // summed over the days (OpenRows: of the last day)
+	Refusals []Refusal
+}
+
+// DayRange returns the first and last site-zone day of the events, and
+// false when there are none.
+func DayRange(events []Event, loc *time.Location) (first, last Date, ok bool) {
+	for i := range events {
+		d := DateIn(events[i].Time, loc)
+		if !ok || d.Before(first) {
+			first = d
+		}
+		if !ok || last.Before(d) {
+			last = d
+		}
+		ok = true
+	}
+	return first, last, ok
+}
+
+// RunBatch runs every day from first to last, in order, each carrying into
+// the next, starting from carried. events must be sorted (SortEvents);
+// those outside [first, last] are refused as outside the run day.
+func RunBatch(cfg Config, events []Event, first, last Date, carried []OpenSpan) (BatchResult, error) {
+	var res BatchResult
+	emit := func(b *Bill) { res.Bills = append(res.Bills, *b) }
+	open := carried
+	i := 0
+	// Events before the first day.
+	start := first.Start(cfg.Location)
+	for ; i < len(events) && events[i].Time.Before(start); i++ {
+		res.Refusals = append(res.Refusals, Refusal{&events[i], ErrOutsideDay})
+		res.Counts.Refused++
+	}
+	for day := first; !last.Before(day); day = day.Next() {
+		run, err := NewRun(cfg, day, open, emit)
+		if err != nil {
+			return res, err
+		}
+		_, end := run.Bounds()
+		for ; i < len(events) && events[i].Time.Before(end); i++ {
+			if err := run.Apply(&events[i]); err != nil {
+				if err == ErrOutOfOrder || err == ErrUnknownOpType {
+					return res, err
+				}
+				res.Refusals = append(res.Refusals, Refusal{&events[i], err})
+			}
+		}
+		open = run.Finish()
+		res.Counts.add(run.Counts())
+	}
+	for ; i < len(events); i++ {
+		res.Refusals = append(res.Refusals, Refusal{&events[i], ErrOutsideDay})
+		res.Counts.Refused++
+	}
+	res.Open = open
+	res.Counts.OpenRows = int64(len(open))
+	SortBills(res.Bills)
+	return res, nil
+}
+
+func (c *Counts) add(o Counts) {
+	c.Events += o.Events
+	c.Duplicates += o.Duplicates
+	c.ZeroLength += o.ZeroLength
+	c.Continued += o.Continued
+	c.OverlayAlreadyOpen += o.OverlayAlreadyOpen
+	c.StopWithoutOverlay += o.StopWithoutOverlay
+	c.Refused += o.Refused
+	c.Bills += o.Bills
+	c.TimedOut += o.TimedOut
+	c.OpenRows = o.OpenRows
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest"
+)
+
+func (a *app) billsCmd() *cobra.Command {
+	var date, zone, format, rejectsPath string
+	cmd := &cobra.Command{
+		Use:   "bills [--date D] [--timezone Z] [--format F] FILE...",
+		Short: "Bill event files and write the bills as CSV to standard output",
+		Long: `Bills runs the billing rules over the files and writes the bills as CSV to
+standard output (SPEC §3 columns; begin_time and end_time in UTC, *_local on
+the site clock), then the rows still open after the last day (flag open).
+Without --date, every day from the first to the last in the events is run,
+each carrying into the next. Counts go to standard error. A FILE of "-" is
+standard input.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			return a.bills(cmd.Context(), files, date, zone, format, rejectsPath)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&date, "date", "", "run only this site-zone day (YYYY-MM-DD)")
+	f.StringVar(&zone, "timezone", "", "site time zone (default: site.timezone of the config)")
+	f.StringVar(&format, "format", "", "input format: csv, jsonl, events, cti, agentoprinfo (default: by extension and content)")
+	f.StringVar(&rejectsPath, "rejects", "", "write the rejected records as CSV to this file")
+	return cmd
+}
+
+func (a *app) bills(ctx context.Context, files []string, date, zone, format, rejectsPath string) error {
+	cfg, err := a.billingConfig(zone)
+	if err != nil {
+		return err
+	}
+	fmtName, err := ingest.ParseFormat(format)
+	if err != nil {
+		return err
+	}
+	var day *billing.Date
+	if date != "" {
+		d, err := billing.ParseDate(date)
+		if err != nil {
+			return fmt.Errorf("--date: %w", err)
+		}
+		day = &d
+	}
+	collected, cleanup, err := a.readInputs(ctx, files, fmtName, cfg.Location)
+	defer cleanup()
+	if err != nil {
+		return err
+	}
+	b, err := runBatch(cfg, collected, day)
+	if err != nil {
+		return err
+	}
+	if err := writeBillsCSV(a.stdout, b); err != nil {
+		return err
+	}
+	if rejectsPath != "" {
+		if err := writeRejectsFile(rejectsPath, b.rejects); err != nil {
+			return err
+		}
+	}
+	writeCounts(a.stderr, b)
+	return nil
+}
+
+// writeBillsCSV writes a batch's bills, then its open rows.
+func writeBillsCSV(out io.Writer, b *batch) error {
+	w := ingest.NewBillCSVWriter(out, b.cfg.Location)
+	for i := range b.result.Bills {
+		if err := w.Write(&b.result.Bills[i]); err != nil {
+			return err
+		}
+	}
+	for i := range b.result.Open {
+		if err := w.Write(&b.result.Open[i].Bill); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// writeFile creates path and writes it with write.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeRejectsFile writes rejects as CSV (file, line, reason, raw).
+func writeRejectsFile(path string, rejects []ingest.Reject) error {
+	return writeFile(path, func(w io.Writer) error { return writeRejectsCSV(w, rejects) })
+}
+
+func writeRejectsCSV(w io.Writer, rejects []ingest.Reject) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"file", "line", "reason", "raw"})
+	for _, r := range rejects {
+		cw.Write([]string{r.File, strconv.FormatInt(r.Line, 10), r.Reason, r.Raw})
+	}
+	cw.Flush()
+	return cw.Error()
+}

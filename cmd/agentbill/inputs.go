@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest"
+)
+
+// batch is what one invocation reads and bills.
+type batch struct {
+	cfg         billing.Config
+	first, last billing.Date
+	collected   *ingest.Collected
+	result      billing.BatchResult
+	rejects     []ingest.Reject // reader rejects, then the rules' refusals
+}
+
+// billingConfig is the site's billing configuration, with the time zone
+// overridden when zone is not empty.
+func (a *app) billingConfig(zone string) (billing.Config, error) {
+	cfg := a.cfg.BillingConfig()
+	if zone != "" {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			return cfg, fmt.Errorf("--timezone: %w", err)
+		}
+		cfg.Location = loc
+	}
+	return cfg, cfg.Validate()
+}
+
+// readInputs reads the files ("-" is standard input, spooled to a temporary
+// file so that its lines can be quoted in rejects).
+func (a *app) readInputs(ctx context.Context, files []string, format ingest.Format, loc *time.Location) (*ingest.Collected, func(), error) {
+	cleanup := func() {}
+	inputs := make([]ingest.Input, 0, len(files))
+	for _, f := range files {
+		if f == "-" {
+			path, err := spoolStdin()
+			if err != nil {
+				return nil, cleanup, err
+			}
+			prev := cleanup
+			cleanup = func() { prev(); os.Remove(path) }
+			f = path
+		}
+		inputs = append(inputs, ingest.Input{Path: f, Format: format})
+	}
+	opts := ingest.Options{Location: loc}
+	c, err := ingest.Collect(ctx, inputs, opts, func(ctx context.Context, r io.Reader, in ingest.Input, opts ingest.Options, h ingest.Handler) (ingest.Stats, error) {
+		return ingest.Read(ctx, r, in.Path, in.Format, opts, h)
+	})
+	return c, cleanup, err
+}
+
+func spoolStdin() (string, error) {
+	f, err := os.CreateTemp("", "agentbill-stdin-*")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, os.Stdin); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// runBatch bills what was read over [first, last]; with no date given, over
+// every day from the first to the last of the events and imported bills.
+func runBatch(cfg billing.Config, c *ingest.Collected, date *billing.Date) (*batch, error) {
+	b := &batch{cfg: cfg, collected: c, rejects: append([]ingest.Reject(nil), c.Rejects...)}
+	billing.SortEvents(c.Events)
+	if date != nil {
+		b.first, b.last = *date, *date
+	} else {
+		var ok bool
+		b.first, b.last, ok = billing.DayRange(c.Events, cfg.Location)
+		for i := range c.Bills {
+			d := billing.DateIn(c.Bills[i].End, cfg.Location)
+			if !ok || d.Before(b.first) {
+				b.first = d
+			}
+			if !ok || b.last.Before(d) {
+				b.last = d
+			}
+			ok = true
+		}
+		if !ok {
+			return b, nil
+		}
+	}
+	res, err := billing.RunBatch(cfg, c.Events, b.first, b.last, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Existing bills land as they are, on the day they ended.
+	start, end := b.first.Start(cfg.Location), b.last.Next().Start(cfg.Location)
+	for _, bill := range c.Bills {
+		if bill.End.Before(start) || !bill.End.Before(end) {
+			b.rejects = append(b.rejects, ingest.Reject{File: bill.Source.File, Line: bill.Source.Line, Reason: billing.ErrOutsideDay.Error()})
+			continue
+		}
+		res.Bills = append(res.Bills, bill)
+	}
+	billing.SortBills(res.Bills)
+	b.result = res
+	refused, err := refusalRejects(res.Refusals)
+	if err != nil {
+		return nil, err
+	}
+	b.rejects = append(b.rejects, refused...)
+	return b, nil
+}
+
+// refusalRejects turns the rules' refusals into rejects, quoting each
+// refused record's line from its file.
+func refusalRejects(refusals []billing.Refusal) ([]ingest.Reject, error) {
+	byFile := map[string][]int64{}
+	for _, r := range refusals {
+		byFile[r.Event.Source.File] = append(byFile[r.Event.Source.File], r.Event.Source.Line)
+	}
+	raw := map[string]map[int64]string{}
+	for file, lines := range byFile {
+		got, err := ingest.FetchLines(file, lines)
+		if err != nil {
+			return nil, fmt.Errorf("quote refused records: %w", err)
+		}
+		raw[file] = got
+	}
+	out := make([]ingest.Reject, 0, len(refusals))
+	for _, r := range refusals {
+		src := r.Event.Source
+		out = append(out, ingest.Reject{File: src.File, Line: src.Line, Raw: raw[src.File][src.Line], Reason: r.Err.Error()})
+	}
+	return out, nil
+}
+
+// rejectsByReason counts rejects by the part of the reason before the
+// first colon (the field, for field errors).
+func rejectsByReason(rejects []ingest.Reject) map[string]int64 {
+	m := map[string]int64{}
+	for _, r := range rejects {
+		key, _, _ := strings.Cut(r.Reason, ":")
+		m[key]++
+	}
+	return m
+}
+
+// writeCounts prints a run's figures for people, one per line.
+func writeCounts(w io.Writer, b *batch) {
+	c := b.result.Counts
+	fmt.Fprintf(w, "days %s..%s (%s)\n", b.first, b.last, b.cfg.Location)
+	fmt.Fprintf(w, "records read %d\n", b.collected.Records())
+	fmt.Fprintf(w, "events used %d\n", c.Events)
+	fmt.Fprintf(w, "bills %d (%d imported)\n", len(b.result.Bills), len(b.collected.Bills))
+	fmt.Fprintf(w, "open rows %d\n", len(b.result.Open))
+	fmt.Fprintf(w, "duplicates %d\n", c.Duplicates)
+	fmt.Fprintf(w, "zero-length spans %d\n", c.ZeroLength)
+	fmt.Fprintf(w, "sessions timed out %d\n", c.TimedOut)
+	for kind, n := range sortedCounts(b.collected.Skipped) {
+		fmt.Fprintf(w, "skipped %s %d\n", kind, n)
+	}
+	fmt.Fprintf(w, "rejects %d\n", len(b.rejects))
+	for reason, n := range sortedCounts(rejectsByReason(b.rejects)) {
+		fmt.Fprintf(w, "  %s %d\n", reason, n)
+	}
+}
+
+// sortedCounts iterates a count map in key order.
+func sortedCounts(m map[string]int64) func(yield func(string, int64) bool) {
+	return func(yield func(string, int64) bool) {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !yield(k, m[k]) {
+				return
+			}
+		}
+	}
+}

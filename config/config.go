@@ -1,0 +1,452 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+
+	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest"
+)
+
+// EnvPrefix begins the name of every environment variable Load reads: a key
+// such as site.timezone is set by AGENTBILL_SITE_TIMEZONE.
+const EnvPrefix = "AGENTBILL_"
+
+// Config is everything a site sets. Load fills it from defaults, a YAML file
+// and the environment; Validate checks it.
+type Config struct {
+	Site    SiteConfig    `mapstructure:"site"`
+	Billing BillingConfig `mapstructure:"billing"`
+	// Lake is the folder of the Parquet lake.
+	Lake string `mapstructure:"lake"`
+	// Inputs are the files to ingest: paths or globs that may contain {date}.
+	Inputs []string `mapstructure:"inputs"`
+	// InputFormat forces one input format, by a name ingest.ParseFormat
+	// accepts; empty means detect per file.
+	InputFormat string        `mapstructure:"input_format"`
+	Labels      LabelsConfig  `mapstructure:"labels"`
+	Reports     ReportsConfig `mapstructure:"reports"`
+}
+
+// SiteConfig describes the contact centre itself.
+type SiteConfig struct {
+	// Timezone is the IANA name of the site zone: all dates, days and
+	// wall-clock marks are in it.
+	Timezone string `mapstructure:"timezone"`
+}
+
+// BillingConfig tunes which bills the day run writes.
+type BillingConfig struct {
+	// ConversationAllTypes is the license switch for type-60 bills.
+	ConversationAllTypes bool `mapstructure:"conversation_all_types"`
+	// ExtraTypes are operation types to bill beyond those the seed table bills.
+	ExtraTypes []int `mapstructure:"extra_types"`
+	// SessionTimeout closes a session whose agent has been silent this long
+	// before the end of the run's day.
+	SessionTimeout time.Duration `mapstructure:"session_timeout"`
+}
+
+// LabelsConfig names the site's own reason codes for the reports.
+type LabelsConfig struct {
+	// Rest labels type-26 rest reasons (op_cause 0..65534).
+	Rest map[int]string `mapstructure:"rest"`
+	// Busy labels type-3 service-defined busy reasons (op_cause 200..250).
+	Busy map[int]string `mapstructure:"busy"`
+	// Logout labels client logout causes (type-0 op_cause 1..255).
+	Logout map[int]string `mapstructure:"logout"`
+}
+
+// ReportsConfig says where reports come from and where they go.
+type ReportsConfig struct {
+	// Dir is a folder of the site's own *.sql reports; empty means none.
+	Dir string `mapstructure:"dir"`
+	// Out is the folder the report CSV files are written to.
+	Out string `mapstructure:"out"`
+}
+
+// Default returns the settings that apply where neither the file nor the
+// environment says otherwise.
+func Default() Config {
+	return Config{
+		Site: SiteConfig{Timezone: "UTC"},
+		Billing: BillingConfig{
+			ConversationAllTypes: true,
+			ExtraTypes:           []int{},
+			SessionTimeout:       24 * time.Hour,
+		},
+		Lake:   "./lake",
+		Inputs: []string{},
+		Labels: LabelsConfig{
+			Rest:   map[int]string{},
+			Busy:   map[int]string{},
+			Logout: map[int]string{},
+		},
+		Reports: ReportsConfig{Out: "./reports-out"},
+	}
+}
+
+// defaults maps every key Load knows to its default value. Keeping every key
+// here is what lets an environment variable set a key no file mentions.
+func defaults() map[string]any {
+	d := Default()
+	return map[string]any{
+		"site.timezone":                  d.Site.Timezone,
+		"billing.conversation_all_types": d.Billing.ConversationAllTypes,
+		"billing.extra_types":            d.Billing.ExtraTypes,
+		"billing.session_timeout":        d.Billing.SessionTimeout,
+		"lake":                           d.Lake,
+		"inputs":                         d.Inputs,
+		"input_format":                   d.InputFormat,
+		"labels.rest":                    d.Labels.Rest,
+		"labels.busy":                    d.Labels.Busy,
+		"labels.logout":                  d.Labels.Logout,
+		"reports.dir":                    d.Reports.Dir,
+		"reports.out":                    d.Reports.Out,
+	}
+}
+
+// envVar is the environment variable that sets key.
+func envVar(key string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// Load reads the configuration: defaults, then the YAML file at path (none
+// when path is empty; a path that does not exist is an error), then the
+// AGENTBILL_ variables of env (in os.Environ form, "KEY=value"), which
+// override the file. An empty variable counts as unset. List values come
+// from the environment comma-separated (AGENTBILL_BILLING_EXTRA_TYPES=2,5),
+// labels as code=label pairs (AGENTBILL_LABELS_REST=1=Lunch,2=Training).
+// A key Load does not know, in the file or the environment, is an error, and
+// so is a Config that fails Validate.
+func Load(path string, env []string) (Config, error) {
+	v := viper.New()
+	for key, value := range defaults() {
+		v.SetDefault(key, value)
+	}
+	if path != "" {
+		if err := readFile(v, path); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := applyEnv(v, env); err != nil {
+		return Config{}, err
+	}
+
+	var c Config
+	hooks := mapstructure.ComposeDecodeHookFunc(durationHook, intListHook, stringListHook, labelsHook)
+	if err := v.UnmarshalExact(&c, viper.DecodeHook(hooks)); err != nil {
+		return Config{}, decodeErrors(err)
+	}
+	c.fillEmpty()
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func readFile(v *viper.Viper, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(f); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	if err := unknownKeys(v); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// unknownKeys names each key of v that is not a setting. UnmarshalExact
+// would refuse them too, but names a misspelt site.timezon as "'site' has
+// invalid keys: timezon"; this says "site.timezon: unknown key".
+func unknownKeys(v *viper.Viper) error {
+	known := defaults()
+	var errs []error
+	keys := v.AllKeys()
+	slices.Sort(keys)
+	for _, key := range keys {
+		if _, ok := known[key]; ok || isLabel(key) || isSection(key, known) {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s: unknown key", key))
+	}
+	return errors.Join(errs...)
+}
+
+// isLabel reports whether key is an entry of a labels map, such as
+// labels.rest.1.
+func isLabel(key string) bool {
+	for _, m := range []string{"labels.rest.", "labels.busy.", "labels.logout."} {
+		if strings.HasPrefix(key, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// isSection reports whether key is a section of known keys given a plain
+// value (site: UTC); decoding reports that with the section's name.
+func isSection(key string, known map[string]any) bool {
+	for k := range known {
+		if strings.HasPrefix(k, key+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeErrors rephrases mapstructure's errors as "key: problem", one per
+// line like Validate's.
+func decodeErrors(err error) error {
+	var errs []error
+	var walk func(error)
+	walk = func(err error) {
+		if multi, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, inner := range multi.Unwrap() {
+				walk(inner)
+			}
+			return
+		}
+		if de, ok := err.(*mapstructure.DecodeError); ok {
+			var pe *mapstructure.ParseError
+			if errors.As(de, &pe) {
+				errs = append(errs, fmt.Errorf("%s: cannot read %q as %s", de.Name(), fmt.Sprint(pe.Value), pe.Expected.Type()))
+			} else {
+				errs = append(errs, fmt.Errorf("%s: %w", de.Name(), de.Unwrap()))
+			}
+			return
+		}
+		var de *mapstructure.DecodeError
+		if inner := errors.Unwrap(err); inner != nil && errors.As(err, &de) {
+			walk(inner) // "decoding failed due to the following error(s)"
+			return
+		}
+		errs = append(errs, err)
+	}
+	walk(err)
+	return errors.Join(errs...)
+}
+
+// applyEnv sets each known key that env names. Viper's own AutomaticEnv reads
+// the process environment, so the variables are applied as overrides instead,
+// which keeps Load's result a function of its arguments.
+func applyEnv(v *viper.Viper, env []string) error {
+	keyOf := make(map[string]string)
+	for key := range defaults() {
+		keyOf[envVar(key)] = key
+	}
+	var errs []error
+	for _, kv := range env {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(name, EnvPrefix) {
+			continue
+		}
+		key, known := keyOf[name]
+		if !known {
+			errs = append(errs, fmt.Errorf("environment variable %s: no such setting", name))
+			continue
+		}
+		if value == "" {
+			continue
+		}
+		v.Set(key, value)
+	}
+	return errors.Join(errs...)
+}
+
+// fillEmpty replaces nil lists and maps with empty ones, so that a loaded
+// Config compares equal whether a list was left out or given empty.
+func (c *Config) fillEmpty() {
+	if c.Billing.ExtraTypes == nil {
+		c.Billing.ExtraTypes = []int{}
+	}
+	if c.Inputs == nil {
+		c.Inputs = []string{}
+	}
+	for _, m := range []*map[int]string{&c.Labels.Rest, &c.Labels.Busy, &c.Labels.Logout} {
+		if *m == nil {
+			*m = map[int]string{}
+		}
+	}
+}
+
+// Validate checks every value and returns all problems found, joined, each
+// naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+
+	switch tz := c.Site.Timezone; tz {
+	case "":
+		bad("site.timezone: empty; name an IANA time zone such as \"Europe/Paris\"")
+	case "Local":
+		bad("site.timezone: \"Local\" depends on the host; name an IANA time zone")
+	default:
+		if _, err := time.LoadLocation(tz); err != nil {
+			bad("site.timezone: unknown time zone %q", tz)
+		}
+	}
+
+	for _, t := range c.Billing.ExtraTypes {
+		switch {
+		case t == billing.OpLogout || t == billing.OpLogin:
+			bad("billing.extra_types: %d is a session type; sessions are always billed", t)
+		case !billing.Known(t):
+			bad("billing.extra_types: %d is not an operation type of the seed table", t)
+		}
+	}
+	if c.Billing.SessionTimeout <= 0 {
+		bad("billing.session_timeout: %s is not positive", c.Billing.SessionTimeout)
+	}
+
+	if c.Lake == "" {
+		bad("lake: empty")
+	}
+	for i, in := range c.Inputs {
+		if in == "" {
+			bad("inputs: entry %d is empty", i+1)
+		}
+	}
+	if _, err := ingest.ParseFormat(c.InputFormat); err != nil {
+		bad("input_format: %v", err)
+	}
+
+	errs = append(errs, checkLabels("labels.rest", c.Labels.Rest, 0, billing.USNoUse-1)...)
+	errs = append(errs, checkLabels("labels.busy", c.Labels.Busy, 200, 250)...)
+	errs = append(errs, checkLabels("labels.logout", c.Labels.Logout, 1, 255)...)
+
+	if c.Reports.Out == "" {
+		bad("reports.out: empty")
+	}
+	return errors.Join(errs...)
+}
+
+func checkLabels(key string, labels map[int]string, lo, hi int) []error {
+	var errs []error
+	codes := make([]int, 0, len(labels))
+	for code := range labels {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		switch {
+		case code < lo || code > hi:
+			errs = append(errs, fmt.Errorf("%s: code %d is outside %d..%d", key, code, lo, hi))
+		case strings.TrimSpace(labels[code]) == "":
+			errs = append(errs, fmt.Errorf("%s: code %d has an empty label", key, code))
+		}
+	}
+	return errs
+}
+
+// Location returns the site zone. Call it on a Config that passed Validate
+// (as every Config from Load has): it panics when the zone does not load.
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Site.Timezone)
+	if err != nil || c.Site.Timezone == "" || c.Site.Timezone == "Local" {
+		panic(fmt.Sprintf("config: Location of an unvalidated Config: site.timezone %q", c.Site.Timezone))
+	}
+	return loc
+}
+
+var (
+	durationType   = reflect.TypeFor[time.Duration]()
+	intListType    = reflect.TypeFor[[]int]()
+	stringListType = reflect.TypeFor[[]string]()
+	labelsType     = reflect.TypeFor[map[int]string]()
+)
+
+// durationHook reads durations written with a unit ("36h", "90m") and
+// refuses bare numbers, which would otherwise be taken as nanoseconds.
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	if to != durationType || from == durationType {
+		return data, nil
+	}
+	switch from.Kind() {
+	case reflect.String:
+		s := strings.TrimSpace(reflect.ValueOf(data).String())
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a duration such as 36h or 90m", s)
+		}
+		return d, nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return nil, fmt.Errorf("%v has no unit; write a duration such as 36h or 90m", data)
+	}
+	return data, nil
+}
+
+// splitList splits a comma-separated value, trimming blanks and dropping
+// empty items.
+func splitList(s string) []string {
+	var items []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}
+
+// intListHook reads a comma-separated list of integers ("2,5").
+func intListHook(from, to reflect.Type, data any) (any, error) {
+	if to != intListType || from.Kind() != reflect.String {
+		return data, nil
+	}
+	out := []int{}
+	for _, item := range splitList(reflect.ValueOf(data).String()) {
+		n, err := strconv.Atoi(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an integer", item)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// stringListHook reads a comma-separated list of strings ("a.csv,b.csv").
+func stringListHook(from, to reflect.Type, data any) (any, error) {
+	if to != stringListType || from.Kind() != reflect.String {
+		return data, nil
+	}
+	out := splitList(reflect.ValueOf(data).String())
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
+// labelsHook reads labels written as comma-separated code=label pairs
+// ("1=Lunch,2=Training").
+func labelsHook(from, to reflect.Type, data any) (any, error) {
+	if to != labelsType || from.Kind() != reflect.String {
+		return data, nil
+	}
+	out := map[int]string{}
+	for _, pair := range splitList(reflect.ValueOf(data).String()) {
+		code, label, ok := strings.Cut(pair, "=")
+		n, err := strconv.Atoi(strings.TrimSpace(code))
+		if !ok || err != nil {
+			return nil, fmt.Errorf("%q is not code=label", pair)
+		}
+		out[n] = strings.TrimSpace(label)
+	}
+	return out, nil
+}

@@ -1,0 +1,133 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/agentbill/agentbill/billing"
+)
+
+// Input is one file to read, and its format (FormatAuto to detect it).
+type Input struct {
+	Path   string
+	Format Format
+}
+
+// FileStat describes an input as it was read.
+type FileStat struct {
+	Path    string
+	Format  Format
+	Size    int64
+	SHA256  string
+	Records int64
+}
+
+// Collected is everything read from a set of inputs.
+type Collected struct {
+	Events  []billing.Event // in input order: files in the order given, then line
+	Bills   []billing.Bill  // existing bills (agentOprInfo)
+	Rejects []Reject
+	Skipped map[string]int64
+	Files   []FileStat
+}
+
+// Records is the number of input records read from all files.
+func (c *Collected) Records() int64 {
+	var n int64
+	for _, f := range c.Files {
+		n += f.Records
+	}
+	return n
+}
+
+// Collect reads every input in order with read (usually the format
+// dispatcher Read wrapped with the site's mapping). Each file's size and
+// SHA-256 are taken from the bytes actually read.
+func Collect(ctx context.Context, inputs []Input, opts Options, read func(ctx context.Context, r io.Reader, in Input, opts Options, h Handler) (Stats, error)) (*Collected, error) {
+	c := &Collected{Skipped: map[string]int64{}}
+	h := Handler{
+		Event:  func(e billing.Event) error { c.Events = append(c.Events, e); return nil },
+		Bill:   func(b billing.Bill) error { c.Bills = append(c.Bills, b); return nil },
+		Reject: func(r Reject) error { c.Rejects = append(c.Rejects, r); return nil },
+		Skip:   func(kind string) { c.Skipped[kind]++ },
+	}
+	for _, in := range inputs {
+		st, err := collectFile(ctx, in, opts, h, read)
+		if err != nil {
+			return nil, err
+		}
+		c.Files = append(c.Files, st)
+	}
+	return c, nil
+}
+
+func collectFile(ctx context.Context, in Input, opts Options, h Handler, read func(context.Context, io.Reader, Input, Options, Handler) (Stats, error)) (FileStat, error) {
+	f, err := os.Open(in.Path)
+	if err != nil {
+		return FileStat{}, err
+	}
+	defer f.Close()
+	sum := sha256.New()
+	counted := &countingReader{r: io.TeeReader(f, sum)}
+	st, err := read(ctx, counted, in, opts, h)
+	if err != nil {
+		return FileStat{}, fmt.Errorf("read %s: %w", in.Path, err)
+	}
+	// Hash what the reader left unread too, so the checksum is the file's.
+	if _, err := io.Copy(io.Discard, counted); err != nil {
+		return FileStat{}, fmt.Errorf("read %s: %w", in.Path, err)
+	}
+	return FileStat{Path: in.Path, Format: in.Format, Size: counted.n, SHA256: hex.EncodeToString(sum.Sum(nil)), Records: st.Records}, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// FetchLines returns the text of the given lines (1-based) of a file, for
+// rejects found after reading, when only the line number is at hand. Lines
+// longer than the reject limit are cut.
+func FetchLines(path string, lines []int64) (map[int64]string, error) {
+	want := slices.Clone(lines)
+	slices.Sort(want)
+	want = slices.Compact(want)
+	out := make(map[int64]string, len(want))
+	if len(want) == 0 {
+		return out, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	lr := newLineReader(bufio.NewReader(f), maxRawLen)
+	i := 0
+	for i < len(want) {
+		line, no, _, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if no == want[i] {
+			out[no] = NewReject("", 0, line, "").Raw
+			i++
+		}
+	}
+	return out, nil
+}
