@@ -136,9 +136,10 @@ func (r *Run) login(a *agent, e *Event, flags Flags) {
 	}
 	idle := span{opType: OpIdle, object: USNoUse, cause: USNoUse, begin: e.Time, source: e.Source}
 	if flags&FlagImplicitLogin == 0 {
+		// Rule 6: the login event opened the idle state too.
 		b.OpObject, b.OpCause, b.Attrs = int32(e.OpObject), int32(e.OpCause), e.Attrs
 		b.SourceCause, b.HasSourceCause = e.SourceCause, e.HasSourceCause
-		idle.attrs = e.Attrs
+		idle = spanOf(e, OpIdle)
 	}
 	r.emitBill(a, &b)
 	a.main = idle
