@@ -35,6 +35,8 @@ type Config struct {
 	InputFormat string        `mapstructure:"input_format"`
 	Labels      LabelsConfig  `mapstructure:"labels"`
 	Reports     ReportsConfig `mapstructure:"reports"`
+	// CTI maps Cisco UCCX CTI messages to operation types and causes.
+	CTI ingest.CTIMapping `mapstructure:"cti"`
 }
 
 // SiteConfig describes the contact centre itself.
@@ -91,14 +93,33 @@ func Default() Config {
 			Logout: map[int]string{},
 		},
 		Reports: ReportsConfig{Out: "./reports-out"},
+		CTI:     lowerMapKeys(ingest.DefaultCTIMapping()),
 	}
+}
+
+// lowerMapKeys returns m with the names of its maps in lower case, as viper
+// hands them back from a file; the CTI reader matches names in any case.
+func lowerMapKeys(m ingest.CTIMapping) ingest.CTIMapping {
+	states := make(map[string]int, len(m.AgentStates))
+	for k, v := range m.AgentStates {
+		states[strings.ToLower(k)] = v
+	}
+	events := make(map[string]ingest.CTICallEvent, len(m.CallEvents))
+	for k, v := range m.CallEvents {
+		events[strings.ToLower(k)] = v
+	}
+	m.AgentStates, m.CallEvents = states, events
+	if m.TextCallTypes == nil {
+		m.TextCallTypes = []string{} // a loaded list is never nil
+	}
+	return m
 }
 
 // defaults maps every key Load knows to its default value. Keeping every key
 // here is what lets an environment variable set a key no file mentions.
 func defaults() map[string]any {
 	d := Default()
-	return map[string]any{
+	keys := map[string]any{
 		"site.timezone":                  d.Site.Timezone,
 		"billing.conversation_all_types": d.Billing.ConversationAllTypes,
 		"billing.extra_types":            d.Billing.ExtraTypes,
@@ -111,6 +132,23 @@ func defaults() map[string]any {
 		"labels.logout":                  d.Labels.Logout,
 		"reports.dir":                    d.Reports.Dir,
 		"reports.out":                    d.Reports.Out,
+	}
+	flatten("cti", reflect.ValueOf(d.CTI), keys)
+	return keys
+}
+
+// flatten adds the leaves of a struct of settings to keys, named by their
+// mapstructure tags under prefix; maps and lists are leaves.
+func flatten(prefix string, v reflect.Value, keys map[string]any) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("mapstructure"), ",")
+		key := prefix + "." + name
+		if f := v.Field(i); f.Kind() == reflect.Struct {
+			flatten(key, f, keys)
+		} else {
+			keys[key] = f.Interface()
+		}
 	}
 }
 
@@ -186,10 +224,17 @@ func unknownKeys(v *viper.Viper) error {
 	return errors.Join(errs...)
 }
 
-// isLabel reports whether key is an entry of a labels map, such as
-// labels.rest.1.
+// mapSettings are the settings whose values are maps: their entries are
+// not keys of their own.
+var mapSettings = []string{
+	"labels.rest.", "labels.busy.", "labels.logout.",
+	"cti.agent_states.", "cti.logout_causes.", "cti.busy_causes.", "cti.call_events.",
+}
+
+// isLabel reports whether key is an entry of a map setting, such as
+// labels.rest.1 or cti.agent_states.talking.
 func isLabel(key string) bool {
-	for _, m := range []string{"labels.rest.", "labels.busy.", "labels.logout."} {
+	for _, m := range mapSettings {
 		if strings.HasPrefix(key, m) {
 			return true
 		}
@@ -312,6 +357,9 @@ func (c Config) Validate() error {
 	}
 	if c.Billing.SessionTimeout <= 0 {
 		bad("billing.session_timeout: %s is not positive", c.Billing.SessionTimeout)
+	}
+	if err := c.CTI.Validate(); err != nil {
+		bad("cti: %w", err)
 	}
 
 	if c.Lake == "" {

@@ -19,19 +19,36 @@ type lineReader struct {
 	started bool
 }
 
+// lineBufferSize is the size of a lineReader's buffer. A *bufio.Reader at
+// least this large is used as it is, so what a caller peeked is not lost.
+const lineBufferSize = 256 << 10
+
 func newLineReader(r io.Reader, max int) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, 256<<10), max: max}
+	return &lineReader{r: bufio.NewReaderSize(r, lineBufferSize), max: max}
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // next returns the next line (valid until the following call), its number
 // (1-based), whether it was longer than the limit (then line holds its first
-// bytes), and io.EOF after the last line.
+// max bytes), and io.EOF after the last line.
 func (lr *lineReader) next() (line []byte, no int64, tooLong bool, err error) {
+	if !lr.started {
+		// Drop the mark before reading, so that it does not count against
+		// the limit of the first line.
+		lr.started = true
+		if head, _ := lr.r.Peek(len(utf8BOM)); bytes.Equal(head, utf8BOM) {
+			lr.r.Discard(len(utf8BOM))
+		}
+	}
 	lr.buf = lr.buf[:0]
+	var whole []byte // the line, when it came in one piece from the buffer
 	for {
 		chunk, err := lr.r.ReadSlice('\n')
+		if err == nil && len(lr.buf) == 0 && !tooLong && len(chunk) <= lr.max+2 {
+			whole = chunk // the common case: no copy
+			break
+		}
 		if !tooLong {
 			if len(lr.buf)+len(chunk) > lr.max+2 { // +2: the CR LF that will be dropped
 				room := lr.max - len(lr.buf)
@@ -59,16 +76,19 @@ func (lr *lineReader) next() (line []byte, no int64, tooLong bool, err error) {
 	}
 	lr.lineNo++
 	line = lr.buf
-	if !tooLong {
-		line = bytes.TrimSuffix(line, []byte{'\n'})
-		line = bytes.TrimSuffix(line, []byte{'\r'})
-		if len(line) > lr.max {
-			tooLong = true
-		}
+	if whole != nil {
+		line = whole
 	}
-	if !lr.started {
-		lr.started = true
-		line = bytes.TrimPrefix(line, utf8BOM)
+	if !tooLong {
+		if n := len(line); n > 0 && line[n-1] == '\n' {
+			line = line[:n-1]
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if len(line) > lr.max {
+			line, tooLong = line[:lr.max], true
+		}
 	}
 	return line, lr.lineNo, tooLong, nil
 }

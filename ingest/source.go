@@ -69,6 +69,8 @@ type Options struct {
 	// MaxLineBytes bounds one line; a longer one is rejected. Zero means
 	// DefaultMaxLineBytes.
 	MaxLineBytes int
+	// CTI maps CTI messages to events; nil means DefaultCTIMapping.
+	CTI *CTIMapping
 }
 
 // DefaultMaxLineBytes is the longest line a reader accepts (1 MiB).
@@ -111,8 +113,9 @@ func fieldErr(field string, format string, args ...any) *FieldError {
 
 // Stats counts what a reader read.
 type Stats struct {
-	// Records is the number of input records (lines with content for the
-	// line formats, messages for CTI) the reader handed on as an event, a
-	// bill, a reject or a skip.
+	// Records is the number of input records the reader handed on as an
+	// event, a bill, a reject or a skip: lines with content for the line
+	// formats; for CTI, messages plus the prose and stray-field lines it
+	// skipped.
 	Records int64
 }

@@ -53,7 +53,7 @@ func (a *app) readInputs(ctx context.Context, files []string, format ingest.Form
 		}
 		inputs = append(inputs, ingest.Input{Path: f, Format: format})
 	}
-	opts := ingest.Options{Location: loc}
+	opts := ingest.Options{Location: loc, CTI: &a.cfg.CTI}
 	c, err := ingest.Collect(ctx, inputs, opts, func(ctx context.Context, r io.Reader, in ingest.Input, opts ingest.Options, h ingest.Handler) (ingest.Stats, error) {
 		return ingest.Read(ctx, r, in.Path, in.Format, opts, h)
 	})

@@ -1,0 +1,448 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/agentbill/agentbill/billing"
+)
+
+// AgentOprInfoColumns are the 21 columns of a Huawei agentOprInfo record,
+// in file order. The file has no header row.
+var AgentOprInfoColumns = [...]string{
+	"id", "developer_id", "account_id", "agent_id", "service_no", "skill_id", "call_id",
+	"begin_time", "end_time", "op_type", "op_object", "op_cause", "media_type", "vdn_id",
+	"cc_id", "agent_type", "phone_no", "callIn_out", "location_id", "logon_sn", "skillInfo_sn",
+}
+
+// The columns by position.
+const (
+	aoiID = iota
+	aoiDeveloperID
+	aoiAccountID
+	aoiAgentID
+	aoiServiceNo
+	aoiSkillID
+	aoiCallID
+	aoiBegin
+	aoiEnd
+	aoiOpType
+	aoiOpObject
+	aoiOpCause
+	aoiMediaType
+	aoiVDNID
+	aoiCCID
+	aoiAgentType
+	aoiPhoneNo
+	aoiCallInOut
+	aoiLocationID
+	aoiLogonSN
+	aoiSkillInfoSN
+	aoiColumns
+)
+
+// AgentOprInfoTimeLayout is how agentOprInfo writes times, on the site
+// zone's clock.
+const AgentOprInfoTimeLayout = "2006-01-02 15:04:05"
+
+// Reject reasons and errors of the agentOprInfo reader and writer.
+var (
+	ErrBadQuoting       = errors.New("bad quoting")
+	ErrLineBreakInValue = errors.New("value holds a line break")
+	ErrBadNoUse         = errors.New("US_NO_USE marker must be -1 or 65535")
+)
+
+// ReadAgentOprInfo reads Huawei agentOprInfo CSV (SPEC §1.3): 21 columns,
+// no header, one record a line; a field may be quoted CSV-style ("a,b",
+// "say ""hi"""), as AgentOprInfoWriter writes values holding a comma, a
+// quote or a CR. Each valid record becomes one bill through h.Bill, as it
+// is: no state machine. A record that is not valid becomes a reject whose
+// reason names the field, and the read goes on. Blank lines are not records.
+//
+// Times are YYYY-MM-DD hh:mm:ss on the site zone's clock. op_object and
+// op_cause take -1, 65535 or an empty field as US_NO_USE (stored as 65535).
+// An empty logon_sn is 0 (no session known). The columns a bill has no
+// place for (id, developer_id, account_id, service_no, skillInfo_sn) go to
+// the bill's Origin, so that an imported bill exports unchanged.
+func ReadAgentOprInfo(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {
+	var st Stats
+	loc := opts.location()
+	lr := newLineReader(r, opts.maxLine())
+	var sp aoiSplitter
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return st, err
+			}
+		}
+		line, no, tooLong, err := lr.next()
+		if err == io.EOF {
+			return st, nil
+		}
+		if err != nil {
+			return st, fmt.Errorf("read %s line %d: %w", name, no+1, err)
+		}
+		if !tooLong && len(ctiTrim(line)) == 0 {
+			continue
+		}
+		st.Records++
+		var b billing.Bill
+		if tooLong {
+			err = ErrLineTooLong
+		} else {
+			b, err = parseAgentOprInfo(&sp, line, loc)
+		}
+		if err != nil {
+			if h.Reject != nil {
+				if err := h.Reject(NewReject(name, no, line, err.Error())); err != nil {
+					return st, err
+				}
+			}
+			continue
+		}
+		b.Source = billing.Source{File: name, Line: no}
+		b.AssignID()
+		if h.Bill != nil {
+			if err := h.Bill(b); err != nil {
+				return st, err
+			}
+		}
+	}
+}
+
+// parseAgentOprInfo reads one record into a bill (without Source and ID).
+func parseAgentOprInfo(sp *aoiSplitter, line []byte, loc *time.Location) (billing.Bill, error) {
+	f, err := sp.split(line)
+	if err != nil {
+		return billing.Bill{}, err
+	}
+	if len(f) != aoiColumns {
+		return billing.Bill{}, fieldErr("columns", "want %d, got %d", aoiColumns, len(f))
+	}
+	for i, v := range f {
+		if !utf8.Valid(v) {
+			return billing.Bill{}, &FieldError{Field: AgentOprInfoColumns[i], Err: ErrInvalidUTF8}
+		}
+	}
+	for _, i := range [...]int{aoiID, aoiAgentID} {
+		if len(f[i]) == 0 {
+			return billing.Bill{}, &FieldError{Field: AgentOprInfoColumns[i], Err: ErrMissing}
+		}
+	}
+	begin, err := aoiTime(f[aoiBegin], loc)
+	if err != nil {
+		return billing.Bill{}, &FieldError{Field: "begin_time", Err: err}
+	}
+	end, err := aoiTime(f[aoiEnd], loc)
+	if err != nil {
+		return billing.Bill{}, &FieldError{Field: "end_time", Err: err}
+	}
+	if end.Before(begin) {
+		return billing.Bill{}, fieldErr("end_time", "before begin_time")
+	}
+	op, ok := ctiAtoi(ctiTrim(f[aoiOpType]))
+	if !ok {
+		return billing.Bill{}, fieldErr("op_type", "not an integer: %s", quoteValue(f[aoiOpType]))
+	}
+	if !billing.Known(op) {
+		return billing.Bill{}, fieldErr("op_type", "unknown operation type %d", op)
+	}
+	obj, err := aoiUSField(f[aoiOpObject])
+	if err != nil {
+		return billing.Bill{}, &FieldError{Field: "op_object", Err: err}
+	}
+	cause, err := aoiUSField(f[aoiOpCause])
+	if err != nil {
+		return billing.Bill{}, &FieldError{Field: "op_cause", Err: err}
+	}
+	var logonSN int64
+	if v := ctiTrim(f[aoiLogonSN]); len(v) > 0 {
+		logonSN, err = strconv.ParseInt(string(v), 10, 64)
+		if err != nil {
+			return billing.Bill{}, fieldErr("logon_sn", "not an integer: %s", quoteValue(v))
+		}
+	}
+	return billing.Bill{
+		AgentID:  string(f[aoiAgentID]),
+		OpType:   int32(op),
+		OpObject: int32(obj),
+		OpCause:  int32(cause),
+		Begin:    begin,
+		End:      end,
+		Attrs: billing.Attrs{
+			CallID:     string(f[aoiCallID]),
+			MediaType:  string(f[aoiMediaType]),
+			SkillID:    string(f[aoiSkillID]),
+			VDNID:      string(f[aoiVDNID]),
+			CCID:       string(f[aoiCCID]),
+			AgentType:  string(f[aoiAgentType]),
+			PhoneNo:    string(f[aoiPhoneNo]),
+			CallInOut:  string(f[aoiCallInOut]),
+			LocationID: string(f[aoiLocationID]),
+		},
+		LogonSN: logonSN,
+		Origin: billing.Origin{
+			RecordID:    string(f[aoiID]),
+			DeveloperID: string(f[aoiDeveloperID]),
+			AccountID:   string(f[aoiAccountID]),
+			ServiceNo:   string(f[aoiServiceNo]),
+			SkillInfoSN: string(f[aoiSkillInfoSN]),
+		},
+	}, nil
+}
+
+// aoiTime reads YYYY-MM-DD hh:mm:ss on loc's clock.
+func aoiTime(v []byte, loc *time.Location) (time.Time, error) {
+	v = ctiTrim(v)
+	bad := fmt.Errorf("%s: want YYYY-MM-DD hh:mm:ss", quoteValue(v))
+	if len(v) != len(AgentOprInfoTimeLayout) || v[10] != ' ' {
+		return time.Time{}, bad
+	}
+	t, err := ParseTime(string(v), loc)
+	if err != nil {
+		return time.Time{}, bad
+	}
+	return t, nil
+}
+
+// aoiUSField reads op_object or op_cause: -1, 65535 or empty mean
+// US_NO_USE; otherwise 0..65535.
+func aoiUSField(v []byte) (int, error) {
+	v = ctiTrim(v)
+	if len(v) == 0 {
+		return billing.USNoUse, nil
+	}
+	n, ok := ctiAtoi(v)
+	switch {
+	case !ok:
+		return 0, fmt.Errorf("not an integer: %s", quoteValue(v))
+	case n == -1:
+		return billing.USNoUse, nil
+	case n < 0 || n > billing.USNoUse:
+		return 0, fmt.Errorf("%d outside -1..65535", n)
+	}
+	return n, nil
+}
+
+// quoteValue quotes a field for an error, at most 40 bytes of it.
+func quoteValue(v []byte) string {
+	if len(v) > 40 {
+		return strconv.Quote(string(v[:40])) + "…"
+	}
+	return strconv.Quote(string(v))
+}
+
+// aoiSplitter splits a line into CSV fields, reusing its buffers.
+type aoiSplitter struct {
+	buf    []byte
+	spans  [][2]int
+	fields [][]byte
+}
+
+// split returns the fields of line, valid until the next call. A field
+// that starts with a quote runs to the closing quote, with "" standing for
+// one quote, and must end there; a quote inside an unquoted field is kept
+// as it is.
+func (s *aoiSplitter) split(line []byte) ([][]byte, error) {
+	s.buf, s.spans = s.buf[:0], s.spans[:0]
+	i := 0
+	for {
+		start := len(s.buf)
+		if i < len(line) && line[i] == '"' {
+			i++
+			for {
+				j := bytes.IndexByte(line[i:], '"')
+				if j < 0 {
+					return nil, fieldErr("columns", "%v: field %d: no closing quote", ErrBadQuoting, len(s.spans)+1)
+				}
+				s.buf = append(s.buf, line[i:i+j]...)
+				i += j + 1
+				if i < len(line) && line[i] == '"' {
+					s.buf = append(s.buf, '"')
+					i++
+					continue
+				}
+				break
+			}
+			if i < len(line) && line[i] != ',' {
+				return nil, fieldErr("columns", "%v: field %d: text after the closing quote", ErrBadQuoting, len(s.spans)+1)
+			}
+		} else {
+			end := len(line)
+			if j := bytes.IndexByte(line[i:], ','); j >= 0 {
+				end = i + j
+			}
+			s.buf = append(s.buf, line[i:end]...)
+			i = end
+		}
+		s.spans = append(s.spans, [2]int{start, len(s.buf)})
+		if i >= len(line) {
+			break
+		}
+		i++ // the comma
+	}
+	s.fields = s.fields[:0]
+	for _, sp := range s.spans {
+		s.fields = append(s.fields, s.buf[sp[0]:sp[1]:sp[1]])
+	}
+	return s.fields, nil
+}
+
+// AgentOprInfoOptions says how AgentOprInfoWriter writes.
+type AgentOprInfoOptions struct {
+	// Location is the site zone, whose clock the times are written on;
+	// nil means UTC.
+	Location *time.Location
+	// NoUse is the marker written for US_NO_USE in op_object and op_cause:
+	// -1 or 65535. Zero means 65535.
+	NoUse int
+}
+
+// Validate checks NoUse.
+func (o AgentOprInfoOptions) Validate() error {
+	switch o.NoUse {
+	case 0, -1, billing.USNoUse:
+		return nil
+	}
+	return fmt.Errorf("%w, not %d", ErrBadNoUse, o.NoUse)
+}
+
+// AgentOprInfoWriter writes bills as Huawei agentOprInfo CSV: the 21
+// columns, no header. The id column is the bill's Origin.RecordID when it
+// has one (an imported bill) and its ID otherwise. Times are written on the
+// site zone's clock to the second (a fraction is dropped). A value holding
+// a comma, a quote or a CR, or starting with a byte-order mark, is quoted
+// CSV-style; one holding a line break
+// cannot be written (ErrLineBreakInValue), since every record is one line.
+// Reading back what it writes gives the same bills.
+type AgentOprInfoWriter struct {
+	w     *bufio.Writer
+	loc   *time.Location
+	noUse int
+	err   error
+	row   []byte
+}
+
+// NewAgentOprInfoWriter returns a writer to w; call Flush when done. With
+// options that do not validate, every Write fails.
+func NewAgentOprInfoWriter(w io.Writer, opts AgentOprInfoOptions) *AgentOprInfoWriter {
+	aw := &AgentOprInfoWriter{w: bufio.NewWriterSize(w, 64<<10), loc: time.UTC, noUse: billing.USNoUse}
+	if opts.Location != nil {
+		aw.loc = opts.Location
+	}
+	if opts.NoUse == -1 {
+		aw.noUse = -1
+	}
+	aw.err = opts.Validate()
+	return aw
+}
+
+// Write writes one bill as one record.
+func (aw *AgentOprInfoWriter) Write(b *billing.Bill) error {
+	if aw.err != nil {
+		return aw.err
+	}
+	id := b.Origin.RecordID
+	if id == "" {
+		id = b.ID
+	}
+	row := aw.row[:0]
+	var err error
+	str := func(col int, s string) {
+		if err != nil {
+			return
+		}
+		if col > 0 {
+			row = append(row, ',')
+		}
+		row, err = appendAOIField(row, s)
+		if err != nil {
+			err = fmt.Errorf("bill %s: %s: %w", b.ID, AgentOprInfoColumns[col], err)
+		}
+	}
+	num := func(col int, v int64) {
+		row = append(row, ',')
+		row = strconv.AppendInt(row, v, 10)
+	}
+	us := func(col int, v int32) {
+		if v == billing.USNoUse {
+			num(col, int64(aw.noUse))
+		} else {
+			num(col, int64(v))
+		}
+	}
+	tm := func(t time.Time) {
+		row = append(row, ',')
+		row = t.In(aw.loc).AppendFormat(row, AgentOprInfoTimeLayout)
+	}
+	str(aoiID, id)
+	str(aoiDeveloperID, b.Origin.DeveloperID)
+	str(aoiAccountID, b.Origin.AccountID)
+	str(aoiAgentID, b.AgentID)
+	str(aoiServiceNo, b.Origin.ServiceNo)
+	str(aoiSkillID, b.SkillID)
+	str(aoiCallID, b.CallID)
+	tm(b.Begin)
+	tm(b.End)
+	num(aoiOpType, int64(b.OpType))
+	us(aoiOpObject, b.OpObject)
+	us(aoiOpCause, b.OpCause)
+	str(aoiMediaType, b.MediaType)
+	str(aoiVDNID, b.VDNID)
+	str(aoiCCID, b.CCID)
+	str(aoiAgentType, b.AgentType)
+	str(aoiPhoneNo, b.PhoneNo)
+	str(aoiCallInOut, b.CallInOut)
+	str(aoiLocationID, b.LocationID)
+	num(aoiLogonSN, b.LogonSN)
+	str(aoiSkillInfoSN, b.Origin.SkillInfoSN)
+	if err != nil {
+		return err
+	}
+	row = append(row, '\n')
+	aw.row = row
+	_, err = aw.w.Write(row)
+	return err
+}
+
+// Flush writes what is buffered to the underlying writer.
+func (aw *AgentOprInfoWriter) Flush() error {
+	if err := aw.w.Flush(); err != nil {
+		return err
+	}
+	return aw.err
+}
+
+// appendAOIField appends s, quoted when it holds a comma, a quote or a CR,
+// or starts with a byte-order mark (which a reader drops at the start of a
+// file).
+func appendAOIField(p []byte, s string) ([]byte, error) {
+	needs := strings.HasPrefix(s, "\uFEFF")
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\n':
+			return p, ErrLineBreakInValue
+		case ',', '"', '\r':
+			needs = true
+		}
+	}
+	if !needs {
+		return append(p, s...), nil
+	}
+	p = append(p, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			p = append(p, '"')
+		}
+		p = append(p, s[i])
+	}
+	return append(p, '"'), nil
+}

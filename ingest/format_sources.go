@@ -1,0 +1,20 @@
+package ingest
+
+import (
+	"context"
+	"io"
+)
+
+// readCTI reads CTI text with the site's mapping (the default one when
+// Options has none).
+func readCTI(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {
+	m := DefaultCTIMapping()
+	if opts.CTI != nil {
+		m = *opts.CTI
+	}
+	return ReadCTI(ctx, r, name, opts, m, h)
+}
+
+func readAgentOprInfo(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {
+	return ReadAgentOprInfo(ctx, r, name, opts, h)
+}

@@ -1,0 +1,94 @@
+package lake
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/agentbill/agentbill/billing"
+)
+
+// syntheticBills makes n bills of a busy site, in the lake's order: 2000
+// agents, each with a day of conversations, rests and holds.
+func syntheticBills(n int, loc *time.Location) []billing.Bill {
+	const agents = 2000
+	bills := make([]billing.Bill, 0, n)
+	perAgent := (n + agents - 1) / agents
+	start := testDay.Start(loc)
+	types := []int32{60, 27, 26, 38, 3, 60, 60, 45}
+	for a := 0; a < agents && len(bills) < n; a++ {
+		agent := fmt.Sprintf("agent-%05d", a)
+		logon := start.Add(time.Duration(a) * time.Second)
+		t := logon
+		for i := 0; i < perAgent && len(bills) < n; i++ {
+			d := time.Duration(30+i%240)*time.Second + time.Duration(i%1000)*time.Microsecond
+			b := billing.Bill{
+				AgentID: agent, OpType: types[i%len(types)], OpObject: 65535, OpCause: int32(i % 2),
+				Begin: t, End: t.Add(d), LogonSN: logon.UnixMilli(),
+				Source: billing.Source{File: "/data/in/cti-2024-03-10.log", Line: int64(len(bills)*3 + 1)},
+			}
+			if b.OpType == 60 {
+				b.Attrs = billing.Attrs{
+					CallID: fmt.Sprintf("c%d-%d", a, i/3), MediaType: "voice", SkillID: fmt.Sprint(a % 40),
+					VDNID: "1", CCID: "1", AgentType: "4", CallInOut: "inbound", LocationID: "KTM",
+				}
+				b.SourceCause, b.HasSourceCause = 4, true
+			}
+			b.AssignID()
+			bills = append(bills, b)
+			t = t.Add(d)
+		}
+	}
+	return bills
+}
+
+// BenchmarkWriteBills reports how many bills per second go into Parquet:
+// encode alone (to io.Discard), and a whole day through WriteDay (temporary
+// file, hash, fsync, rename).
+func BenchmarkWriteBills(b *testing.B) {
+	loc := kathmandu(b)
+	const n = 1_000_000
+	bills := syntheticBills(n, loc)
+	b.Run("encode", func(b *testing.B) {
+		cpu := cpuTime()
+		for b.Loop() {
+			w := NewBillWriter(io.Discard, loc)
+			for i := range bills {
+				if err := w.Write(&bills[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "bills/s")
+		b.ReportMetric(float64(n*b.N)/(cpuTime()-cpu).Seconds(), "bills/cpu-s")
+	})
+	b.Run("day", func(b *testing.B) {
+		l := &Lake{Dir: b.TempDir(), Location: loc}
+		cpu := cpuTime()
+		for b.Loop() {
+			if err := l.WriteDay(context.Background(), testDay, bills, nil, nil, Manifest{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "bills/s")
+		b.ReportMetric(float64(n*b.N)/(cpuTime()-cpu).Seconds(), "bills/cpu-s")
+		sum, size, _ := FileSHA256(l.Path(Bills.Name, testDay))
+		b.Logf("bills.parquet: %d bytes (%s)", size, sum[:12])
+	})
+}
+
+// cpuTime is the CPU time the process has used, so that a busy machine
+// does not hide the writer's own cost.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

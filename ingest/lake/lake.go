@@ -1,0 +1,326 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest"
+)
+
+// Lake is a folder of Parquet tables partitioned by site-zone day:
+//
+//	Dir/bills/date=D/bills.parquet
+//	Dir/open/date=D/open.parquet
+//	Dir/rejects/date=D/rejects.parquet
+//	Dir/runs/D.json
+//
+// Location is the site zone, for the *_local columns and the manifest.
+type Lake struct {
+	Dir      string
+	Location *time.Location
+}
+
+var errWriterClosed = errors.New("lake: writer closed")
+
+const runsDir = "runs"
+
+// relPath is the path of a table's file for day, relative to the lake.
+func relPath(table string, day billing.Date) string {
+	return path.Join(table, "date="+day.String(), table+".parquet")
+}
+
+// Path is the file of table for day.
+func (l *Lake) Path(table string, day billing.Date) string {
+	return filepath.Join(l.Dir, filepath.FromSlash(relPath(table, day)))
+}
+
+func (l *Lake) manifestPath(day billing.Date) string {
+	return filepath.Join(l.Dir, runsDir, day.String()+".json")
+}
+
+func (l *Lake) location() *time.Location {
+	if l.Location == nil {
+		return time.UTC
+	}
+	return l.Location
+}
+
+// Files lists the files of table that exist, by day.
+func (l *Lake) Files(table string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(l.Dir, table))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries { // ReadDir sorts by name, so by day
+		d, ok := strings.CutPrefix(e.Name(), "date=")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		day, err := billing.ParseDate(d)
+		if err != nil || day.String() != d {
+			continue
+		}
+		p := l.Path(table, day)
+		if _, err := os.Stat(p); err == nil {
+			files = append(files, p)
+		}
+	}
+	return files, nil
+}
+
+// Days lists the days that have a manifest, in order.
+func (l *Lake) Days() ([]billing.Date, error) {
+	entries, err := os.ReadDir(filepath.Join(l.Dir, runsDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var days []billing.Date
+	for _, e := range entries {
+		d, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || e.IsDir() {
+			continue
+		}
+		day, err := billing.ParseDate(d)
+		if err != nil || day.String() != d {
+			continue
+		}
+		days = append(days, day)
+	}
+	slices.SortFunc(days, billing.Date.Compare)
+	return days, nil
+}
+
+// StaleSuccessors lists the days after day that have a manifest: they were
+// built on a carried state that a new run of day changes.
+func (l *Lake) StaleSuccessors(day billing.Date) ([]billing.Date, error) {
+	days, err := l.Days()
+	if err != nil {
+		return nil, err
+	}
+	var after []billing.Date
+	for _, d := range days {
+		if day.Before(d) {
+			after = append(after, d)
+		}
+	}
+	return after, nil
+}
+
+// WriteDay writes the bills, open spans and rejects of day and then its
+// manifest, replacing what the day had and nothing else. Each file is
+// written under a temporary name in its folder, synced and renamed into
+// place; the manifest goes last. If ctx is cancelled or anything fails
+// before the files are renamed, the temporary files are removed and the
+// day's previous files stay as they were. Rows are written in the order
+// given. WriteDay fills in m.Files (and m.Date and m.Timezone when empty).
+func (l *Lake) WriteDay(ctx context.Context, day billing.Date, bills []billing.Bill, open []billing.OpenSpan, rejects []ingest.Reject, m Manifest) error {
+	dw, err := l.CreateDay(ctx, day)
+	if err != nil {
+		return err
+	}
+	defer dw.Abort()
+	for i := range bills {
+		if err := dw.WriteBill(&bills[i]); err != nil {
+			return err
+		}
+	}
+	return dw.Commit(open, rejects, m)
+}
+
+// DayWriter writes one day into the lake: bills stream in through
+// WriteBill, and Commit writes the rest and puts everything in place. Abort
+// (deferred) removes what a failed or abandoned write left. A DayWriter is
+// not safe for use by several goroutines; one day has one writer at a time.
+type DayWriter struct {
+	lake  *Lake
+	ctx   context.Context
+	day   billing.Date
+	bills *atomicFile
+	bw    *BillWriter
+	temps []*atomicFile
+	done  bool
+}
+
+// ctxCheckRows is how often WriteBill looks at the context.
+const ctxCheckRows = 4096
+
+// CreateDay starts writing day. Temporary files that an interrupted write
+// of the same day left behind are removed.
+func (l *Lake) CreateDay(ctx context.Context, day billing.Date) (*DayWriter, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, t := range Tables() {
+		removeTemps(filepath.Dir(l.Path(t.Name, day)), t.Name+".parquet")
+	}
+	removeTemps(filepath.Join(l.Dir, runsDir), day.String()+".json")
+	f, err := createAtomic(l.Path(Bills.Name, day))
+	if err != nil {
+		return nil, err
+	}
+	dw := &DayWriter{lake: l, ctx: ctx, day: day, bills: f, temps: []*atomicFile{f}}
+	dw.bw = NewBillWriter(f, l.location())
+	return dw, nil
+}
+
+// WriteBill adds one bill to the day's bills.
+func (d *DayWriter) WriteBill(b *billing.Bill) error {
+	if d.done {
+		return errWriterClosed
+	}
+	if d.bw.Rows()%ctxCheckRows == 0 {
+		if err := d.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if err := d.bw.Write(b); err != nil {
+		return fmt.Errorf("write bills of %s: %w", d.day, err)
+	}
+	return nil
+}
+
+// Commit writes the open spans, the rejects and the manifest, and renames
+// every file into place.
+func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m Manifest) error {
+	if d.done {
+		return errWriterClosed
+	}
+	l := d.lake
+	switch {
+	case m.Date == "":
+		m.Date = d.day.String()
+	case m.Date != d.day.String():
+		return fmt.Errorf("manifest of %s says date %s", d.day, m.Date)
+	}
+	if m.Timezone == "" {
+		m.Timezone = l.location().String()
+	}
+
+	if err := d.bw.Close(); err != nil {
+		return fmt.Errorf("write bills of %s: %w", d.day, err)
+	}
+	stageHook("bills-encoded")
+	openFile, err := d.writeTable(Open, func(t *tableWriter) error {
+		clock := newWallClock(l.location())
+		for i := range open {
+			putOpen(t.cols, clock, &open[i])
+			if err := t.endRow(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rejectFile, err := d.writeTable(Rejects, func(t *tableWriter) error {
+		for i := range rejects {
+			putReject(t.cols, &rejects[i])
+			if err := t.endRow(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := d.bills.finish(); err != nil {
+		return fmt.Errorf("write bills of %s: %w", d.day, err)
+	}
+	stageHook("tables-synced")
+
+	m.Files = m.Files[:0]
+	for _, f := range []struct {
+		table string
+		file  *atomicFile
+		rows  int64
+	}{
+		{Bills.Name, d.bills, d.bw.Rows()},
+		{Open.Name, openFile, int64(len(open))},
+		{Rejects.Name, rejectFile, int64(len(rejects))},
+	} {
+		m.Files = append(m.Files, FileInfo{Path: relPath(f.table, d.day), Rows: f.rows, Size: f.file.size, SHA256: f.file.sum()})
+	}
+	data, err := encodeManifest(&m)
+	if err != nil {
+		return fmt.Errorf("encode manifest of %s: %w", d.day, err)
+	}
+	mf, err := createAtomic(l.manifestPath(d.day))
+	if err != nil {
+		return err
+	}
+	d.temps = append(d.temps, mf)
+	if _, err := mf.Write(data); err != nil {
+		return fmt.Errorf("write manifest of %s: %w", d.day, err)
+	}
+	if err := mf.finish(); err != nil {
+		return fmt.Errorf("write manifest of %s: %w", d.day, err)
+	}
+
+	// The last chance to stop: from here on the files go into place.
+	if err := d.ctx.Err(); err != nil {
+		return err
+	}
+	for _, f := range []*atomicFile{d.bills, openFile, rejectFile, mf} {
+		if err := f.commit(); err != nil {
+			return fmt.Errorf("put %s in place: %w", f.final, err)
+		}
+		stageHook("renamed " + filepath.Base(f.final))
+	}
+	d.done = true
+	return nil
+}
+
+// writeTable writes one whole table of the day to its temporary file.
+func (d *DayWriter) writeTable(t Table, put func(*tableWriter) error) (*atomicFile, error) {
+	if err := d.ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := createAtomic(d.lake.Path(t.Name, d.day))
+	if err != nil {
+		return nil, err
+	}
+	d.temps = append(d.temps, f)
+	tw := newTableWriter(f, t)
+	if err := put(tw); err != nil {
+		return nil, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
+	}
+	if err := tw.close(); err != nil {
+		return nil, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
+	}
+	if err := f.finish(); err != nil {
+		return nil, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
+	}
+	return f, nil
+}
+
+// Abort removes the temporary files of a write that did not commit. After
+// Commit succeeded it does nothing.
+func (d *DayWriter) Abort() {
+	d.bw.t.wait() // the background encoding may still write to the file
+	for _, f := range d.temps {
+		f.abort()
+	}
+	d.temps = nil
+	d.done = true
+}
+
+// stageHook lets the crash test stop a writer at each stage.
+var stageHook = func(stage string) {}

@@ -1,0 +1,118 @@
+package lake
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/agentbill/agentbill/billing"
+)
+
+// Manifest records one run: what it read, what it carried in, what it
+// counted and which files it wrote. It is written last, as runs/D.json.
+type Manifest struct {
+	Date      string        `json:"date"`
+	Version   string        `json:"version"`
+	Timezone  string        `json:"timezone"`
+	Started   time.Time     `json:"started"`
+	Finished  time.Time     `json:"finished"`
+	Inputs    []InputFile   `json:"inputs"`
+	CarriedIn *CarriedState `json:"carried_in"`
+	Counts    Counts        `json:"counts"`
+	Files     []FileInfo    `json:"files"`
+}
+
+// InputFile is one input of a run.
+type InputFile struct {
+	Path   string `json:"path"`
+	Format string `json:"format"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// CarriedState names the open table a run started from: the previous
+// day's, by date, hash and row count.
+type CarriedState struct {
+	Date   string `json:"date"`
+	SHA256 string `json:"sha256"`
+	Rows   int    `json:"rows"`
+}
+
+// Counts are the numbers of a run. Every input record is counted
+// somewhere: in a bill, the carried state, or one of these.
+type Counts struct {
+	Records    int64 `json:"records"`
+	Events     int64 `json:"events"`
+	Bills      int64 `json:"bills"`
+	Duplicates int64 `json:"duplicates"`
+	ZeroLength int64 `json:"zero_length"`
+	Rejects    int64 `json:"rejects"`
+	OpenRows   int64 `json:"open_rows"`
+	// BillsByType counts bills by op_type, keyed by the decimal type.
+	BillsByType     map[string]int64 `json:"bills_by_type"`
+	RejectsByReason map[string]int64 `json:"rejects_by_reason"`
+	// Other holds counters with no field of their own, such as records
+	// skipped by kind.
+	Other map[string]int64 `json:"other"`
+}
+
+// FileInfo describes one file a run wrote; Path is relative to the lake,
+// with forward slashes.
+type FileInfo struct {
+	Path   string `json:"path"`
+	Rows   int64  `json:"rows"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// encodeManifest gives the manifest as indented JSON; maps come out with
+// sorted keys.
+func encodeManifest(m *Manifest) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ReadManifest reads the manifest of day; found is false when the day has
+// none.
+func (l *Lake) ReadManifest(day billing.Date) (m Manifest, found bool, err error) {
+	p := l.manifestPath(day)
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Manifest{}, false, nil
+	}
+	if err != nil {
+		return Manifest{}, false, fmt.Errorf("read manifest: %w", err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return Manifest{}, false, fmt.Errorf("read manifest %s: %w", p, err)
+	}
+	return m, true, nil
+}
+
+// FileSHA256 returns the hex SHA-256 and the size of the file at path.
+func FileSHA256(path string) (sum string, size int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	size, err = io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), size, nil
+}
