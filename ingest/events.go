@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -104,12 +106,13 @@ const maxInterned = 1 << 14
 type eventBuilder struct {
 	file string
 	loc  *time.Location
-	// strs shares the strings of low-cardinality fields (agent, media,
-	// skill, ...) between events: fewer allocations, less memory held by
+	// The strings of low-cardinality fields (agent, media, skill, ...)
+	// are shared between events: fewer allocations, less memory held by
 	// the bills downstream. last holds each field's latest string, which
-	// the next line often repeats.
-	strs map[string]string
+	// the next line often repeats; strs holds the others, up to
+	// maxInterned of them.
 	last [nFields]string
+	strs map[string]string
 	own  []byte
 }
 
@@ -117,8 +120,8 @@ func newEventBuilder(file string, opts Options) *eventBuilder {
 	return &eventBuilder{file: file, loc: opts.location(), strs: make(map[string]string)}
 }
 
-// intern returns v, the text of field f, as a string shared with the
-// earlier events that had the same text.
+// intern returns v, the text of field f, as a string shared with earlier
+// events that had the same text.
 func (b *eventBuilder) intern(f evField, v []byte) string {
 	if len(v) == 0 {
 		return ""
@@ -186,26 +189,21 @@ func (b *eventBuilder) build(rec *evRecord, line int64, ev *billing.Event) error
 	if err != nil {
 		return err
 	}
-	callID, phoneNo := b.pair(rec[fCallID], rec[fPhoneNo])
-	*ev = billing.Event{
-		Time:     t,
-		AgentID:  b.intern(fAgentID, rec[fAgentID]),
-		OpType:   op,
-		OpObject: obj,
-		OpCause:  cause,
-		Attrs: billing.Attrs{
-			CallID:     callID,
-			MediaType:  b.intern(fMediaType, rec[fMediaType]),
-			SkillID:    b.intern(fSkillID, rec[fSkillID]),
-			VDNID:      b.intern(fVDNID, rec[fVDNID]),
-			CCID:       b.intern(fCCID, rec[fCCID]),
-			AgentType:  b.intern(fAgentType, rec[fAgentType]),
-			PhoneNo:    phoneNo,
-			CallInOut:  b.intern(fCallInOut, rec[fCallInOut]),
-			LocationID: b.intern(fLocationID, rec[fLocationID]),
-		},
-		Source: billing.Source{File: b.file, Line: line},
-	}
+	// Field by field rather than *ev = billing.Event{...}, which would
+	// build the event aside and copy it.
+	*ev = billing.Event{}
+	ev.Time = t
+	ev.AgentID = b.intern(fAgentID, rec[fAgentID])
+	ev.OpType, ev.OpObject, ev.OpCause = op, obj, cause
+	ev.CallID, ev.PhoneNo = b.pair(rec[fCallID], rec[fPhoneNo])
+	ev.MediaType = b.intern(fMediaType, rec[fMediaType])
+	ev.SkillID = b.intern(fSkillID, rec[fSkillID])
+	ev.VDNID = b.intern(fVDNID, rec[fVDNID])
+	ev.CCID = b.intern(fCCID, rec[fCCID])
+	ev.AgentType = b.intern(fAgentType, rec[fAgentType])
+	ev.CallInOut = b.intern(fCallInOut, rec[fCallInOut])
+	ev.LocationID = b.intern(fLocationID, rec[fLocationID])
+	ev.Source = billing.Source{File: b.file, Line: line}
 	return nil
 }
 
@@ -283,8 +281,8 @@ func isBlankLine(line []byte) bool { return len(trimBlanks(line)) == 0 }
 
 // readLineRecords is the loop the line formats share: it skips blank lines,
 // counts the others in st, and hands each on as an event or a reject. parse
-// turns a line that is neither too long nor invalid UTF-8 into the event ev;
-// its error text is the reject reason.
+// turns a line that is not too long into the event ev, or fails with the
+// reject reason (ErrInvalidUTF8 first, for a line that is not UTF-8).
 func readLineRecords(ctx context.Context, lr *lineReader, name string, h Handler, st *Stats,
 	parse func(line []byte, no int64, ev *billing.Event) error) error {
 	tooLongReason := fmt.Sprintf("line longer than %d bytes", lr.max)
@@ -306,13 +304,8 @@ func readLineRecords(ctx context.Context, lr *lineReader, name string, h Handler
 			continue
 		}
 		st.Records++
-		var reason string
-		switch {
-		case tooLong:
-			reason = tooLongReason
-		case !utf8.Valid(line):
-			reason = ErrInvalidUTF8.Error()
-		default:
+		reason := tooLongReason
+		if !tooLong {
 			err := parse(line, no, &ev)
 			if err == nil {
 				if h.Event != nil {
@@ -340,7 +333,7 @@ func readLineRecords(ctx context.Context, lr *lineReader, name string, h Handler
 // error or the context's error stops the read and is returned.
 //
 // Each line is one record: quoted fields may hold commas and doubled quotes
-// but not line breaks.
+// but not line breaks, and a CR inside a line is refused.
 func ReadCSV(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {
 	var st Stats
 	lr := newLineReader(r, opts.maxLine())
@@ -380,6 +373,15 @@ func ReadCSV(ctx context.Context, r io.Reader, name string, opts Options, h Hand
 		for i, f := range fields {
 			rec[cols[i]] = f
 		}
+		if bytes.IndexByte(line, '\r') >= 0 {
+			// A CR the line reader left inside the line: no field may
+			// hold a line break (the JSON Lines reader refuses them too).
+			for i, f := range fields {
+				if bytes.IndexByte(f, '\r') >= 0 {
+					return &FieldError{Field: cols[i].String(), Err: ErrLineBreak}
+				}
+			}
+		}
 		return b.build(&rec, no, ev)
 	})
 	return st, err
@@ -387,9 +389,6 @@ func ReadCSV(ctx context.Context, r io.Reader, name string, opts Options, h Hand
 
 // parseHeader reads a CSV header row into the field of each column.
 func parseHeader(sp *csvSplitter, line []byte) ([]evField, error) {
-	if !utf8.Valid(line) {
-		return nil, ErrInvalidUTF8
-	}
 	names, err := sp.split(line)
 	if err != nil {
 		var se *csvSplitError
@@ -447,25 +446,26 @@ func (e *csvSplitError) Unwrap() error { return e.err }
 // quote still open at the end of the line is an error. Spaces and tabs
 // around a field, and inside the quotes of a quoted one, are dropped.
 //
-// The fields point into the line, or into the csvSplitter's buffer for quoted
+// The fields point into the line, or into the splitter's buffer for quoted
 // fields that held doubled quotes; they are valid until the next split.
 type csvSplitter struct {
 	fields [][]byte
 	buf    []byte
 }
 
+// split splits line into its fields. A line that is not UTF-8 fails with
+// ErrInvalidUTF8, a quoting problem with a *csvSplitError.
 func (s *csvSplitter) split(line []byte) ([][]byte, error) {
 	s.fields = s.fields[:0]
 	if bytes.IndexByte(line, '"') < 0 {
 		// The common case, no quotes: commas are all there is to find.
-		start := 0
-		for i, c := range line {
-			if c == ',' {
-				s.fields = append(s.fields, trimBlanks(line[start:i]))
-				start = i + 1
-			}
+		if !s.splitPlain(line) && !utf8.Valid(line) {
+			return nil, ErrInvalidUTF8
 		}
-		return append(s.fields, trimBlanks(line[start:])), nil
+		return s.fields, nil
+	}
+	if !utf8.Valid(line) {
+		return nil, ErrInvalidUTF8
 	}
 	s.buf = s.buf[:0]
 	if cap(s.buf) < len(line) {
@@ -511,6 +511,43 @@ func (s *csvSplitter) split(line []byte) ([][]byte, error) {
 	}
 }
 
+// Words of eight bytes, for splitPlain.
+const (
+	swarOnes   = 0x0101010101010101
+	swarHighs  = 0x8080808080808080
+	swarCommas = ',' * swarOnes
+)
+
+// splitPlain splits a line without quotes at its commas, eight bytes at a
+// time, and reports whether the line is all ASCII (so valid UTF-8).
+func (s *csvSplitter) splitPlain(line []byte) (ascii bool) {
+	var seen uint64 // every byte of the line, or-ed together
+	start, i := 0, 0
+	for ; i+8 <= len(line); i += 8 {
+		w := binary.LittleEndian.Uint64(line[i:])
+		seen |= w
+		// Each zero byte of x is a comma of w; m has the high bit of
+		// those bytes set, and maybe of bytes above one (the borrow of
+		// the subtraction), which the byte check drops.
+		x := w ^ swarCommas
+		for m := (x - swarOnes) &^ x & swarHighs; m != 0; m &= m - 1 {
+			if j := i + bits.TrailingZeros64(m)>>3; line[j] == ',' {
+				s.fields = append(s.fields, trimBlanks(line[start:j]))
+				start = j + 1
+			}
+		}
+	}
+	for ; i < len(line); i++ {
+		seen |= uint64(line[i])
+		if line[i] == ',' {
+			s.fields = append(s.fields, trimBlanks(line[start:i]))
+			start = i + 1
+		}
+	}
+	s.fields = append(s.fields, trimBlanks(line[start:]))
+	return seen&swarHighs == 0
+}
+
 // quoted reads a quoted field whose text starts at line[i], after the
 // opening quote, and returns its text and the index after the closing
 // quote.
@@ -542,8 +579,10 @@ func (s *csvSplitter) quoted(line []byte, i int) (f []byte, next int, err error)
 // ReadJSONL reads canonical agent events (SPEC §1.1) as JSON Lines, one
 // object per line with the field names as keys (in any letter case), and
 // hands each record to h as an event or a reject. A value may be a string or
-// a number, whose literal text is kept; null is absent. A callback's error,
-// a read error or the context's error stops the read and is returned.
+// a number, whose literal text is kept ("op_type": 3 and "op_type": "3" are
+// the same); null is absent. An unknown or repeated key, a value of another
+// kind, or a string holding a line break rejects the line. A callback's
+// error, a read error or the context's error stops the read and is returned.
 func ReadJSONL(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {
 	var st Stats
 	lr := newLineReader(r, opts.maxLine())
@@ -565,10 +604,13 @@ type jsonScanner struct {
 	buf []byte // unescaped strings
 }
 
-// scan reads line, which is valid UTF-8, into rec. It lets json.Valid check
-// the syntax, so that walking the object needs no error handling, and
-// decodes only strings with escapes through encoding/json.
+// scan reads line into rec. It lets json.Valid check the syntax, so that
+// walking the object needs no error handling, and decodes only strings with
+// escapes through encoding/json.
 func (sc *jsonScanner) scan(line []byte, rec *evRecord) error {
+	if !utf8.Valid(line) {
+		return ErrInvalidUTF8
+	}
 	if !json.Valid(line) {
 		var raw json.RawMessage
 		err := json.Unmarshal(line, &raw)

@@ -240,6 +240,8 @@ func TestReadCSV(t *testing.T) {
 				"2026-03-02T08:00:00Z,1001,3,,,c\"1,\n" +
 				"2026-03-02T08:00:00Z,1001,3,,,,,\"\n" +
 				"0000-01-01T00:30:00+01:00,1001,3,,,,\n" +
+				"2026-03-02T08:00:00Z,1001,3,,,c\r1,\n" +
+				"2026-03-02T08:00:00Z,1001,3,,,,\"5\r5\"\n" +
 				"2026-03-02T08:00:00Z,1001,3,,,,\n",
 			rejects: []rej{
 				{2, "invalid UTF-8"},
@@ -266,9 +268,11 @@ func TestReadCSV(t *testing.T) {
 				{23, `call_id: bare " in an unquoted field`},
 				{24, "field 8: unterminated quote"},
 				{25, "time: 0000-01-01T00:30:00+01:00 is outside the years 0001..9999 in UTC"},
+				{26, "call_id: contains a line break"},
+				{27, "phone_no: contains a line break"},
 			},
 			events: []billing.Event{
-				event(t, 26, "2026-03-02T08:00:00Z", "1001", 3),
+				event(t, 28, "2026-03-02T08:00:00Z", "1001", 3),
 			},
 		},
 	}
@@ -763,6 +767,7 @@ func FuzzReadCSV(f *testing.F) {
 		"\uFEFFop_type,TIME,agent_id\r\n1,2026-11-01 01:30:00,a\r\n",
 		"time,agent_id,op_type,call_id\n2026-03-08 02:30:00,1,60,\"a\"\"b\"\n2026-03-08 02:30:00,1,60,\"open\n",
 		"time,agent_id,op_type\n"+strings.Repeat("x", fuzzMaxLine+1)+"\n2026-03-02T08:00:00Z,1,1\n",
+		"time,agent_id,op_type,call_id\r\n2026-03-02T08:00:00Z,1,1,a\rb\r\n2026-03-02T08:00:00Z,1,1,\"a\rb\"\n",
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFuzzRead(t, ReadCSV, data, true)
@@ -815,4 +820,75 @@ func checkJSONLAgrees(t *testing.T, data []byte) {
 			t.Errorf("line %d %q: agent %q, encoding/json reads %q", ev.Source.Line, line, ev.AgentID, want)
 		}
 	}
+}
+
+func TestCSVSplitter(t *testing.T) {
+	tests := []struct {
+		name string
+		line string
+		want []string
+		err  error
+	}{
+		{"empty", "", []string{""}, nil},
+		{"one field", "abc", []string{"abc"}, nil},
+		{"empty fields", ",,", []string{"", "", ""}, nil},
+		{"blanks trimmed", " a ,\tb\t, ", []string{"a", "b", ""}, nil},
+		{"comma then minus", "a,-1,--,-,", []string{"a", "-1", "--", "-", ""}, nil},
+		{"commas across words", "1234567,9abcdef,,1234567890123456,x", []string{"1234567", "9abcdef", "", "1234567890123456", "x"}, nil},
+		{"quoted", `"a,b", "c""d" ,""`, []string{"a,b", `c"d`, ""}, nil},
+		{"quoted blanks trimmed", `" a "`, []string{"a"}, nil},
+		{"non-ASCII", "é,ü,😀", []string{"é", "ü", "😀"}, nil},
+		{"invalid UTF-8 in a word", "abcdefg\xff,x", nil, ErrInvalidUTF8},
+		{"invalid UTF-8 in the tail", "abcdefgh,\xff", nil, ErrInvalidUTF8},
+		{"invalid UTF-8 with quotes", "\"a\",\xff", nil, ErrInvalidUTF8},
+		{"unterminated", `a,"b`, nil, ErrUnterminatedQuote},
+		{"after quote", `"a"b`, nil, ErrAfterQuote},
+		{"bare quote", `a"b`, nil, ErrBareQuote},
+	}
+	var sp csvSplitter
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fields, err := sp.split([]byte(tt.line))
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("error %v, want %v", err, tt.err)
+			}
+			var got []string
+			for _, f := range fields {
+				got = append(got, string(f))
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("split(%q) = %q, want %q", tt.line, got, tt.want)
+			}
+		})
+	}
+	t.Run("every short line of commas and minus signs", func(t *testing.T) {
+		// Lines over ",-a" up to 11 bytes: the word-at-a-time search
+		// must agree with a plain split everywhere.
+		alphabet := ",-a"
+		for n := 0; n <= 11; n++ {
+			total := 1
+			for range n {
+				total *= len(alphabet)
+			}
+			for k := range total {
+				b := make([]byte, n)
+				for i, v := 0, k; i < n; i, v = i+1, v/len(alphabet) {
+					b[i] = alphabet[v%len(alphabet)]
+				}
+				fields, err := sp.split(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := strings.Split(string(b), ",")
+				if len(fields) != len(want) {
+					t.Fatalf("split(%q): %d fields, want %d", b, len(fields), len(want))
+				}
+				for i := range want {
+					if string(fields[i]) != want[i] {
+						t.Fatalf("split(%q) field %d = %q, want %q", b, i, fields[i], want[i])
+					}
+				}
+			}
+		}
+	})
 }

@@ -113,18 +113,15 @@ func readDateTime(s string) (w wallClock, rest string, ok bool) {
 	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
 		return
 	}
-	var oks [6]bool
-	w.y, oks[0] = digits(s, 4)
-	w.mo, oks[1] = digits(s[5:], 2)
-	w.d, oks[2] = digits(s[8:], 2)
-	w.h, oks[3] = digits(s[11:], 2)
-	w.mi, oks[4] = digits(s[14:], 2)
-	w.sec, oks[5] = digits(s[17:], 2)
-	for _, o := range oks {
-		if !o {
+	for _, i := range [...]uint8{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
+		if s[i]-'0' > 9 { // a byte below '0' wraps around
 			return
 		}
 	}
+	d := func(i int) int { return int(s[i] - '0') }
+	w.y = d(0)*1000 + d(1)*100 + d(2)*10 + d(3)
+	w.mo, w.d = d(5)*10+d(6), d(8)*10+d(9)
+	w.h, w.mi, w.sec = d(11)*10+d(12), d(14)*10+d(15), d(17)*10+d(18)
 	if w.mo < 1 || w.mo > 12 || w.d < 1 || w.d > daysIn(w.y, w.mo) || w.h > 23 || w.mi > 59 || w.sec > 59 {
 		return
 	}

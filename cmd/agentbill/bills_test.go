@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentbill/agentbill/ingest"
 )
@@ -17,7 +18,7 @@ import (
 func runCLI(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	a := &app{stdout: &stdout, stderr: &stderr, env: env}
+	a := &app{stdout: &stdout, stderr: &stderr, env: env, now: time.Now}
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetOut(&stdout)

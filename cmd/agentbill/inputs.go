@@ -112,35 +112,22 @@ func runBatch(cfg billing.Config, c *ingest.Collected, date *billing.Date) (*bat
 	}
 	billing.SortBills(res.Bills)
 	b.result = res
-	refused, err := refusalRejects(res.Refusals)
-	if err != nil {
+	b.rejects = append(b.rejects, refusalRejects(res.Refusals)...)
+	if err := fillRejectRaw(b.rejects); err != nil {
 		return nil, err
 	}
-	b.rejects = append(b.rejects, refused...)
 	return b, nil
 }
 
-// refusalRejects turns the rules' refusals into rejects, quoting each
-// refused record's line from its file.
-func refusalRejects(refusals []billing.Refusal) ([]ingest.Reject, error) {
-	byFile := map[string][]int64{}
-	for _, r := range refusals {
-		byFile[r.Event.Source.File] = append(byFile[r.Event.Source.File], r.Event.Source.Line)
-	}
-	raw := map[string]map[int64]string{}
-	for file, lines := range byFile {
-		got, err := ingest.FetchLines(file, lines)
-		if err != nil {
-			return nil, fmt.Errorf("quote refused records: %w", err)
-		}
-		raw[file] = got
-	}
+// refusalRejects turns the rules' refusals into rejects; fillRejectRaw
+// quotes their lines.
+func refusalRejects(refusals []billing.Refusal) []ingest.Reject {
 	out := make([]ingest.Reject, 0, len(refusals))
 	for _, r := range refusals {
 		src := r.Event.Source
-		out = append(out, ingest.Reject{File: src.File, Line: src.Line, Raw: raw[src.File][src.Line], Reason: r.Err.Error()})
+		out = append(out, ingest.Reject{File: src.File, Line: src.Line, Reason: r.Err.Error()})
 	}
-	return out, nil
+	return out
 }
 
 // rejectsByReason counts rejects by the part of the reason before the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,11 +25,12 @@ type app struct {
 	configPath     string
 	cfg            config.Config
 	log            *slog.Logger
+	now            func() time.Time // the clock, for "yesterday" and run times
 }
 
 // run executes the command line args and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, env: os.Environ()}
+	a := &app{stdout: stdout, stderr: stderr, env: os.Environ(), now: time.Now}
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -62,7 +64,7 @@ func (a *app) rootCmd() *cobra.Command {
 		},
 	}
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML config file (AGENTBILL_* environment variables override it)")
-	root.AddCommand(a.billsCmd(), a.demoCmd())
+	root.AddCommand(a.billsCmd(), a.demoCmd(), a.ingestCmd())
 	return root
 }
 

@@ -73,13 +73,17 @@ const (
 // contact, a break, a busy spell) at a time into a small buffer. The fields
 // every event touches come first.
 type agent struct {
-	cur                        raw   // the next event to emit, kept by the merge
-	link                       int32 // the next agent in the merge's waiting list
-	head, n                    int
-	id                         string
-	callID, callMedia, callDir string
-	base                       billing.Attrs
-	buf                        [bufSize]raw
+	cur      raw   // the next event to emit, kept by the merge
+	link     int32 // the next agent in the merge's waiting list
+	head, n  uint8
+	skill    uint8 // index into skills
+	location uint8 // index into locations
+	media    uint8 // the current call's media, index into mediaTypes
+	out      bool  // the current call is outbound
+	id       string
+	phone    string
+	callID   string
+	buf      [bufSize]raw
 
 	g        *gen
 	rng      rand.Rand // draws from pcg
@@ -97,7 +101,7 @@ type agent struct {
 	nextItem int
 	items    [maxItems]item
 	shift    *shiftKind
-	text     string // the chat agent's text media type, or ""
+	text     uint8 // the chat agent's text media type, or mediaVoice
 	workID   int32
 	inShift  bool
 	noLogout bool
@@ -111,25 +115,19 @@ func (a *agent) init(g *gen, idx int) {
 	a.id = "A" + pad(int64(a.workID), g.idWidth)
 
 	// Agent-level traits come from a stream of their own.
-	a.pcg.Seed(mix(g.seed, uint64(idx), 0x5eed), mix(g.seed, uint64(idx), 0xa9e7))
+	a.pcg.Seed(g.seeds(streamTraits, idx, 0))
 	a.shift = shiftRota[(idx+g.rotShift)%len(shiftRota)]
 	a.text = textRota[(idx+g.rotText)%len(textRota)]
 	a.outP = strayOutbound
 	if a.rng.Float64() < outboundAgents {
 		a.outP = outboundRate
 	}
-	skill := voiceSkills[idx%len(voiceSkills)]
-	if a.text != "" {
-		skill = textSkills[idx%len(textSkills)]
+	a.skill = uint8(idx % voiceSkills)
+	if a.text != mediaVoice {
+		a.skill = uint8(voiceSkills + idx%(len(skills)-voiceSkills))
 	}
-	a.base = billing.Attrs{
-		SkillID:    skill,
-		VDNID:      vdnID,
-		CCID:       ccID,
-		AgentType:  agentType,
-		PhoneNo:    "8" + pad(int64(a.workID), g.idWidth),
-		LocationID: locations[idx%len(locations)],
-	}
+	a.phone = "8" + pad(int64(a.workID), g.idWidth)
+	a.location = uint8(idx % len(locations))
 	a.last = math.MinInt64
 }
 
@@ -167,12 +165,19 @@ func (a *agent) event(r raw) billing.Event {
 		OpType:   int(r.op),
 		OpObject: int(r.obj),
 		OpCause:  int(r.cause),
-		Attrs:    a.base,
+		Attrs: billing.Attrs{
+			SkillID:    skills[a.skill],
+			VDNID:      vdnID,
+			CCID:       ccID,
+			AgentType:  agentType,
+			PhoneNo:    a.phone,
+			LocationID: locations[a.location],
+		},
 	}
 	if r.call {
 		ev.CallID = a.callID
-		ev.MediaType = a.callMedia
-		ev.CallInOut = a.callDir
+		ev.MediaType = mediaTypes[a.media]
+		ev.CallInOut = directions[b2i(a.out)]
 	}
 	return ev
 }
@@ -268,9 +273,9 @@ func (a *agent) startShift() bool {
 	for a.day < g.days {
 		d := g.start.AddDays(a.day)
 		a.day++
-		dn := uint64(dayNumber(d))
-		a.pcg.Seed(mix(g.seed, uint64(a.idx), dn), mix(g.seed^0x6a09e667f3bcc909, uint64(a.idx), dn))
-		a.side.Seed(mix(g.seed, uint64(a.idx), dn^0xbb67ae8584caa73b), mix(g.seed, uint64(a.idx)^0x3c6ef372fe94f82b, dn))
+		dn := dayNumber(d)
+		a.pcg.Seed(g.seeds(streamDay, a.idx, dn))
+		a.side.Seed(g.seeds(streamSide, a.idx, dn))
 		if a.chance(absentRate) {
 			continue
 		}
@@ -332,7 +337,7 @@ func (a *agent) plan(d billing.Date) {
 	a.inShift = true
 	t := login
 	a.push(t, billing.OpLogin, usNoUse, usNoUse, false)
-	if a.text != "" {
+	if a.text != mediaVoice {
 		t += a.between(500*msec, 3*second)
 		a.push(t, opMediaLogin, usNoUse, usNoUse, false)
 	}
@@ -385,7 +390,7 @@ func (a *agent) logout() {
 		return
 	}
 	t := a.t + a.between(1*second, 30*second)
-	if a.text != "" {
+	if a.text != mediaVoice {
 		a.push(t, opMediaLogout, usNoUse, usNoUse, false)
 		t += a.between(200*msec, 2*second)
 	}
@@ -433,17 +438,14 @@ func (a *agent) contact() {
 
 	a.calls++
 	a.callID = a.newCallID()
-	a.callMedia = voice
-	if a.text != "" && a.chance(textContactRate) {
-		a.callMedia = a.text
+	a.media = mediaVoice
+	if a.text != mediaVoice && a.chance(textContactRate) {
+		a.media = a.text
 	}
-	text := a.callMedia != voice
-	a.callDir = inbound
-	if !text && a.chance(a.outP) {
-		a.callDir = outbound
-	}
+	text := a.media != mediaVoice
+	a.out = !text && a.chance(a.outP)
 
-	if a.callDir == outbound {
+	if a.out {
 		a.push(at, opDial, usNoUse, usNoUse, true)
 		at += a.between(5*second, 30*second)
 		if a.chance(dialNoAnswerRate) {
@@ -542,6 +544,13 @@ func (a *agent) talk(t0 int64, text bool) {
 	a.t = end
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // newCallID is C<yyyymmdd>-<work id>-<n>, unique per agent-day and call.
 func (a *agent) newCallID() string {
 	b := make([]byte, 0, 1+8+1+a.g.idWidth+1+5)
@@ -568,6 +577,20 @@ func appendPad(b []byte, n int64, width int) []byte {
 // dayNumber counts days from 1970-01-01.
 func dayNumber(d billing.Date) int64 {
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+// The random streams of an agent.
+const (
+	streamTraits = iota + 1 // what the agent is: outbound or not
+	streamDay               // what the agent does on a day
+	streamSide              // which of a day's events are duplicated or spoiled
+)
+
+// seeds are the PCG seeds of one stream of agent idx on day (days since
+// 1970-01-01; 0 for streams that do not change by day).
+func (g *gen) seeds(stream, idx int, day int64) (uint64, uint64) {
+	s := mix(g.seed, uint64(idx), uint64(day))
+	return s, mix(uint64(stream), g.seed, s)
 }
 
 // mix hashes three words into a seed (SplitMix64 finaliser rounds).

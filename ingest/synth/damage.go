@@ -23,6 +23,7 @@ const (
 
 var faultNames = [...]string{"none", "time", "op_type", "agent_id", "utf8", "integer"}
 
+// String names the fault.
 func (f Fault) String() string {
 	if int(f) < len(faultNames) {
 		return faultNames[f]

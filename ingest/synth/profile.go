@@ -32,17 +32,12 @@ var shiftRota = [...]*shiftKind{
 }
 
 // textRota says which agents are blended chat agents: agent i is one when
-// textRota[(i+r) % 7] is not empty, and it then names the agent's text
+// textRota[(i+r) % 7] is not mediaVoice, and it then names the agent's text
 // media type.
-var textRota = [...]string{"", "text", "", "", "chat", "", ""}
+var textRota = [...]uint8{mediaVoice, mediaText, mediaVoice, mediaVoice, mediaChat, mediaVoice, mediaVoice}
 
-// Per-agent strings of the canonical events.
-var (
-	voiceSkills = [...]string{"101", "102", "103", "104"}
-	textSkills  = [...]string{"201", "202"}
-	locations   = [...]string{"1", "1", "2"}
-)
-
+// The strings of the canonical events; agents and calls hold indexes into
+// these tables.
 const (
 	vdnID     = "1"
 	ccID      = "1"
@@ -51,6 +46,23 @@ const (
 	outbound  = "outbound"
 	voice     = "voice"
 )
+
+const (
+	mediaVoice = iota
+	mediaText
+	mediaChat
+)
+
+var (
+	mediaTypes = [...]string{mediaVoice: voice, mediaText: "text", mediaChat: "chat"}
+	directions = [...]string{inbound, outbound}
+	// skills: voice agents have one of the first voiceSkills, chat agents
+	// one of the rest.
+	skills    = [...]string{"101", "102", "103", "104", "201", "202"}
+	locations = [...]string{"1", "1", "2"}
+)
+
+const voiceSkills = 4
 
 // Rates, as probabilities per agent-day, per contact, or per idle moment.
 const (

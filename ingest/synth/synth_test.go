@@ -54,6 +54,21 @@ func digest(rs []Record, dropDups bool) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// goldenDigest is the digest of goldenConfig's events. It changes only when
+// the simulation is changed on purpose (or math/rand/v2 changes its
+// algorithms); then update it.
+const goldenDigest = "bac255bad79d838075f27e787bd153a8325892043d2c041d33d86a31a676bc35"
+
+var goldenConfig = Config{Agents: 20, Start: day0, Days: 2, Seed: 2024, DupShare: 0.01}
+
+func TestGolden(t *testing.T) {
+	cfg := goldenConfig
+	cfg.Location = zone(t, "Asia/Shanghai")
+	if got := digest(collect(t, cfg), false); got != goldenDigest {
+		t.Errorf("digest %s, want %s", got, goldenDigest)
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	cfg := Config{Agents: 40, Start: day0, Days: 2, Location: zone(t, "Asia/Shanghai"), Seed: 7}
 	a, b := digest(collect(t, cfg), false), digest(collect(t, cfg), false)

@@ -1,0 +1,328 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest"
+	"github.com/agentbill/agentbill/ingest/lake"
+)
+
+func (a *app) ingestCmd() *cobra.Command {
+	var date, lakeDir, format string
+	cmd := &cobra.Command{
+		Use:   "ingest [--date D] [--lake DIR] [--format F] [FILE...]",
+		Short: "Bill a day's inputs into the Parquet lake",
+		Long: `Ingest runs the billing rules for day D, starting from what the run for the
+day before left open in the lake, and writes D's bills, open rows, rejects and
+manifest into the lake, replacing what D had. Without FILE arguments the
+inputs come from the config (inputs; {date} stands for D). D is a date, or
+"yesterday" or "today" on the site clock. Without --date, every day present
+in the inputs is ingested in order.`,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			return a.ingest(cmd.Context(), date, lakeDir, format, files)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&date, "date", "", `site-zone day to ingest: YYYY-MM-DD, "yesterday" or "today"`)
+	f.StringVar(&lakeDir, "lake", "", "lake folder (default: lake of the config)")
+	f.StringVar(&format, "format", "", "input format (default: input_format of the config, else detected per file)")
+	return cmd
+}
+
+// resolveDate reads a --date value on the site clock.
+func (a *app) resolveDate(s string, loc *time.Location) (*billing.Date, error) {
+	today := billing.DateIn(a.now(), loc)
+	switch s {
+	case "":
+		return nil, nil
+	case "today":
+		return &today, nil
+	case "yesterday":
+		d := today.AddDays(-1)
+		return &d, nil
+	}
+	d, err := billing.ParseDate(s)
+	if err != nil {
+		return nil, fmt.Errorf("--date: %w", err)
+	}
+	return &d, nil
+}
+
+// inputFiles are the files given, or the config's inputs for day with
+// {date} replaced and globs expanded. A config input that matches nothing is
+// an error: a nightly run with a missing log must not pass for an empty day.
+func (a *app) inputFiles(args []string, day *billing.Date) ([]string, error) {
+	if len(args) > 0 {
+		return args, nil
+	}
+	if len(a.cfg.Inputs) == 0 {
+		return nil, errors.New("no input files: give them as arguments or set inputs in the config")
+	}
+	var files []string
+	for _, pattern := range a.cfg.Inputs {
+		if strings.Contains(pattern, "{date}") {
+			if day == nil {
+				return nil, fmt.Errorf("input %q names {date}: give --date", pattern)
+			}
+			pattern = strings.ReplaceAll(pattern, "{date}", day.String())
+		}
+		matches, err := filepath.Glob(pattern)
+		if err != nil {
+			return nil, fmt.Errorf("input %q: %w", pattern, err)
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("input %q matches no file", pattern)
+		}
+		slices.Sort(matches)
+		files = append(files, matches...)
+	}
+	return files, nil
+}
+
+func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []string) error {
+	started := a.now()
+	cfg, err := a.billingConfig("")
+	if err != nil {
+		return err
+	}
+	day, err := a.resolveDate(date, cfg.Location)
+	if err != nil {
+		return err
+	}
+	if format == "" {
+		format = a.cfg.InputFormat
+	}
+	fmtName, err := ingest.ParseFormat(format)
+	if err != nil {
+		return err
+	}
+	files, err := a.inputFiles(args, day)
+	if err != nil {
+		return err
+	}
+	if lakeDir == "" {
+		lakeDir = a.cfg.Lake
+	}
+	lk := &lake.Lake{Dir: lakeDir, Location: cfg.Location}
+	collected, cleanup, err := a.readInputs(ctx, files, fmtName, cfg.Location)
+	defer cleanup()
+	if err != nil {
+		return err
+	}
+	days, err := daysToRun(cfg, collected, day)
+	if err != nil {
+		return err
+	}
+	plan := splitByDay(cfg, collected, days)
+	for i, d := range days {
+		if err := a.ingestDay(ctx, lk, cfg, d, plan[i], collected, started); err != nil {
+			return fmt.Errorf("ingest %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// daysToRun is the requested day, or every day from the first to the last
+// of the inputs.
+func daysToRun(cfg billing.Config, c *ingest.Collected, day *billing.Date) ([]billing.Date, error) {
+	if day != nil {
+		return []billing.Date{*day}, nil
+	}
+	first, last, ok := billing.DayRange(c.Events, cfg.Location)
+	for i := range c.Bills {
+		d := billing.DateIn(c.Bills[i].End, cfg.Location)
+		if !ok || d.Before(first) {
+			first = d
+		}
+		if !ok || last.Before(d) {
+			last = d
+		}
+		ok = true
+	}
+	if !ok {
+		return nil, errors.New("the inputs hold no event or bill: give --date to record an empty day")
+	}
+	var days []billing.Date
+	for d := first; !last.Before(d); d = d.Next() {
+		days = append(days, d)
+	}
+	return days, nil
+}
+
+// dayInput is the part of the inputs that belongs to one day's run.
+type dayInput struct {
+	events  []billing.Event
+	bills   []billing.Bill
+	rejects []ingest.Reject // reader rejects and records outside every day run
+	skipped map[string]int64
+}
+
+// splitByDay gives each day its events and imported bills (by end time).
+// What belongs to no day run, and what the readers rejected or skipped
+// before any day was known, goes to the first day, so that every record is
+// counted in exactly one manifest.
+func splitByDay(cfg billing.Config, c *ingest.Collected, days []billing.Date) []dayInput {
+	billing.SortEvents(c.Events)
+	plan := make([]dayInput, len(days))
+	plan[0].rejects = append(plan[0].rejects, c.Rejects...)
+	plan[0].skipped = c.Skipped
+	index := func(t time.Time) int {
+		d := billing.DateIn(t, cfg.Location)
+		for i := range days {
+			if days[i] == d {
+				return i
+			}
+		}
+		return -1
+	}
+	outside := func(src billing.Source) ingest.Reject {
+		return ingest.Reject{File: src.File, Line: src.Line, Reason: billing.ErrOutsideDay.Error()}
+	}
+	for _, e := range c.Events {
+		if i := index(e.Time); i >= 0 {
+			plan[i].events = append(plan[i].events, e)
+		} else {
+			plan[0].rejects = append(plan[0].rejects, outside(e.Source))
+		}
+	}
+	for _, b := range c.Bills {
+		if i := index(b.End); i >= 0 {
+			plan[i].bills = append(plan[i].bills, b)
+		} else {
+			plan[0].rejects = append(plan[0].rejects, outside(b.Source))
+		}
+	}
+	return plan
+}
+
+// ingestDay runs one day from the lake's carried state and writes it.
+func (a *app) ingestDay(ctx context.Context, lk *lake.Lake, cfg billing.Config, day billing.Date, in dayInput, c *ingest.Collected, started time.Time) error {
+	prev := day.AddDays(-1)
+	carried, found, err := lk.ReadOpen(ctx, prev)
+	if err != nil {
+		return fmt.Errorf("read the state %s left open: %w", prev, err)
+	}
+	m := lake.Manifest{Version: version, Started: started}
+	if found {
+		sum, _, err := lake.FileSHA256(lk.Path("open", prev))
+		if err != nil {
+			return err
+		}
+		m.CarriedIn = &lake.CarriedState{Date: prev.String(), SHA256: sum, Rows: len(carried)}
+	} else if earlier, err := lk.Days(); err == nil && len(earlier) > 0 && earlier[0].Before(day) {
+		a.log.Warn("no run for the day before: starting from nothing", "day", day.String(), "missing", prev.String())
+	}
+	var bills []billing.Bill
+	run, err := billing.NewRun(cfg, day, carried, func(b *billing.Bill) { bills = append(bills, *b) })
+	if err != nil {
+		return err
+	}
+	var refusals []billing.Refusal
+	for i := range in.events {
+		if err := run.Apply(&in.events[i]); err != nil {
+			if errors.Is(err, billing.ErrOutOfOrder) || errors.Is(err, billing.ErrUnknownOpType) {
+				return err
+			}
+			refusals = append(refusals, billing.Refusal{Event: &in.events[i], Err: err})
+		}
+	}
+	open := run.Finish()
+	bills = append(bills, in.bills...)
+	billing.SortBills(bills)
+	rejects := append(in.rejects, refusalRejects(refusals)...)
+	if err := fillRejectRaw(rejects); err != nil {
+		return err
+	}
+	counts := run.Counts()
+	m.Counts = lake.Counts{
+		Records:         int64(len(in.events)) + int64(len(in.bills)) + int64(len(in.rejects)) + sumCounts(in.skipped),
+		Events:          counts.Events,
+		Bills:           int64(len(bills)),
+		Duplicates:      counts.Duplicates,
+		ZeroLength:      counts.ZeroLength,
+		Rejects:         int64(len(rejects)),
+		OpenRows:        int64(len(open)),
+		BillsByType:     billsByType(bills),
+		RejectsByReason: rejectsByReason(rejects),
+		Other: map[string]int64{
+			"continued":            counts.Continued,
+			"overlay_already_open": counts.OverlayAlreadyOpen,
+			"stop_without_overlay": counts.StopWithoutOverlay,
+			"sessions_timed_out":   counts.TimedOut,
+			"imported_bills":       int64(len(in.bills)),
+		},
+	}
+	for kind, n := range in.skipped {
+		m.Counts.Other["skipped_"+strings.ReplaceAll(kind, " ", "_")] = n
+	}
+	for _, f := range c.Files {
+		m.Inputs = append(m.Inputs, lake.InputFile{Path: f.Path, Format: string(f.Format), Size: f.Size, SHA256: f.SHA256})
+	}
+	stale, err := lk.StaleSuccessors(day)
+	if err != nil {
+		return err
+	}
+	m.Finished = a.now()
+	if err := lk.WriteDay(ctx, day, bills, open, rejects, m); err != nil {
+		return err
+	}
+	a.log.Info("ingested", "day", day.String(), "bills", len(bills), "open_rows", len(open),
+		"rejects", len(rejects), "duplicates", counts.Duplicates, "lake", lk.Dir)
+	if len(stale) > 0 {
+		names := make([]string, len(stale))
+		for i, d := range stale {
+			names[i] = d.String()
+		}
+		a.log.Warn("later days were built on the state this run replaced; re-ingest them", "day", day.String(), "stale", strings.Join(names, ","))
+	}
+	return nil
+}
+
+// fillRejectRaw quotes the input line of rejects that have none yet (those
+// found after reading, such as records outside the run day).
+func fillRejectRaw(rejects []ingest.Reject) error {
+	byFile := map[string][]int64{}
+	for _, r := range rejects {
+		if r.Raw == "" && r.File != "" {
+			byFile[r.File] = append(byFile[r.File], r.Line)
+		}
+	}
+	for file, lines := range byFile {
+		raw, err := ingest.FetchLines(file, lines)
+		if err != nil {
+			return fmt.Errorf("quote rejected records: %w", err)
+		}
+		for i := range rejects {
+			if rejects[i].Raw == "" && rejects[i].File == file {
+				rejects[i].Raw = raw[rejects[i].Line]
+			}
+		}
+	}
+	return nil
+}
+
+func billsByType(bills []billing.Bill) map[string]int64 {
+	m := map[string]int64{}
+	for i := range bills {
+		m[strconv.Itoa(int(bills[i].OpType))]++
+	}
+	return m
+}
+
+func sumCounts(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
