@@ -84,7 +84,7 @@ func collectFile(ctx context.Context, in Input, opts Options, h Handler, read fu
 	if _, err := io.Copy(io.Discard, counted); err != nil {
 		return FileStat{}, fmt.Errorf("read %s: %w", in.Path, err)
 	}
-	return FileStat{Path: in.Path, Format: in.Format, Size: counted.n, SHA256: hex.EncodeToString(sum.Sum(nil)), Records: st.Records}, nil
+	return FileStat{Path: in.Path, Format: st.Format, Size: counted.n, SHA256: hex.EncodeToString(sum.Sum(nil)), Records: st.Records}, nil
 }
 
 type countingReader struct {

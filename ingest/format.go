@@ -144,17 +144,22 @@ func Read(ctx context.Context, r io.Reader, name string, format Format, opts Opt
 		}
 		format = DetectFormat(name, head)
 	}
+	var read func(context.Context, io.Reader, string, Options, Handler) (Stats, error)
 	switch format {
 	case FormatCSV:
-		return ReadCSV(ctx, br, name, opts, h)
+		read = ReadCSV
 	case FormatJSONL:
-		return ReadJSONL(ctx, br, name, opts, h)
+		read = ReadJSONL
 	case FormatEvents:
-		return ReadEvents(ctx, br, name, opts, h)
+		read = ReadEvents
 	case FormatCTI:
-		return readCTI(ctx, br, name, opts, h)
+		read = readCTI
 	case FormatAgentOprInfo:
-		return readAgentOprInfo(ctx, br, name, opts, h)
+		read = readAgentOprInfo
+	default:
+		return Stats{}, fmt.Errorf("%s: unknown format %q", name, format)
 	}
-	return Stats{}, fmt.Errorf("%s: unknown format %q", name, format)
+	st, err := read(ctx, br, name, opts, h)
+	st.Format = format
+	return st, err
 }

@@ -118,4 +118,6 @@ type Stats struct {
 	// formats; for CTI, messages plus the prose and stray-field lines it
 	// skipped.
 	Records int64
+	// Format is the format the input was read as (Read fills it in).
+	Format Format
 }

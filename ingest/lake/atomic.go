@@ -37,6 +37,13 @@ func createAtomic(final string) (*atomicFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	// CreateTemp makes the file private; the lake is for every reader that
+	// may read its folder.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
 	return &atomicFile{final: final, f: f, w: bufio.NewWriterSize(f, 1<<20), h: sha256.New()}, nil
 }
 

@@ -196,11 +196,13 @@ func (d *DayWriter) WriteBill(b *billing.Bill) error {
 }
 
 // Commit writes the open spans, the rejects and the manifest, and renames
-// every file into place.
+// every file into place. It can be called once; after a failure, Abort
+// clears up.
 func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m Manifest) error {
 	if d.done {
 		return errWriterClosed
 	}
+	d.done = true
 	l := d.lake
 	switch {
 	case m.Date == "":
@@ -210,6 +212,10 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	}
 	if m.Timezone == "" {
 		m.Timezone = l.location().String()
+	}
+	m.Counts.normalize()
+	if m.Inputs == nil {
+		m.Inputs = []InputFile{}
 	}
 
 	if err := d.bw.Close(); err != nil {
@@ -246,7 +252,7 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	}
 	stageHook("tables-synced")
 
-	m.Files = m.Files[:0]
+	m.Files = nil
 	for _, f := range []struct {
 		table string
 		file  *atomicFile
@@ -284,7 +290,6 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 		}
 		stageHook("renamed " + filepath.Base(f.final))
 	}
-	d.done = true
 	return nil
 }
 

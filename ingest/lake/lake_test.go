@@ -449,3 +449,16 @@ func keys(m map[string]string) []string {
 	slices.Sort(k)
 	return k
 }
+
+// bigRejects makes n rejects with raw texts of 4 KiB.
+func bigRejects(n int) []ingest.Reject {
+	rs := make([]ingest.Reject, n)
+	for i := range rs {
+		rs[i] = ingest.Reject{
+			File: fmt.Sprintf("in/part-%d.csv", i%3), Line: int64(i + 1),
+			Raw:    fmt.Sprintf("%06d:", i) + strings.Repeat("x", 4089),
+			Reason: []string{"line longer than the limit", "invalid UTF-8"}[i%2],
+		}
+	}
+	return rs
+}

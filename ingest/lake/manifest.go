@@ -63,6 +63,15 @@ type Counts struct {
 	Other map[string]int64 `json:"other"`
 }
 
+// normalize makes empty maps {} rather than null in the JSON.
+func (c *Counts) normalize() {
+	for _, m := range []*map[string]int64{&c.BillsByType, &c.RejectsByReason, &c.Other} {
+		if *m == nil {
+			*m = map[string]int64{}
+		}
+	}
+}
+
 // FileInfo describes one file a run wrote; Path is relative to the lake,
 // with forward slashes.
 type FileInfo struct {
