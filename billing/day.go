@@ -41,6 +41,12 @@ func (d Date) AddDays(n int) Date {
 	return DateOf(time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC))
 }
 
+// DaysSince is the number of days from o to d (negative when d is earlier).
+func (d Date) DaysSince(o Date) int {
+	noon := func(x Date) time.Time { return time.Date(x.Year, x.Month, x.Day, 12, 0, 0, 0, time.UTC) }
+	return int(noon(d).Sub(noon(o)).Round(24*time.Hour) / (24 * time.Hour))
+}
+
 // Next is the following day.
 func (d Date) Next() Date { return d.AddDays(1) }
 

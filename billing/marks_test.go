@@ -80,3 +80,16 @@ func TestMarksPerDay(t *testing.T) {
 		})
 	}
 }
+
+func TestDaysSince(t *testing.T) {
+	a, _ := ParseDate("2026-03-07")
+	for _, tt := range []struct {
+		to   string
+		want int
+	}{{"2026-03-07", 0}, {"2026-03-08", 1}, {"2026-03-09", 2}, {"2026-11-02", 240}, {"2025-03-07", -365}} {
+		b, _ := ParseDate(tt.to)
+		if got := b.DaysSince(a); got != tt.want {
+			t.Errorf("%s since %s = %d, want %d", tt.to, a, got, tt.want)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,28 +12,36 @@ import (
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest"
 	"github.com/agentbill/agentbill/ingest/synth"
+	"github.com/agentbill/agentbill/reports"
 )
 
-// The demo's fixed sample: two days of a 20-agent centre, so that the night
-// shift's sessions cross midnight and are billed the next day.
+// The demo's fixed sample: three days of a 20-agent centre, one event file
+// per day as a CTI platform would leave them, so that night shifts cross
+// midnight and are carried from one nightly run to the next.
 var (
-	demoStart  = billing.Date{Year: 2026, Month: time.November, Day: 19}
-	demoDays   = 2
+	demoStart  = billing.Date{Year: 2026, Month: time.November, Day: 18}
+	demoDays   = 3
 	demoAgents = 20
-	demoSeed   = int64(20261119)
+	demoSeed   = int64(20261118)
 )
+
+// demoQuery is the query the demo shows: what the lake holds per day.
+const demoQuery = `SELECT date, count(*) AS bills, count(DISTINCT agent_id) AS agents,
+       round(sum(duration_ms) FILTER (WHERE op_type = 60) / 3600000, 1) AS talk_hours,
+       count(*) FILTER (WHERE op_type IN (4, 60) AND op_cause = 1) AS five_minute_bills
+FROM bills GROUP BY date ORDER BY date`
 
 func (a *app) demoCmd() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "demo [--out DIR]",
-		Short: "Generate a sample contact-centre day, bill it and show what came out",
+		Short: "Generate a sample contact centre, bill it into a lake and query it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.demo(cmd.Context(), out)
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "demo-out", "folder for the sample events and what is made of them")
+	cmd.Flags().StringVar(&out, "out", "demo-out", "folder for the sample events and the lake")
 	return cmd
 }
 
@@ -43,70 +50,84 @@ func (a *app) demo(ctx context.Context, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
+	eventsDir := filepath.Join(out, "events")
+	lakeDir := filepath.Join(out, "lake")
+	// A demo run starts afresh: an old lake would hold days of another sample.
+	for _, dir := range []string{eventsDir, lakeDir} {
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
 	}
-	eventsPath := filepath.Join(out, "events.csv")
-	n, err := writeSampleEvents(ctx, eventsPath, cfg.Location)
+	files, n, err := writeSampleDays(ctx, eventsDir, cfg.Location)
 	if err != nil {
-		return err
-	}
-	collected, _, err := a.readInputs(ctx, []string{eventsPath}, ingest.FormatCSV, cfg.Location)
-	if err != nil {
-		return err
-	}
-	b, err := runBatch(cfg, collected, nil)
-	if err != nil {
-		return err
-	}
-	billsPath := filepath.Join(out, "bills.csv")
-	if err := writeBillsFile(billsPath, b); err != nil {
-		return err
-	}
-	rejectsPath := filepath.Join(out, "rejects.csv")
-	if err := writeRejectsFile(rejectsPath, b.rejects); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "agentbill demo: %d agents, %d days from %s, site zone %s\n", demoAgents, demoDays, demoStart, cfg.Location)
-	fmt.Fprintf(a.stdout, "  events   %7d  %s\n", n, eventsPath)
-	fmt.Fprintf(a.stdout, "  bills    %7d  %s\n", len(b.result.Bills), billsPath)
-	fmt.Fprintf(a.stdout, "  open     %7d  (rows still open at the end, in the same file, flag open)\n", len(b.result.Open))
-	fmt.Fprintf(a.stdout, "  rejects  %7d  %s\n", len(b.rejects), rejectsPath)
-	fmt.Fprintln(a.stdout, "bills by type:")
-	byType := map[int32]int{}
-	for i := range b.result.Bills {
-		byType[b.result.Bills[i].OpType]++
-	}
-	for _, t := range billing.OpTypes() {
-		if n := byType[int32(t.Code)]; n > 0 {
-			fmt.Fprintf(a.stdout, "  %2d %-45.45s %6d\n", t.Code, t.Label, n)
+	fmt.Fprintf(a.stdout, "  %d sample events in %s\n", n, eventsDir)
+	for i, file := range files {
+		day := demoStart.AddDays(i).String()
+		if err := a.ingest(ctx, day, lakeDir, "csv", []string{file}); err != nil {
+			return err
 		}
 	}
+	fmt.Fprintf(a.stdout, "  lake %s, one nightly run per day:\n\n", lakeDir)
+	db, err := reports.OpenLake(ctx, lakeDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := reports.Query(ctx, db, demoQuery, reports.FormatTable, a.stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "\nTry:\n  go run ./cmd/agentbill query --lake %s \"SELECT op_type, count(*) FROM bills GROUP BY ALL ORDER BY 1\"\n", lakeDir)
 	return nil
 }
 
-func writeSampleEvents(ctx context.Context, path string, loc *time.Location) (int, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return 0, err
+// writeSampleDays generates the sample and writes each site-zone day's
+// events to DIR/events-YYYY-MM-DD.csv.
+func writeSampleDays(ctx context.Context, dir string, loc *time.Location) ([]string, int, error) {
+	files := make([]string, demoDays)
+	writers := make([]*ingest.EventCSVWriter, demoDays)
+	closers := make([]*os.File, demoDays)
+	defer func() {
+		for _, f := range closers {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	for i := range files {
+		files[i] = filepath.Join(dir, "events-"+demoStart.AddDays(i).String()+".csv")
+		f, err := os.Create(files[i])
+		if err != nil {
+			return nil, 0, err
+		}
+		closers[i], writers[i] = f, ingest.NewEventCSVWriter(f)
 	}
-	defer f.Close()
-	w := ingest.NewEventCSVWriter(f)
 	n := 0
-	gen := synth.Config{Agents: demoAgents, Start: demoStart, Days: demoDays, Location: loc, Seed: demoSeed}
-	err = synth.Generate(ctx, gen, func(e billing.Event) error {
+	gen := synth.Config{Agents: demoAgents, Start: demoStart, Days: demoDays, Location: loc, Seed: demoSeed, DupShare: 0.002}
+	err := synth.Generate(ctx, gen, func(e billing.Event) error {
+		i := billing.DateIn(e.Time, loc).DaysSince(demoStart)
+		if i < 0 || i >= demoDays {
+			return fmt.Errorf("sample event on %s, outside the sample days", billing.DateIn(e.Time, loc))
+		}
 		n++
-		return w.Write(e)
+		return writers[i].Write(e)
 	})
 	if err != nil {
-		return n, err
+		return nil, n, err
 	}
-	if err := w.Flush(); err != nil {
-		return n, err
+	for i := range writers {
+		if err := writers[i].Flush(); err != nil {
+			return nil, n, err
+		}
+		if err := closers[i].Close(); err != nil {
+			return nil, n, err
+		}
+		closers[i] = nil
 	}
-	return n, f.Close()
-}
-
-func writeBillsFile(path string, b *batch) error {
-	return writeFile(path, func(w io.Writer) error { return writeBillsCSV(w, b) })
+	return files, n, nil
 }
