@@ -144,7 +144,11 @@ func rejectsByReason(rejects []ingest.Reject) map[string]int64 {
 // writeCounts prints a run's figures for people, one per line.
 func writeCounts(w io.Writer, b *batch) {
 	c := b.result.Counts
-	fmt.Fprintf(w, "days %s..%s (%s)\n", b.first, b.last, b.cfg.Location)
+	if b.first.IsZero() {
+		fmt.Fprintf(w, "days none (%s)\n", b.cfg.Location)
+	} else {
+		fmt.Fprintf(w, "days %s..%s (%s)\n", b.first, b.last, b.cfg.Location)
+	}
 	fmt.Fprintf(w, "records read %d\n", b.collected.Records())
 	fmt.Fprintf(w, "events used %d\n", c.Events)
 	fmt.Fprintf(w, "bills %d (%d imported)\n", len(b.result.Bills), len(b.collected.Bills))
