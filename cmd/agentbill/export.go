@@ -52,14 +52,11 @@ func (a *app) export(ctx context.Context, date, lakeDir, format, out, order stri
 	if err != nil {
 		return err
 	}
-	if lakeDir == "" {
-		lakeDir = a.cfg.Lake
-	}
 	opts := ingest.AgentOprInfoOptions{Location: cfg.Location, NoUse: noUse}
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("--no-use: %w", err)
 	}
-	db, err := reports.OpenLake(ctx, lakeDir)
+	db, err := reports.OpenLake(ctx, a.lakeDir(lakeDir))
 	if err != nil {
 		return err
 	}

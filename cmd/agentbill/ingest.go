@@ -110,10 +110,7 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 	if err != nil {
 		return err
 	}
-	if lakeDir == "" {
-		lakeDir = a.cfg.Lake
-	}
-	lk := &lake.Lake{Dir: lakeDir, Location: cfg.Location}
+	lk := &lake.Lake{Dir: a.lakeDir(lakeDir), Location: cfg.Location}
 	collected, cleanup, err := a.readInputs(ctx, files, fmtName, cfg.Location)
 	defer cleanup()
 	if err != nil {

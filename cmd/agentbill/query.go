@@ -28,10 +28,7 @@ a filter on date reads only that day's files.`,
 }
 
 func (a *app) query(ctx context.Context, lakeDir, format, sql string) error {
-	if lakeDir == "" {
-		lakeDir = a.cfg.Lake
-	}
-	db, err := reports.OpenLake(ctx, lakeDir)
+	db, err := reports.OpenLake(ctx, a.lakeDir(lakeDir))
 	if err != nil {
 		return err
 	}

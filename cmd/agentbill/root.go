@@ -84,3 +84,11 @@ func isTerminal(w io.Writer) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
+
+// lakeDir is the lake folder a --lake flag names, else the config's.
+func (a *app) lakeDir(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return a.cfg.Lake
+}
