@@ -1,7 +1,6 @@
 package billing
 
 import (
-	"slices"
 	"time"
 )
 
@@ -9,7 +8,7 @@ import (
 // which is the input order when the slice holds the inputs one after the
 // other (SPEC §2: files in the order given, then line).
 func SortEvents(events []Event) {
-	slices.SortStableFunc(events, func(a, b Event) int { return a.Time.Compare(b.Time) })
+	sortStable(events, func(a, b *Event) int { return a.Time.Compare(b.Time) })
 }
 
 // Refusal is an event the rules refused, and why.

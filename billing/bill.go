@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"slices"
 	"strings"
 	"time"
 )
@@ -156,6 +155,4 @@ func CompareBills(a, b *Bill) int {
 
 // SortBills sorts bills in the lake's order; bills equal in the sort key
 // keep the order they were written in, so the result is deterministic.
-func SortBills(bills []Bill) {
-	slices.SortStableFunc(bills, func(a, b Bill) int { return CompareBills(&a, &b) })
-}
+func SortBills(bills []Bill) { sortStable(bills, CompareBills) }
