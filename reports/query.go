@@ -26,12 +26,17 @@ const (
 	FormatTable = "table" // aligned text columns for a terminal
 )
 
+// Querier runs a query: a *sql.DB, *sql.Conn or *sql.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // Query runs one SQL statement on db and writes its result to w in format
 // (FormatCSV, FormatJSON or FormatTable). Times are written as DuckDB shows
 // them: DATE as YYYY-MM-DD, TIMESTAMP as YYYY-MM-DD hh:mm:ss.ffffff. Given
 // several statements, DuckDB runs them all and the last one's result is
 // written.
-func Query(ctx context.Context, db *sql.DB, query string, format string, w io.Writer) error {
+func Query(ctx context.Context, db Querier, query string, format string, w io.Writer) error {
 	var out resultWriter
 	switch format {
 	case FormatCSV:

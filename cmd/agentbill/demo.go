@@ -82,7 +82,20 @@ func (a *app) demo(ctx context.Context, out string) error {
 	if err := reports.Query(ctx, db, demoQuery, reports.FormatTable, a.stdout); err != nil {
 		return err
 	}
+	opts := reports.Options{
+		Lake: lakeDir, From: demoStart, To: demoStart.AddDays(demoDays),
+		Location: cfg.Location, Labels: reports.Labels(a.cfg.Labels),
+	}
+	written, err := reports.WriteFiles(ctx, opts, reports.BuiltIn(), filepath.Join(out, "reports"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "\nReports:")
+	for _, path := range written {
+		fmt.Fprintf(a.stdout, "  %s\n", path)
+	}
 	fmt.Fprintf(a.stdout, "\nTry:\n  go run ./cmd/agentbill query --lake %s \"SELECT op_type, count(*) FROM bills GROUP BY ALL ORDER BY 1\"\n", lakeDir)
+	fmt.Fprintf(a.stdout, "  go run ./cmd/agentbill report occupancy --lake %s --from %s --out -\n", lakeDir, demoStart.AddDays(1))
 	return nil
 }
 

@@ -10,7 +10,8 @@ import (
 func TestDemo(t *testing.T) {
 	out := t.TempDir()
 	stdout, _ := mustRun(t, nil, "demo", "--out", out)
-	for _, want := range []string{"20 agents, 3 days", "2026-11-18", "2026-11-19", "2026-11-20", "(3 rows)"} {
+	for _, want := range []string{"20 agents, 3 days", "2026-11-18", "2026-11-19", "2026-11-20", "(3 rows)",
+		"occupancy_2026-11-18_2026-11-21.csv", "rest_reasons_2026-11-18_2026-11-21.csv", "logout_causes_2026-11-18_2026-11-21.csv"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}

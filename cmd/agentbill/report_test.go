@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest/lake"
+)
+
+// reportLake writes a two-day UTC lake: agent A01 logs in on 2026-03-09 at
+// 22:00, rests (cause 1) 23:00-01:00 and logs out (258) at 02:00 on 03-10.
+func reportLake(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "lake")
+	l := &lake.Lake{Dir: dir, Location: time.UTC}
+	at := func(s string) time.Time {
+		tm, err := time.Parse(time.DateTime, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	bill := func(op, cause int32, begin, end string, line int64) billing.Bill {
+		b := billing.Bill{AgentID: "A01", OpType: op, OpObject: billing.USNoUse, OpCause: cause,
+			Begin: at(begin), End: at(end), LogonSN: at("2026-03-09 22:00:00").UnixMilli(),
+			Source: billing.Source{File: "events.csv", Line: line}}
+		b.AssignID()
+		return b
+	}
+	open := func(b billing.Bill, end string) billing.OpenSpan {
+		b.End, b.Flags = at(end), billing.FlagOpen
+		b.AssignID()
+		return billing.OpenSpan{Bill: b, LastEvent: b.Begin}
+	}
+	days := []struct {
+		day   billing.Date
+		bills []billing.Bill
+		open  []billing.OpenSpan
+	}{
+		{billing.Date{Year: 2026, Month: time.March, Day: 9},
+			[]billing.Bill{bill(1, 65535, "2026-03-09 22:00:00", "2026-03-09 22:00:00", 2)},
+			[]billing.OpenSpan{
+				open(bill(0, 65535, "2026-03-09 22:00:00", "2026-03-09 22:00:00", 2), "2026-03-10 00:00:00"),
+				open(bill(26, 1, "2026-03-09 23:00:00", "2026-03-09 23:00:00", 3), "2026-03-10 00:00:00"),
+			}},
+		{billing.Date{Year: 2026, Month: time.March, Day: 10},
+			[]billing.Bill{
+				bill(0, 258, "2026-03-09 22:00:00", "2026-03-10 02:00:00", 5),
+				bill(26, 1, "2026-03-09 23:00:00", "2026-03-10 01:00:00", 3),
+			}, nil},
+	}
+	for _, d := range days {
+		billing.SortBills(d.bills)
+		if err := l.WriteDay(context.Background(), d.day, d.bills, d.open, nil, lake.Manifest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// runAt runs the command line with the clock at now.
+func runAt(t *testing.T, now time.Time, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	a := &app{stdout: &stdout, stderr: &stderr, env: env, now: func() time.Time { return now }}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetOut(&stdout)
+	root.SetErr(&stderr)
+	code := 0
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		stderr.WriteString("agentbill: " + err.Error() + "\n")
+		code = 1
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+func TestReportCommand(t *testing.T) {
+	lakeDir := reportLake(t)
+	site := t.TempDir()
+	if err := os.WriteFile(filepath.Join(site, "agents.sql"), []byte("-- Agents with bills, by day.\n"+
+		"SELECT d.day AS date, count(DISTINCT b.agent_id) AS agents\nFROM report_days d\n"+
+		"LEFT JOIN bills b ON b.begin_time < d.day_end AND b.end_time >= d.day_start\nGROUP BY d.day ORDER BY d.day\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, time.March, 11, 8, 0, 0, 0, time.UTC)
+	occupancy := "agent_id,date,logged_in_s,talk_s,hold_s,work_s,busy_s,rest_s,study_s,suspended_s,available_s,occupancy\n" +
+		"A01,2026-03-09,7200,0,0,0,0,3600,0,0,3600,0\n"
+	tests := []struct {
+		name      string
+		args      []string
+		env       []string
+		wantFiles map[string]string // name: start of its content
+		wantOut   string            // standard output starts with it
+	}{
+		{name: "one report, one day",
+			args:      []string{"report", "occupancy", "--from", "2026-03-09"},
+			wantFiles: map[string]string{"occupancy_2026-03-09_2026-03-10.csv": occupancy}},
+		{name: "yesterday, labels from the config",
+			args: []string{"report", "rest_reasons", "--from", "yesterday", "--to", "today"},
+			env:  []string{"AGENTBILL_LABELS_REST=1=Lunch"},
+			wantFiles: map[string]string{"rest_reasons_2026-03-10_2026-03-11.csv": "agent_id,date,kind,op_cause,label,count,total_s,avg_s,max_s,share\n" +
+				"A01,2026-03-10,rest,1,Lunch,1,3600,3600,3600,0.5\n"}},
+		{name: "all, with the site's",
+			args: []string{"report", "all", "--from", "2026-03-09", "--to", "2026-03-11"},
+			env:  []string{"AGENTBILL_REPORTS_DIR=" + site},
+			wantFiles: map[string]string{
+				"occupancy_2026-03-09_2026-03-11.csv":     "agent_id,date,logged_in_s",
+				"rest_reasons_2026-03-09_2026-03-11.csv":  "agent_id,date,kind",
+				"logout_causes_2026-03-09_2026-03-11.csv": "agent_id,date,op_cause,label,category,count,agents,avg_session_s,max_session_s\nA01,2026-03-10,258,",
+				"agents_2026-03-09_2026-03-11.csv":        "date,agents\n2026-03-09,1\n2026-03-10,1\n",
+			}},
+		{name: "standard output",
+			args:    []string{"report", "occupancy", "--from", "2026-03-09", "--out", "-"},
+			wantOut: occupancy},
+		{name: "standard output as a table",
+			args:    []string{"report", "occupancy", "--from", "2026-03-09", "--out", "-", "--format", "table"},
+			wantOut: "agent_id  date        logged_in_s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			env := append([]string{"AGENTBILL_LAKE=" + lakeDir, "AGENTBILL_REPORTS_OUT=" + out}, tt.env...)
+			code, stdout, stderr := runAt(t, now, env, tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if !strings.HasPrefix(stdout, tt.wantOut) {
+				t.Errorf("standard output:\n%s\nwant it to start with\n%s", stdout, tt.wantOut)
+			}
+			entries, _ := os.ReadDir(out)
+			if len(entries) != len(tt.wantFiles) {
+				t.Errorf("%d files in the output folder, want %d", len(entries), len(tt.wantFiles))
+			}
+			for name, want := range tt.wantFiles {
+				got, err := os.ReadFile(filepath.Join(out, name))
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				if !strings.HasPrefix(string(got), want) {
+					t.Errorf("%s:\n%s\nwant it to start with\n%s", name, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestReportErrors(t *testing.T) {
+	lakeDir := reportLake(t)
+	clash := t.TempDir()
+	if err := os.WriteFile(filepath.Join(clash, "occupancy.sql"), []byte("SELECT 1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want string
+	}{
+		{"no --from", []string{"report", "occupancy"}, nil, `"from" not set`},
+		{"--to not after --from", []string{"report", "occupancy", "--from", "2026-03-09", "--to", "2026-03-09"}, nil, "is not after --from"},
+		{"bad date", []string{"report", "occupancy", "--from", "09/03/2026"}, nil, "--from: date"},
+		{"unknown report", []string{"report", "occupation", "--from", "2026-03-09"}, nil, `unknown report "occupation"`},
+		{"table into a file", []string{"report", "occupancy", "--from", "2026-03-09", "--format", "table"}, nil, "needs --out -"},
+		{"unknown format", []string{"report", "occupancy", "--from", "2026-03-09", "--out", "-", "--format", "xml"}, nil, `--format "xml"`},
+		{"all to standard output", []string{"report", "all", "--from", "2026-03-09", "--out", "-"}, nil, "one file per report"},
+		{"no lake", []string{"report", "occupancy", "--from", "2026-03-09", "--lake", filepath.Join(lakeDir, "missing")}, nil, "no lake folder"},
+		{"site report named like a built-in", []string{"report", "occupancy", "--from", "2026-03-09"},
+			[]string{"AGENTBILL_REPORTS_DIR=" + clash}, "has the name of a built-in report"},
+		{"missing site folder", []string{"reports"},
+			[]string{"AGENTBILL_REPORTS_DIR=" + filepath.Join(clash, "missing")}, "reports.dir"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := append([]string{"AGENTBILL_LAKE=" + lakeDir, "AGENTBILL_REPORTS_OUT=" + t.TempDir()}, tt.env...)
+			code, _, stderr := runAt(t, time.Now(), env, tt.args...)
+			if code == 0 {
+				t.Fatal("exit 0")
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("error output %q, want it to say %q", stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestReportsCommand(t *testing.T) {
+	site := t.TempDir()
+	if err := os.WriteFile(filepath.Join(site, "abandon.sql"), []byte("-- Calls abandoned in the queue.\nSELECT 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runAt(t, time.Now(), []string{"AGENTBILL_REPORTS_DIR=" + site}, "reports")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	var names []string
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) < 3 {
+			t.Fatalf("line %q: want name, source and description", l)
+		}
+		names = append(names, f[0]+" "+f[1])
+	}
+	want := "logout_causes built-in,occupancy built-in,rest_reasons built-in,abandon site"
+	if got := strings.Join(names, ","); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if !strings.HasSuffix(lines[3], "Calls abandoned in the queue.") {
+		t.Errorf("site report line %q", lines[3])
+	}
+}
