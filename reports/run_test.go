@@ -178,7 +178,7 @@ func TestEmptyLake(t *testing.T) {
 	want := map[string]string{
 		"occupancy":     "agent_id,date,logged_in_s,talk_s,hold_s,work_s,busy_s,rest_s,study_s,suspended_s,available_s,occupancy\nTOTAL,,0,0,0,0,0,0,0,0,0,\n",
 		"rest_reasons":  "agent_id,date,kind,op_cause,label,count,total_s,avg_s,max_s,share\n",
-		"logout_causes": "agent_id,date,op_cause,label,category,count,agents,avg_session_s,max_session_s\n",
+		"logout_causes": "agent_id,date,op_cause,label,category,count,avg_session_s,max_session_s,agents\n",
 	}
 	for _, r := range BuiltIn() {
 		t.Run(r.Name, func(t *testing.T) {

@@ -13,9 +13,10 @@
 --   category   agent (258), relogin (259), forced (257, 264),
 --              system (256, 260..263), client (1..255), other (any other
 --              code, such as 65535 on an imported bill)
---   count      logouts; agents: distinct agents among them (1 on an
---              agent's own row)
+--   count      logouts
 --   avg_session_s, max_session_s  the sessions' average and longest length
+--   agents     distinct agents among them (1 on an agent's own row); last,
+--              so that the columns before it keep their documented places
 --
 -- Seconds have 3 decimals. One row per agent, day and cause, by agent_id,
 -- date, op_cause; then TOTAL rows (over agents): one per day and cause,
@@ -57,9 +58,9 @@ SELECT CASE WHEN c.total_row = 1 THEN 'TOTAL' ELSE c.agent_id END AS agent_id,
            ELSE 'other'
        END AS category,
        c.n AS count,
-       c.agents,
        round(c.session_us / c.n / 1e6, 3) AS avg_session_s,
-       round(c.max_session_us / 1e6, 3)   AS max_session_s
+       round(c.max_session_us / 1e6, 3)   AS max_session_s,
+       c.agents
 FROM causes c
 LEFT JOIN labels lb ON lb.kind = 'logout' AND lb.code = c.op_cause
 ORDER BY c.total_row, c.period_row, c.agent_id, c.day, c.op_cause;

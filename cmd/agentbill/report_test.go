@@ -113,7 +113,7 @@ func TestReportCommand(t *testing.T) {
 			wantFiles: map[string]string{
 				"occupancy_2026-03-09_2026-03-11.csv":     "agent_id,date,logged_in_s",
 				"rest_reasons_2026-03-09_2026-03-11.csv":  "agent_id,date,kind",
-				"logout_causes_2026-03-09_2026-03-11.csv": "agent_id,date,op_cause,label,category,count,agents,avg_session_s,max_session_s\nA01,2026-03-10,258,",
+				"logout_causes_2026-03-09_2026-03-11.csv": "agent_id,date,op_cause,label,category,count,avg_session_s,max_session_s,agents\nA01,2026-03-10,258,",
 				"agents_2026-03-09_2026-03-11.csv":        "date,agents\n2026-03-09,1\n2026-03-10,1\n",
 			}},
 		{name: "standard output",
