@@ -39,23 +39,30 @@ in the inputs is ingested in order.`,
 	return cmd
 }
 
-// resolveDate reads a --date value on the site clock.
+// resolveDate reads a --date value on the site clock; nil when s is empty.
 func (a *app) resolveDate(s string, loc *time.Location) (*billing.Date, error) {
+	if s == "" {
+		return nil, nil
+	}
+	d, err := a.dateFlag("--date", s, loc)
+	return &d, err
+}
+
+// dateFlag reads a date flag: YYYY-MM-DD, "today" or "yesterday" on the
+// site clock.
+func (a *app) dateFlag(flag, s string, loc *time.Location) (billing.Date, error) {
 	today := billing.DateIn(a.now(), loc)
 	switch s {
-	case "":
-		return nil, nil
 	case "today":
-		return &today, nil
+		return today, nil
 	case "yesterday":
-		d := today.AddDays(-1)
-		return &d, nil
+		return today.AddDays(-1), nil
 	}
 	d, err := billing.ParseDate(s)
 	if err != nil {
-		return nil, fmt.Errorf("--date: %w", err)
+		return d, fmt.Errorf("%s: %w", flag, err)
 	}
-	return &d, nil
+	return d, nil
 }
 
 // inputFiles are the files given, or the config's inputs for day with

@@ -7,11 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/reports"
 )
 
@@ -95,13 +93,13 @@ func (a *app) report(ctx context.Context, name, from, to, lakeDir, out, format s
 	if err != nil {
 		return err
 	}
-	first, err := a.reportDate("--from", from, cfg.Location)
+	first, err := a.dateFlag("--from", from, cfg.Location)
 	if err != nil {
 		return err
 	}
 	end := first.Next()
 	if to != "" {
-		if end, err = a.reportDate("--to", to, cfg.Location); err != nil {
+		if end, err = a.dateFlag("--to", to, cfg.Location); err != nil {
 			return err
 		}
 	}
@@ -145,20 +143,4 @@ func (a *app) report(ctx context.Context, name, from, to, lakeDir, out, format s
 	}
 	defer s.Close()
 	return s.Run(ctx, list[0], format, a.stdout)
-}
-
-// reportDate reads a date flag on the site clock.
-func (a *app) reportDate(flag, s string, loc *time.Location) (billing.Date, error) {
-	today := billing.DateIn(a.now(), loc)
-	switch s {
-	case "today":
-		return today, nil
-	case "yesterday":
-		return today.AddDays(-1), nil
-	}
-	d, err := billing.ParseDate(s)
-	if err != nil {
-		return d, fmt.Errorf("%s: %w", flag, err)
-	}
-	return d, nil
 }
