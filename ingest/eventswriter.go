@@ -48,6 +48,13 @@ func (w *EventCSVWriter) writeHeader() error {
 // with a string field that the format cannot hold (a line break, invalid
 // UTF-8) is an error and nothing of it is written.
 func (w *EventCSVWriter) Write(ev billing.Event) error {
+	return w.WriteEdited(ev, nil)
+}
+
+// WriteEdited writes ev's row as edit changes it (edit gets the row without
+// its line end); with a nil edit it is Write. Generators use it to write
+// damaged records.
+func (w *EventCSVWriter) WriteEdited(ev billing.Event, edit func(row string) string) error {
 	if !w.header {
 		if err := w.writeHeader(); err != nil {
 			return err
@@ -70,6 +77,9 @@ func (w *EventCSVWriter) Write(ev billing.Event) error {
 		if row, err = appendEventField(row, f, eventAttr(&ev.Attrs, f)); err != nil {
 			return eventWriteErr(ev, err)
 		}
+	}
+	if edit != nil {
+		row = append(row[:0], edit(string(row))...)
 	}
 	row = append(row, '\n')
 	w.row = row

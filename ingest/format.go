@@ -61,21 +61,27 @@ const (
 const detectLines = 5
 
 // DetectFormat guesses the format of an input from its name and its first
-// bytes. The extension decides first (.csv is CSV; .jsonl, .ndjson and .json
-// are JSON Lines). Otherwise the content: a first non-blank byte '{' is JSON
-// Lines; a line containing "MsgType:" (in any letter case) is CTI text; one
-// of the first lines with exactly 21 comma-separated fields whose 8th looks
-// like "YYYY-MM-DD hh:mm:ss" is agentOprInfo; anything else is CSV.
+// bytes. The extensions .jsonl, .ndjson and .json are JSON Lines. A .csv file
+// is agentOprInfo when one of its first lines has exactly 21 comma-separated
+// fields whose 8th looks like "YYYY-MM-DD hh:mm:ss" (Huawei's files are .csv
+// too), else canonical CSV. Any other name is read by content: a first
+// non-blank byte '{' is JSON Lines; a line containing "MsgType:" (in any
+// letter case) is CTI text; the agentOprInfo shape is agentOprInfo; anything
+// else is CSV.
 func DetectFormat(name string, head []byte) Format {
-	if f, ok := formatByExt[strings.ToLower(filepath.Ext(name))]; ok {
-		return f
+	byExt, known := formatByExt[strings.ToLower(filepath.Ext(name))]
+	if known && byExt != FormatCSV {
+		return byExt
 	}
-	if firstContentByte(head) == '{' {
-		return FormatJSONL
+	if !known {
+		if firstContentByte(head) == '{' {
+			return FormatJSONL
+		}
+		if containsFoldASCII(head, "msgtype:") {
+			return FormatCTI
+		}
 	}
-	if containsFoldASCII(head, "msgtype:") {
-		return FormatCTI
-	}
+	// Huawei agentOprInfo files are .csv too: their shape decides.
 	head = bytes.TrimPrefix(head, utf8BOM)
 	for n := 0; n < detectLines && len(head) > 0; {
 		line := head

@@ -58,6 +58,7 @@ func TestDetectFormat(t *testing.T) {
 	}{
 		{"csv extension", "events.csv", `{"time":"x"}`, FormatCSV, "the extension decides first"},
 		{"upper-case extension", "EVENTS.CSV", "", FormatCSV, ""},
+		{"agentoprinfo in a .csv", "oprinfo.csv", "1001,700,acc01,chli4020,svc9,12,16800096,2026-11-20 09:00:14,2026-11-20 09:05:00,60,65535,1,5,1,1,4,88880001,1,0,1763629200000,7\n", FormatAgentOprInfo, "Huawei's files are .csv too"},
 		{"jsonl extension", "a/b/events.jsonl", "time,agent_id,op_type\n", FormatJSONL, ""},
 		{"ndjson extension", "events.ndjson", "", FormatJSONL, ""},
 		{"json extension", "events.json", "", FormatJSONL, ""},
