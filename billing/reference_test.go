@@ -251,6 +251,10 @@ func TestEngineAgainstReference(t *testing.T) {
 		for _, o := range res.Open {
 			gotOpen = append(gotOpen, refKey(o.AgentID, int(o.OpType), int(o.OpObject), int(o.OpCause), o.Begin, o.End, o.Flags.String(), o.Source.Line))
 		}
+		// The same days run agent by agent give the same bills.
+		if err := sameByAgent(cfg, events, first, days, res); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
 		want, wantOpen := reference(events, allTypes, end)
 		slices.Sort(got)
 		slices.Sort(want)
@@ -285,4 +289,45 @@ func dumpEvents(events []billing.Event, loc *time.Location) string {
 			e.Time.In(loc).Format("01-02 15:04:05"), e.AgentID, e.OpType, e.OpObject, e.OpCause, e.CallID, e.MediaType)
 	}
 	return sb.String()
+}
+
+// sameByAgent runs the days with RunByAgent and compares with RunBatch's
+// result: the same bills in the same order, the same open spans.
+func sameByAgent(cfg billing.Config, events []billing.Event, first billing.Date, days int, batch billing.BatchResult) error {
+	var bills []billing.Bill
+	var open []billing.OpenSpan
+	for d := 0; d < days; d++ {
+		day := first.AddDays(d)
+		start, end := day.Bounds(cfg.Location)
+		var dayEvents []billing.Event
+		for _, e := range events {
+			if !e.Time.Before(start) && e.Time.Before(end) {
+				dayEvents = append(dayEvents, e)
+			}
+		}
+		billing.SortEventsByAgent(dayEvents)
+		res, err := billing.RunByAgent(cfg, day, open, dayEvents, func(b []billing.Bill) error {
+			bills = append(bills, b...)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		open = res.Open
+	}
+	billing.SortBills(bills)
+	if len(bills) != len(batch.Bills) || len(open) != len(batch.Open) {
+		return fmt.Errorf("by agent: %d bills and %d open rows, batch: %d and %d", len(bills), len(open), len(batch.Bills), len(batch.Open))
+	}
+	for i := range bills {
+		if bills[i].ID != batch.Bills[i].ID {
+			return fmt.Errorf("by agent: bill %d is %+v, batch has %+v", i, bills[i], batch.Bills[i])
+		}
+	}
+	for i := range open {
+		if open[i].ID != batch.Open[i].ID || !open[i].LastEvent.Equal(batch.Open[i].LastEvent) {
+			return fmt.Errorf("by agent: open row %d differs", i)
+		}
+	}
+	return nil
 }
