@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest"
+	"github.com/agentbill/agentbill/reports/mail"
+	"github.com/agentbill/agentbill/reports/nightly"
 )
 
 // EnvPrefix begins the name of every environment variable Load reads: a key
@@ -37,6 +41,11 @@ type Config struct {
 	Reports     ReportsConfig `mapstructure:"reports"`
 	// CTI maps Cisco UCCX CTI messages to operation types and causes.
 	CTI ingest.CTIMapping `mapstructure:"cti"`
+	// Jobs are what agentbill schedule runs on their schedules and
+	// agentbill run runs once.
+	Jobs []JobConfig `mapstructure:"jobs"`
+	// Mail is the SMTP server the jobs send their reports through.
+	Mail MailConfig `mapstructure:"mail"`
 }
 
 // SiteConfig describes the contact centre itself.
@@ -75,6 +84,57 @@ type ReportsConfig struct {
 	Out string `mapstructure:"out"`
 }
 
+// JobConfig is one job: what it does for its logical day (the site-zone
+// day before the one it starts in), when, and who gets the reports.
+type JobConfig struct {
+	// Name names the job (agentbill run NAME) and its record in the lake.
+	Name string `mapstructure:"name"`
+	// Schedule is a cron spec (minute hour day-of-month month day-of-week,
+	// or @daily), optionally after CRON_TZ=Zone; without a zone it is on
+	// the site clock. Empty: only agentbill run starts the job.
+	Schedule string `mapstructure:"schedule"`
+	// Ingest bills the logical day into the lake from the inputs.
+	Ingest bool `mapstructure:"ingest"`
+	// Reports are the periods to report on, each ending with the logical
+	// day: day, week (Monday to Sunday), month.
+	Reports []string `mapstructure:"reports"`
+	// ReportNames are the reports to write; empty means all of them.
+	ReportNames []string `mapstructure:"report_names"`
+	// Out is the folder of the report files; empty means reports.out.
+	Out string `mapstructure:"out"`
+	// MailTo are the addresses the reports are mailed to.
+	MailTo []string `mapstructure:"mail_to"`
+	// Timeout bounds one run; 0 means 2h.
+	Timeout time.Duration `mapstructure:"timeout"`
+}
+
+// MailConfig is the SMTP server jobs send mail through.
+type MailConfig struct {
+	// Host is the SMTP server; empty means no mail can be sent.
+	Host string `mapstructure:"host"`
+	// Port is the server's port: 587 is the submission port.
+	Port int `mapstructure:"port"`
+	// From is the sender's address.
+	From string `mapstructure:"from"`
+	// StartTLS is required (the default: no TLS, no mail), opportunistic
+	// or none.
+	StartTLS string `mapstructure:"starttls"`
+	// Auth is the login mechanism: auto, plain, login, cram-md5,
+	// scram-sha-1 or scram-sha-256.
+	Auth string `mapstructure:"auth"`
+	// UsernameEnv and PasswordEnv name the environment variables that
+	// hold the login; empty means no login. The values never go into the
+	// config or the logs.
+	UsernameEnv string `mapstructure:"username_env"`
+	PasswordEnv string `mapstructure:"password_env"`
+	// Timeout bounds each connection to the server.
+	Timeout time.Duration `mapstructure:"timeout"`
+	// Retries is how many times a failed delivery is tried again.
+	Retries int `mapstructure:"retries"`
+	// RetryWait is the wait before the first retry; it doubles each time.
+	RetryWait time.Duration `mapstructure:"retry_wait"`
+}
+
 // Default returns the settings that apply where neither the file nor the
 // environment says otherwise.
 func Default() Config {
@@ -94,6 +154,15 @@ func Default() Config {
 		},
 		Reports: ReportsConfig{Out: "./reports-out"},
 		CTI:     lowerMapKeys(ingest.DefaultCTIMapping()),
+		Jobs:    []JobConfig{},
+		Mail: MailConfig{
+			Port:      587,
+			StartTLS:  "required",
+			Auth:      "auto",
+			Timeout:   30 * time.Second,
+			Retries:   3,
+			RetryWait: 30 * time.Second,
+		},
 	}
 }
 
@@ -132,8 +201,10 @@ func defaults() map[string]any {
 		"labels.logout":                  d.Labels.Logout,
 		"reports.dir":                    d.Reports.Dir,
 		"reports.out":                    d.Reports.Out,
+		"jobs":                           d.Jobs,
 	}
 	flatten("cti", reflect.ValueOf(d.CTI), keys)
+	flatten("mail", reflect.ValueOf(d.Mail), keys)
 	return keys
 }
 
@@ -326,6 +397,16 @@ func (c *Config) fillEmpty() {
 			*m = map[int]string{}
 		}
 	}
+	if c.Jobs == nil {
+		c.Jobs = []JobConfig{}
+	}
+	for i := range c.Jobs {
+		for _, l := range []*[]string{&c.Jobs[i].Reports, &c.Jobs[i].ReportNames, &c.Jobs[i].MailTo} {
+			if *l == nil {
+				*l = []string{}
+			}
+		}
+	}
 }
 
 // Validate checks every value and returns all problems found, joined, each
@@ -381,7 +462,125 @@ func (c Config) Validate() error {
 	if c.Reports.Out == "" {
 		bad("reports.out: empty")
 	}
+	errs = append(errs, c.checkMail()...)
+	errs = append(errs, c.checkJobs()...)
 	return errors.Join(errs...)
+}
+
+// envNameRE is what an environment variable's name may be.
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (c Config) checkMail() []error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+	m := c.Mail
+	if m.Port < 1 || m.Port > 65535 {
+		bad("mail.port: %d is not a port", m.Port)
+	}
+	if m.Host != "" && m.From == "" {
+		bad("mail.from: empty; name the sender, such as agentbill@example.com")
+	}
+	if m.From != "" {
+		if _, err := netmail.ParseAddress(m.From); err != nil {
+			bad("mail.from: %q is not an address: %v", m.From, err)
+		}
+	}
+	if _, err := mail.ParseTLS(m.StartTLS); err != nil {
+		bad("mail.%v", err)
+	}
+	if err := mail.CheckAuth(m.Auth); err != nil {
+		bad("mail.%v", err)
+	}
+	for _, v := range []struct{ key, name, example string }{
+		{"mail.username_env", m.UsernameEnv, "SMTP_USER"},
+		{"mail.password_env", m.PasswordEnv, "SMTP_PASSWORD"},
+	} {
+		switch {
+		case v.name == "":
+		case !envNameRE.MatchString(v.name):
+			bad("%s: %q is not the name of an environment variable", v.key, v.name)
+		case strings.HasPrefix(v.name, EnvPrefix):
+			bad("%s: %s begins with %s, which is kept for settings; name another variable, such as %s", v.key, v.name, EnvPrefix, v.example)
+		}
+	}
+	if (m.UsernameEnv == "") != (m.PasswordEnv == "") {
+		bad("mail.username_env, mail.password_env: give both or neither")
+	}
+	if m.Timeout <= 0 {
+		bad("mail.timeout: %s is not positive", m.Timeout)
+	}
+	if m.Retries < 0 || m.Retries > 20 {
+		bad("mail.retries: %d is outside 0..20", m.Retries)
+	}
+	if m.RetryWait <= 0 {
+		bad("mail.retry_wait: %s is not positive", m.RetryWait)
+	}
+	return errs
+}
+
+func (c Config) checkJobs() []error {
+	var errs []error
+	loc, err := time.LoadLocation(c.Site.Timezone)
+	if err != nil {
+		loc = time.UTC // reported under site.timezone
+	}
+	names := map[string]bool{}
+	for i, j := range c.Jobs {
+		key := fmt.Sprintf("jobs[%d]", i)
+		if j.Name != "" {
+			key = fmt.Sprintf("jobs[%d] (%s)", i, j.Name)
+		}
+		bad := func(format string, args ...any) {
+			errs = append(errs, fmt.Errorf(key+"."+format, args...))
+		}
+		if err := nightly.CheckName(j.Name); err != nil {
+			bad("name: %v", err)
+		} else if names[j.Name] {
+			bad("name: another job has this name")
+		}
+		names[j.Name] = true
+		if j.Schedule != "" {
+			if _, err := nightly.ParseSchedule(j.Schedule, loc); err != nil {
+				bad("schedule: %v", err)
+			}
+		}
+		if !j.Ingest && len(j.Reports) == 0 {
+			bad("reports: empty, and the job does not ingest: it would do nothing")
+		}
+		seen := map[string]bool{}
+		for _, p := range j.Reports {
+			if _, err := nightly.ParsePeriod(p); err != nil {
+				bad("reports: %v", err)
+			} else if seen[p] {
+				bad("reports: %s is listed twice", p)
+			}
+			seen[p] = true
+		}
+		for _, r := range j.ReportNames {
+			if strings.TrimSpace(r) == "" {
+				bad("report_names: an empty name")
+			}
+		}
+		if len(j.MailTo) > 0 {
+			if len(j.Reports) == 0 {
+				bad("mail_to: the job writes no reports to mail")
+			}
+			if c.Mail.Host == "" {
+				bad("mail_to: mail.host is empty: set the SMTP server")
+			}
+		}
+		for _, to := range j.MailTo {
+			if _, err := netmail.ParseAddress(to); err != nil {
+				bad("mail_to: %q is not an address: %v", to, err)
+			}
+		}
+		if j.Timeout < 0 {
+			bad("timeout: %s is negative", j.Timeout)
+		}
+	}
+	return errs
 }
 
 func checkLabels(key string, labels map[int]string, lo, hi int) []error {

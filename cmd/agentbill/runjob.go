@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/robfig/cron/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/agentbill/agentbill/reports/nightly"
+)
+
+func (a *app) runJobCmd() *cobra.Command {
+	var date string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "run JOB [--date D] [--force]",
+		Short: "Run a job of the config once, for system cron or a systemd timer",
+		Long: `Run does what "agentbill schedule" does when the job's schedule comes round,
+once: for the logical day (yesterday on the site clock), and before it any
+day the job missed since the last one its record in the lake
+(LAKE/jobs/NAME.json) holds, oldest first (at most a month back; with a
+schedule in the config, only the days it would have started for). A day the
+record holds is not run again: a second start does nothing and succeeds.
+
+With --date D it runs day D only; --force runs it even when the record
+holds it. The exit status is 0 only when every day it had to do was done,
+mail delivered included.`,
+		Example: `  agentbill run nightly
+  agentbill run nightly --date 2026-03-10 --force`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runJob(cmd.Context(), args[0], date, force)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&date, "date", "", `logical day to run: YYYY-MM-DD, "yesterday" or "today"`)
+	f.BoolVar(&force, "force", false, "run the --date day even when the job's record holds it")
+	return cmd
+}
+
+func (a *app) runJob(ctx context.Context, name, date string, force bool) error {
+	job, err := a.findJob(name)
+	if err != nil {
+		return err
+	}
+	runner, err := a.nightlyRunner([]nightly.Job{job})
+	if err != nil {
+		return err
+	}
+	loc := a.cfg.Location()
+	if date != "" {
+		day, err := a.dateFlag("--date", date, loc)
+		if err != nil {
+			return err
+		}
+		res, err := runner.RunDay(ctx, job, day, nightly.TriggerCommand, force)
+		if errors.Is(err, nightly.ErrAlreadyDone) {
+			fmt.Fprintf(a.stdout, "%s %s: already done (--force runs it again)\n", job.Name, day)
+			return nil
+		}
+		fmt.Fprintln(a.stdout, summary(res, err))
+		return err
+	}
+	if force {
+		return errors.New("--force needs --date: it runs one day again")
+	}
+	var sched cron.Schedule
+	if job.Schedule != "" {
+		if sched, err = nightly.ParseSchedule(job.Schedule, loc); err != nil {
+			return err
+		}
+	}
+	results, err := runner.RunDue(ctx, job, sched, true, nightly.TriggerCommand)
+	for _, res := range results {
+		var resErr error
+		if res.Day == results[len(results)-1].Day {
+			resErr = err
+		}
+		fmt.Fprintln(a.stdout, summary(res, resErr))
+	}
+	if len(results) == 0 && err == nil {
+		fmt.Fprintf(a.stdout, "%s: nothing to do, %s is done\n", job.Name, nightly.LogicalDay(a.now(), loc))
+	}
+	return err
+}

@@ -1,0 +1,157 @@
+package mail
+
+import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeReports writes the three built-in reports of one day for n agents,
+// shaped as the SQL writes them, and returns the files.
+func writeReports(t *testing.T, dir, day string, n int) []File {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, uint64(n)))
+	var occ strings.Builder
+	occ.WriteString("agent_id,date,logged_in_s,talk_s,hold_s,work_s,busy_s,rest_s,study_s,suspended_s,available_s,occupancy\n")
+	var sumIn, sumTalk, sumWork, sumAvail int
+	for i := range n {
+		in := 6*3600 + rng.IntN(3*3600)
+		talk := rng.IntN(in / 2)
+		work := rng.IntN(in / 6)
+		rest := rng.IntN(in / 8)
+		avail := in - talk - work - rest
+		if i == n-1 { // an agent who only rested
+			talk, work, rest, avail = 0, 0, in, 0
+		}
+		o := ""
+		if talk+work+avail > 0 {
+			o = fmt.Sprintf("%.4f", float64(talk+work)/float64(talk+work+avail))
+		}
+		fmt.Fprintf(&occ, "A%04d,%s,%d,%d,0,%d,0,%d,0,0,%d,%s\n", i+1, day, in, talk, work, rest, avail, o)
+		sumIn, sumTalk, sumWork, sumAvail = sumIn+in, sumTalk+talk, sumWork+work, sumAvail+avail
+	}
+	tot := fmt.Sprintf("%d,%d,0,%d,0,0,0,0,%d,%.4f", sumIn, sumTalk, sumWork, sumAvail, float64(sumTalk+sumWork)/float64(sumTalk+sumWork+sumAvail))
+	fmt.Fprintf(&occ, "TOTAL,%s,%s\nTOTAL,,%s\n", day, tot, tot)
+
+	rest := "agent_id,date,kind,op_cause,label,count,total_s,avg_s,max_s,share\n" +
+		"A0001," + day + ",rest,1,Lunch,1,1800,1800,1800,0.0625\n" +
+		"TOTAL," + day + ",rest,1,Lunch,14,25200,1800,2400,0.0581\n" +
+		"TOTAL," + day + ",busy,2,Meeting,3,2700,900,1200,0.0062\n" +
+		"TOTAL," + day + ",rest,2,Training,5,9000,1800,3600,0.0208\n" +
+		"TOTAL,,rest,1,Lunch,14,25200,1800,2400,0.0581\n" +
+		"TOTAL,,busy,2,Meeting,3,2700,900,1200,0.0062\n" +
+		"TOTAL,,rest,2,Training,5,9000,1800,3600,0.0208\n" +
+		"TOTAL,,rest,7,,2,600,300,300,0.0014\n"
+	logout := "agent_id,date,op_cause,label,category,count,avg_session_s,max_session_s,agents\n" +
+		"TOTAL,,258,An agent proactively logs out of the call center platform.,agent,17,28000,32000,17\n" +
+		"TOTAL,,256,An agent console is disconnected from the call center platform.,system,2,3600,5400,2\n" +
+		"TOTAL,,5,Shift end,client,4,30000,31000,4\n"
+	next := "2026-03-11"
+	files := []File{
+		{ReportOccupancy, filepath.Join(dir, "occupancy_"+day+"_"+next+".csv")},
+		{ReportRestReasons, filepath.Join(dir, "rest_reasons_"+day+"_"+next+".csv")},
+		{ReportLogoutCauses, filepath.Join(dir, "logout_causes_"+day+"_"+next+".csv")},
+	}
+	for i, body := range []string{occ.String(), rest, logout} {
+		if err := os.WriteFile(files[i].Path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return files
+}
+
+// preview writes a file for people to look at: under the test's folder,
+// and under $MAIL_PREVIEW_DIR when it is set.
+func preview(t *testing.T, name string, data []byte) {
+	t.Helper()
+	dirs := []string{t.TempDir()}
+	if d := os.Getenv("MAIL_PREVIEW_DIR"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, d)
+	}
+	for _, d := range dirs {
+		if err := os.WriteFile(filepath.Join(d, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCompose(t *testing.T) {
+	dir := t.TempDir()
+	files := writeReports(t, dir, "2026-03-10", 24)
+	m, err := Compose(Digest{Job: "nightly", Day: "2026-03-10", To: []string{"floor@example.com"},
+		Sections: []Section{{Title: "2026-03-10", Files: files}},
+		Date:     time.Date(2026, 3, 11, 2, 30, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(m.Subject, "agentbill nightly, 2026-03-10: occupancy ") || !strings.HasSuffix(m.Subject, " over 24 agents") {
+		t.Errorf("subject %q", m.Subject)
+	}
+	if len(m.Inline) != 1 || m.Inline[0].ContentType != "image/png" {
+		t.Fatalf("inline parts %+v; want one PNG", m.Inline)
+	}
+	chart := m.Inline[0]
+	img, err := png.Decode(bytes.NewReader(chart.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 800 || b.Dy() < 26*25 {
+		t.Errorf("chart is %v; want 800 wide with room for 25 bars", b)
+	}
+	for _, want := range []string{
+		`<img src="cid:` + chart.ContentID + `"`,
+		`alt="Occupancy by agent, 2026-03-10: All agents `,
+		"A0024 no time",
+		"Occupancy by agent</h3>",
+		"Top rest reasons</h3>", "1 Lunch", "Training", "5.8%",
+		"Logout causes</h3>", "258 An agent proactively", "Shift end",
+		"occupancy_2026-03-10_2026-03-11.csv",
+	} {
+		if !strings.Contains(m.HTML, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if i, j := strings.Index(m.HTML, "Lunch"), strings.Index(m.HTML, "Training"); i > j {
+		t.Error("rest reasons are not longest first")
+	}
+	for _, want := range []string{"Occupancy by agent:", "A0024", "Top rest reasons:", "rest 1 Lunch: 14 times, 7:00 h", "Logout causes:"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if len(m.Attachments) != 3 {
+		t.Errorf("%d attachments; want 3", len(m.Attachments))
+	}
+	preview(t, "nightly.html", []byte(strings.ReplaceAll(m.HTML, "cid:"+chart.ContentID, chart.ContentID)))
+	preview(t, chart.ContentID, chart.Data)
+	var eml bytes.Buffer
+	if _, err := m.WriteTo(&eml); err != nil {
+		t.Fatal(err)
+	}
+	preview(t, "nightly.eml", eml.Bytes())
+}
+
+func TestComposeSiteReportOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agents_2026-03-10_2026-03-11.csv")
+	if err := os.WriteFile(path, []byte("date,agents\n2026-03-10,3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compose(Digest{Job: "site", Day: "2026-03-10", To: []string{"a@example.com"},
+		Sections: []Section{{Title: "2026-03-10", Files: []File{{"agents", path}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "agentbill site, 2026-03-10" || len(m.Inline) != 0 || len(m.Attachments) != 1 {
+		t.Errorf("subject %q, %d inline, %d attached", m.Subject, len(m.Inline), len(m.Attachments))
+	}
+}

@@ -1,0 +1,82 @@
+package mail
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func open(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// The golden outputs of the reports' own tests are what the SQL writes.
+func TestReadOccupancy(t *testing.T) {
+	agents, total, err := ReadOccupancy(open(t, "../testdata/midnight/occupancy.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range agents {
+		got = append(got, a.Agent+" "+percent(a))
+	}
+	// A02 works all its time; A01 over two days is (1500+600)/(1500+600+10800).
+	want := "A02 100.0%,A01 16.3%,A04 14.3%,A05 0.2%,A03 0.0%"
+	if strings.Join(got, ",") != want {
+		t.Errorf("agents %s; want %s", strings.Join(got, ","), want)
+	}
+	if total.LoggedIn != 219600 || percent(total) != "3.3%" {
+		t.Errorf("total %+v", total)
+	}
+}
+
+func TestReadOccupancyNoTime(t *testing.T) {
+	agents, total, err := ReadOccupancy(strings.NewReader(
+		"agent_id,date,logged_in_s,talk_s,hold_s,work_s,busy_s,rest_s,study_s,suspended_s,available_s,occupancy\n" +
+			"B,2026-05-04,3600,0,0,0,0,3600,0,0,0,\nA,2026-05-04,3600,0,0,0,0,0,0,0,3600,0\nTOTAL,,0,0,0,0,0,0,0,0,0,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(agents) != 2 || agents[0].Agent != "A" || agents[1].Known || total.Known {
+		t.Errorf("agents %+v total %+v: an agent with no time comes last, unknown", agents, total)
+	}
+}
+
+func TestReadRestReasons(t *testing.T) {
+	got, err := ReadRestReasons(strings.NewReader("agent_id,date,kind,op_cause,label,count,total_s,avg_s,max_s,share\n" +
+		"L8,2026-05-04,rest,0,,1,3600,3600,3600,1\n" +
+		"TOTAL,2026-05-04,rest,0,,1,3600,3600,3600,0.0667\n" +
+		"TOTAL,,busy,3,Busy,2,600,300,300,0.0011\n" +
+		"TOTAL,,rest,0,,1,3600,3600,3600,0.0274\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Code != 0 || got[0].Seconds != 3600 || got[0].Share != 0.0274 || got[1].Kind != "busy" {
+		t.Errorf("got %+v; want the two whole-period rows, longest first", got)
+	}
+}
+
+func TestReadLogoutCauses(t *testing.T) {
+	got, err := ReadLogoutCauses(open(t, "../testdata/logouts/logout_causes.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 12 || got[0].Code != 258 || got[0].Count != 3 || got[0].Category != "agent" {
+		t.Errorf("got %d causes, first %+v; want 12, 258 first", len(got), got[0])
+	}
+}
+
+func TestReadMissingColumn(t *testing.T) {
+	if _, _, err := ReadOccupancy(strings.NewReader("agent_id,date\n")); err == nil || !strings.Contains(err.Error(), "logged_in_s") {
+		t.Errorf("err %v; want one naming logged_in_s", err)
+	}
+	if _, err := ReadLogoutCauses(strings.NewReader("")); err == nil {
+		t.Error("an empty file read")
+	}
+}
