@@ -19,23 +19,38 @@ import (
 
 func (a *app) ingestCmd() *cobra.Command {
 	var date, lakeDir, format string
+	var cascade bool
 	cmd := &cobra.Command{
-		Use:   "ingest [--date D] [--lake DIR] [--format F] [FILE...]",
+		Use:   "ingest [--date D [--cascade]] [--lake DIR] [--format F] [FILE...]",
 		Short: "Bill a day's inputs into the Parquet lake",
 		Long: `Ingest runs the billing rules for day D, starting from what the run for the
 day before left open in the lake, and writes D's bills, open rows, rejects and
 manifest into the lake, replacing what D had. Without FILE arguments the
 inputs come from the config (inputs; {date} stands for D). D is a date, or
 "yesterday" or "today" on the site clock. Without --date, every day present
-in the inputs is ingested in order.`,
+in the inputs is ingested in order.
+
+With --cascade, every later day that was built on the state D left open
+before (a stale day, see agentbill status) is ingested again afterwards, in
+order, from the inputs its manifest names.`,
 		RunE: func(cmd *cobra.Command, files []string) error {
-			return a.ingest(cmd.Context(), date, lakeDir, format, files)
+			if cascade && date == "" {
+				return errors.New("--cascade needs --date: the day whose successors to ingest again")
+			}
+			if err := a.ingest(cmd.Context(), date, lakeDir, format, files); err != nil {
+				return err
+			}
+			if cascade {
+				return a.cascade(cmd.Context(), date, lakeDir)
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&date, "date", "", `site-zone day to ingest: YYYY-MM-DD, "yesterday" or "today"`)
 	f.StringVar(&lakeDir, "lake", "", "lake folder (default: lake of the config)")
 	f.StringVar(&format, "format", "", "input format (default: input_format of the config, else detected per file)")
+	f.BoolVar(&cascade, "cascade", false, "then ingest again every later stale day, from the inputs its manifest names")
 	return cmd
 }
 
@@ -118,19 +133,72 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 		return err
 	}
 	lk := &lake.Lake{Dir: a.lakeDir(lakeDir), Location: cfg.Location}
+	before := statInputs(files)
 	collected, cleanup, err := a.readInputs(ctx, files, fmtName, cfg.Location)
 	defer cleanup()
 	if err != nil {
+		return err
+	}
+	if err := unchangedInputs(before, collected.Files); err != nil {
 		return err
 	}
 	days, err := daysToRun(cfg, collected, day)
 	if err != nil {
 		return err
 	}
+	if len(days) > maxDaysWithoutDate {
+		return spanError(cfg, collected, days)
+	}
 	plan := splitByDay(cfg, collected, days)
 	for i, d := range days {
 		if err := a.ingestDay(ctx, lk, cfg, d, plan[i], collected, started); err != nil {
 			return fmt.Errorf("ingest %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// cascade ingests again, in order, each day after date that is stale (built
+// on an open state of the day before that the lake no longer holds), from
+// the inputs its manifest names. Each run may make the next day stale in
+// turn. It stops, naming the day and the input, when an input is gone or
+// changed.
+func (a *app) cascade(ctx context.Context, date, lakeDir string) error {
+	cfg, err := a.billingConfig("")
+	if err != nil {
+		return err
+	}
+	day, err := a.dateFlag("--date", date, cfg.Location)
+	if err != nil {
+		return err
+	}
+	lk := &lake.Lake{Dir: a.lakeDir(lakeDir), Location: cfg.Location}
+	days, err := lk.Days()
+	if err != nil {
+		return err
+	}
+	for _, d := range days {
+		if !day.Before(d) {
+			continue
+		}
+		state, reason, err := lk.Link(ctx, d)
+		if err != nil {
+			return err
+		}
+		if state != lake.StateStale {
+			continue
+		}
+		m, _, err := lk.ReadManifest(d)
+		if err != nil {
+			return err
+		}
+		files, format, err := rerunInputs(d, &m)
+		if err != nil {
+			return fmt.Errorf("cascade stopped: %w", err)
+		}
+		a.log.Info("ingesting a stale day again", "day", d.String(), "reason", reason)
+		if err := a.ingest(ctx, d.String(), lakeDir, format, files); err != nil {
+			return fmt.Errorf("cascade: %w", err)
 		}
 	}
 	return nil
@@ -163,8 +231,36 @@ func daysToRun(cfg billing.Config, c *ingest.Collected, day *billing.Date) ([]bi
 	return days, nil
 }
 
+// maxDaysWithoutDate is the most days one ingest without --date runs: a
+// record dated years away must not make the lake write a run for every day
+// in between.
+const maxDaysWithoutDate = 366
+
+// spanError says which records stretch the inputs over too many days.
+func spanError(cfg billing.Config, c *ingest.Collected, days []billing.Date) error {
+	first, last := days[0], days[len(days)-1]
+	var early, late billing.Source
+	note := func(t time.Time, src billing.Source) {
+		switch d := billing.DateIn(t, cfg.Location); {
+		case d == first && early.File == "":
+			early = src
+		case d == last && late.File == "":
+			late = src
+		}
+	}
+	for i := range c.Events {
+		note(c.Events[i].Time, c.Events[i].Source)
+	}
+	for i := range c.Bills {
+		note(c.Bills[i].End, c.Bills[i].Source)
+	}
+	return fmt.Errorf("the inputs span %d days, from %s (%s line %d) to %s (%s line %d), more than %d: give --date D to ingest one day (records of other days become rejects)",
+		len(days), first, early.File, early.Line, last, late.File, late.Line, maxDaysWithoutDate)
+}
+
 // dayInput is the part of the inputs that belongs to one day's run.
 type dayInput struct {
+	records int64 // input records this day accounts for, as the readers counted them
 	events  []billing.Event
 	bills   []billing.Bill
 	rejects []ingest.Reject // reader rejects and records outside every day run
@@ -205,6 +301,13 @@ func splitByDay(cfg billing.Config, c *ingest.Collected, days []billing.Date) []
 		} else {
 			plan[0].rejects = append(plan[0].rejects, outside(b.Source))
 		}
+	}
+	// The first day takes what the readers counted and the other days do
+	// not: its manifest balances only if the readers handed on every record.
+	plan[0].records = c.Records()
+	for i := 1; i < len(plan); i++ {
+		plan[i].records = int64(len(plan[i].events) + len(plan[i].bills))
+		plan[0].records -= plan[i].records
 	}
 	return plan
 }
@@ -249,12 +352,14 @@ func (a *app) ingestDay(ctx context.Context, lk *lake.Lake, cfg billing.Config, 
 	}
 	counts := run.Counts()
 	m.Counts = lake.Counts{
-		Records:         int64(len(in.events)) + int64(len(in.bills)) + int64(len(in.rejects)) + sumCounts(in.skipped),
+		Records:         in.records,
 		Events:          counts.Events,
 		Bills:           int64(len(bills)),
 		Duplicates:      counts.Duplicates,
 		ZeroLength:      counts.ZeroLength,
-		Rejects:         int64(len(rejects)),
+		Rejects:         int64(len(rejects)), // the rules' refusals are among them
+		Skipped:         sumCounts(in.skipped),
+		Imported:        int64(len(in.bills)),
 		OpenRows:        int64(len(open)),
 		BillsByType:     billsByType(bills),
 		RejectsByReason: rejectsByReason(rejects),
@@ -263,14 +368,20 @@ func (a *app) ingestDay(ctx context.Context, lk *lake.Lake, cfg billing.Config, 
 			"overlay_already_open": counts.OverlayAlreadyOpen,
 			"stop_without_overlay": counts.StopWithoutOverlay,
 			"sessions_timed_out":   counts.TimedOut,
-			"imported_bills":       int64(len(in.bills)),
 		},
 	}
 	for kind, n := range in.skipped {
 		m.Counts.Other["skipped_"+strings.ReplaceAll(kind, " ", "_")] = n
 	}
 	for _, f := range c.Files {
-		m.Inputs = append(m.Inputs, lake.InputFile{Path: f.Path, Format: string(f.Format), Size: f.Size, SHA256: f.SHA256})
+		path := f.Path
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs // check and --cascade find it from any folder
+		}
+		m.Inputs = append(m.Inputs, lake.InputFile{Path: path, Format: string(f.Format), Size: f.Size, SHA256: f.SHA256})
+	}
+	if n := m.Counts.Unaccounted(); n != 0 {
+		a.log.Warn("the counts do not balance: the readers counted records they did not hand on", "day", day.String(), "unaccounted", n)
 	}
 	stale, err := lk.StaleSuccessors(day)
 	if err != nil {

@@ -45,22 +45,42 @@ type CarriedState struct {
 	Rows   int    `json:"rows"`
 }
 
-// Counts are the numbers of a run. Every input record is counted
-// somewhere: in a bill, the carried state, or one of these.
+// Counts are the numbers of a run. Every input record the run read is
+// counted once, as an event the rules used, a duplicate, a reject, a
+// skipped record or an imported bill (see Unaccounted); an event used ends
+// in a bill, in the open state, or in a counter (zero-length spans,
+// continued states and the like in Other).
 type Counts struct {
-	Records    int64 `json:"records"`
+	// Records is the number of input records the readers read for this run.
+	Records int64 `json:"records"`
+	// Events is the number of events the rules used.
 	Events     int64 `json:"events"`
 	Bills      int64 `json:"bills"`
 	Duplicates int64 `json:"duplicates"`
 	ZeroLength int64 `json:"zero_length"`
-	Rejects    int64 `json:"rejects"`
-	OpenRows   int64 `json:"open_rows"`
+	// Rejects counts the records refused, by the readers or by the rules.
+	Rejects int64 `json:"rejects"`
+	// Skipped counts the records that carry no billing information (CTI
+	// prose, context-only call messages); Other holds them by kind as
+	// skipped_KIND.
+	Skipped int64 `json:"skipped"`
+	// Imported counts the existing bills (agentOprInfo) written as they are;
+	// they are among Bills.
+	Imported int64 `json:"imported"`
+	OpenRows int64 `json:"open_rows"`
 	// BillsByType counts bills by op_type, keyed by the decimal type.
 	BillsByType     map[string]int64 `json:"bills_by_type"`
 	RejectsByReason map[string]int64 `json:"rejects_by_reason"`
 	// Other holds counters with no field of their own, such as records
 	// skipped by kind.
 	Other map[string]int64 `json:"other"`
+}
+
+// Unaccounted is the number of records read that the counts do not place:
+// Records − (Events + Duplicates + Rejects + Skipped + Imported). It is 0
+// for a run that accounted for every record once.
+func (c Counts) Unaccounted() int64 {
+	return c.Records - (c.Events + c.Duplicates + c.Rejects + c.Skipped + c.Imported)
 }
 
 // normalize makes empty maps {} rather than null in the JSON.

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest"
+	"github.com/agentbill/agentbill/ingest/lake"
+)
+
+func (a *app) checkCmd() *cobra.Command {
+	var date, lakeDir string
+	cmd := &cobra.Command{
+		Use:   "check [--date D] [--lake DIR]",
+		Short: "Verify the lake: files against manifests, balanced counts, inputs' checksums",
+		Long: `Check verifies day D of the lake (without --date, every day): the manifest is
+there; each file is there with the size, sha256 and row count the manifest
+gives; the counts balance (records read = events used + duplicates + rejects
++ skipped + imported bills) and agree with the files; and each input the
+manifest names still has the sha256 it had when it was read (an input that is
+gone is a note, not a failure).
+
+It prints one line per problem, and "ok" for a day without one; a stale day
+or a gap (see agentbill status) is a note. The exit code is non-zero when
+there is any problem.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.check(cmd.Context(), date, lakeDir)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&date, "date", "", `the day to check: YYYY-MM-DD, "yesterday" or "today" (default: every day)`)
+	f.StringVar(&lakeDir, "lake", "", "lake folder (default: lake of the config)")
+	return cmd
+}
+
+func (a *app) check(ctx context.Context, date, lakeDir string) error {
+	lk, err := a.openLake(lakeDir)
+	if err != nil {
+		return err
+	}
+	opts := lake.VerifyOptions{Inputs: true}
+	if date != "" {
+		d, err := a.dateFlag("--date", date, lk.Location)
+		if err != nil {
+			return err
+		}
+		opts.Days = []billing.Date{d}
+	}
+	reports, err := lk.Verify(ctx, opts)
+	if err != nil {
+		return err
+	}
+	problems, failed := 0, 0
+	for _, r := range reports {
+		switch {
+		case r.State == lake.StateOK && len(r.Problems) == 0:
+			fmt.Fprintf(a.stdout, "%s ok\n", r.Day)
+		case r.State == lake.StateStale || r.State == lake.StateGap:
+			fmt.Fprintf(a.stdout, "%s note: %s: %s\n", r.Day, r.State, r.Reason)
+		}
+		if len(r.Problems) > 0 {
+			failed++
+		}
+		for _, p := range r.Problems {
+			problems++
+			fmt.Fprintf(a.stdout, "%s FAIL: %s\n", r.Day, p)
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintf(a.stdout, "%s note: %s\n", r.Day, n)
+		}
+	}
+	if problems > 0 {
+		return fmt.Errorf("check: %d problem(s) in %d of %d day(s)", problems, failed, len(reports))
+	}
+	fmt.Fprintf(a.stdout, "checked %d day(s) of %s: no problem\n", len(reports), lk.Dir)
+	return nil
+}
+
+// openLake is the lake of a --lake flag (else of the config), which must
+// exist.
+func (a *app) openLake(flag string) (*lake.Lake, error) {
+	cfg, err := a.billingConfig("")
+	if err != nil {
+		return nil, err
+	}
+	dir := a.lakeDir(flag)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("no lake at %s", dir)
+	case err != nil:
+		return nil, err
+	case !fi.IsDir():
+		return nil, fmt.Errorf("lake %s is not a folder", dir)
+	}
+	return &lake.Lake{Dir: dir, Location: cfg.Location}, nil
+}
+
+// inputStat is an input file as it was before it was read.
+type inputStat struct {
+	size int64
+	mod  time.Time
+}
+
+// statInputs notes the size and modification time of the regular files
+// among paths before they are read.
+func statInputs(paths []string) map[string]inputStat {
+	m := map[string]inputStat{}
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			m[p] = inputStat{fi.Size(), fi.ModTime()}
+		}
+	}
+	return m
+}
+
+// unchangedInputs fails when a file changed while it was read: its size
+// before, the bytes read and its size now differ, or it was modified. A
+// log still being written must not be billed half-read.
+func unchangedInputs(before map[string]inputStat, read []ingest.FileStat) error {
+	for _, f := range read {
+		b, ok := before[f.Path]
+		if !ok {
+			continue
+		}
+		fi, err := os.Stat(f.Path)
+		if err != nil {
+			return fmt.Errorf("input %s changed while it was read: %w", f.Path, err)
+		}
+		if b.size != f.Size || fi.Size() != f.Size || !fi.ModTime().Equal(b.mod) {
+			return fmt.Errorf("input %s changed while it was read (%d bytes before, %d read, %d now): ingest it again when it is complete",
+				f.Path, b.size, f.Size, fi.Size())
+		}
+	}
+	return nil
+}
+
+// rerunInputs are the inputs day's manifest names, and the format to read
+// them with: theirs when they share one, else detected per file. It fails,
+// naming the input, when one is gone or no longer what the run read.
+func rerunInputs(day billing.Date, m *lake.Manifest) ([]string, string, error) {
+	if len(m.Inputs) == 0 {
+		return nil, "", fmt.Errorf("%s needs its inputs, but its manifest names none", day)
+	}
+	var files []string
+	format := m.Inputs[0].Format
+	for _, in := range m.Inputs {
+		sum, _, err := lake.FileSHA256(in.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, "", fmt.Errorf("%s needs input %s, which is gone: ingest %s with its inputs by hand, then --cascade again", day, in.Path, day)
+		case err != nil:
+			return nil, "", fmt.Errorf("%s needs input %s: %w", day, in.Path, err)
+		case sum != in.SHA256:
+			return nil, "", fmt.Errorf("%s needs input %s as it was read (sha256 %s), but it changed: ingest %s by hand, then --cascade again", day, in.Path, in.SHA256, day)
+		}
+		files = append(files, in.Path)
+		if in.Format != format {
+			format = ""
+		}
+	}
+	return files, format, nil
+}
