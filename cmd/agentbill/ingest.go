@@ -329,39 +329,65 @@ func (a *app) ingestDay(ctx context.Context, lk *lake.Lake, cfg billing.Config, 
 	} else if earlier, err := lk.Days(); err == nil && len(earlier) > 0 && earlier[0].Before(day) {
 		a.log.Warn("no run for the day before: starting from nothing", "day", day.String(), "missing", prev.String())
 	}
-	var bills []billing.Bill
-	run, err := billing.NewRun(cfg, day, carried, func(b *billing.Bill) { bills = append(bills, *b) })
+	// Bills stream into the day's file one agent at a time, merged with the
+	// imported bills in the lake's order, so a day's bills are never all in
+	// memory together.
+	dw, err := lk.CreateDay(ctx, day)
 	if err != nil {
 		return err
 	}
-	var refusals []billing.Refusal
-	for i := range in.events {
-		if err := run.Apply(&in.events[i]); err != nil {
-			if errors.Is(err, billing.ErrOutOfOrder) || errors.Is(err, billing.ErrUnknownOpType) {
+	defer dw.Abort()
+	imported := in.bills
+	billing.SortBills(imported)
+	byType := map[string]int64{}
+	var nBills int64
+	write := func(b *billing.Bill) error {
+		byType[strconv.Itoa(int(b.OpType))]++
+		nBills++
+		return dw.WriteBill(b)
+	}
+	k := 0 // the next imported bill
+	billing.SortEventsByAgent(in.events)
+	res, err := billing.RunByAgent(cfg, day, carried, in.events, func(bills []billing.Bill) error {
+		for i := range bills {
+			// On equal keys the engine's bill goes first, as a stable sort
+			// of the engine's bills followed by the imported ones would.
+			for ; k < len(imported) && billing.CompareBills(&imported[k], &bills[i]) < 0; k++ {
+				if err := write(&imported[k]); err != nil {
+					return err
+				}
+			}
+			if err := write(&bills[i]); err != nil {
 				return err
 			}
-			refusals = append(refusals, billing.Refusal{Event: &in.events[i], Err: err})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for ; k < len(imported); k++ {
+		if err := write(&imported[k]); err != nil {
+			return err
 		}
 	}
-	open := run.Finish()
-	bills = append(bills, in.bills...)
-	billing.SortBills(bills)
-	rejects := append(in.rejects, refusalRejects(refusals)...)
+	open := res.Open
+	rejects := append(in.rejects, refusalRejects(res.Refusals)...)
 	if err := fillRejectRaw(rejects); err != nil {
 		return err
 	}
-	counts := run.Counts()
+	counts := res.Counts
 	m.Counts = lake.Counts{
 		Records:         in.records,
 		Events:          counts.Events,
-		Bills:           int64(len(bills)),
+		Bills:           nBills,
 		Duplicates:      counts.Duplicates,
 		ZeroLength:      counts.ZeroLength,
 		Rejects:         int64(len(rejects)), // the rules' refusals are among them
 		Skipped:         sumCounts(in.skipped),
 		Imported:        int64(len(in.bills)),
 		OpenRows:        int64(len(open)),
-		BillsByType:     billsByType(bills),
+		BillsByType:     byType,
 		RejectsByReason: rejectsByReason(rejects),
 		Other: map[string]int64{
 			"continued":            counts.Continued,
@@ -388,10 +414,10 @@ func (a *app) ingestDay(ctx context.Context, lk *lake.Lake, cfg billing.Config, 
 		return err
 	}
 	m.Finished = a.now()
-	if err := lk.WriteDay(ctx, day, bills, open, rejects, m); err != nil {
+	if err := dw.Commit(open, rejects, m); err != nil {
 		return err
 	}
-	a.log.Info("ingested", "day", day.String(), "bills", len(bills), "open_rows", len(open),
+	a.log.Info("ingested", "day", day.String(), "bills", nBills, "open_rows", len(open),
 		"rejects", len(rejects), "duplicates", counts.Duplicates, "lake", lk.Dir)
 	if len(stale) > 0 {
 		names := make([]string, len(stale))
@@ -424,14 +450,6 @@ func fillRejectRaw(rejects []ingest.Reject) error {
 		}
 	}
 	return nil
-}
-
-func billsByType(bills []billing.Bill) map[string]int64 {
-	m := map[string]int64{}
-	for i := range bills {
-		m[strconv.Itoa(int(bills[i].OpType))]++
-	}
-	return m
 }
 
 func sumCounts(m map[string]int64) int64 {
