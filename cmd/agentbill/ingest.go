@@ -288,12 +288,22 @@ func splitByDay(cfg billing.Config, c *ingest.Collected, days []billing.Date) []
 	outside := func(src billing.Source) ingest.Reject {
 		return ingest.Reject{File: src.File, Line: src.Line, Reason: billing.ErrOutsideDay.Error()}
 	}
-	for _, e := range c.Events {
-		if i := index(e.Time); i >= 0 {
-			plan[i].events = append(plan[i].events, e)
-		} else {
-			plan[0].rejects = append(plan[0].rejects, outside(e.Source))
+	// Sorted by time, each day's events are one run of the slice: the day
+	// takes that part of it rather than a copy.
+	for lo := 0; lo < len(c.Events); {
+		i := index(c.Events[lo].Time)
+		hi := lo + 1
+		for hi < len(c.Events) && index(c.Events[hi].Time) == i {
+			hi++
 		}
+		if i >= 0 {
+			plan[i].events = c.Events[lo:hi:hi]
+		} else {
+			for _, e := range c.Events[lo:hi] {
+				plan[0].rejects = append(plan[0].rejects, outside(e.Source))
+			}
+		}
+		lo = hi
 	}
 	for _, b := range c.Bills {
 		if i := index(b.End); i >= 0 {
