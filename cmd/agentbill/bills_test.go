@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -17,18 +15,7 @@ import (
 // its exit code, standard output and standard error.
 func runCLI(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	a := &app{stdout: &stdout, stderr: &stderr, env: env, now: time.Now}
-	root := a.rootCmd()
-	root.SetArgs(args)
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	code := 0
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		stderr.WriteString("agentbill: " + err.Error() + "\n")
-		code = 1
-	}
-	return code, stdout.String(), stderr.String()
+	return runAt(t, time.Now(), env, args...)
 }
 
 func readCSV(t *testing.T, s string) [][]string {
