@@ -419,23 +419,33 @@ func (a *app) ingestDay(ctx context.Context, lk *lake.Lake, cfg billing.Config, 
 	if n := m.Counts.Unaccounted(); n != 0 {
 		a.log.Warn("the counts do not balance: the readers counted records they did not hand on", "day", day.String(), "unaccounted", n)
 	}
-	stale, err := lk.StaleSuccessors(day)
-	if err != nil {
-		return err
-	}
 	m.Finished = a.now()
 	if err := dw.Commit(open, rejects, m); err != nil {
 		return err
 	}
 	a.log.Info("ingested", "day", day.String(), "bills", nBills, "open_rows", len(open),
 		"rejects", len(rejects), "duplicates", counts.Duplicates, "lake", lk.Dir)
-	if len(stale) > 0 {
-		names := make([]string, len(stale))
-		for i, d := range stale {
-			names[i] = d.String()
-		}
-		a.log.Warn("later days were built on the state this run replaced; re-ingest them", "day", day.String(), "stale", strings.Join(names, ","))
+	return a.warnStale(ctx, lk, day)
+}
+
+// warnStale warns when the day after day was built on an open table other
+// than the one day now has: it and every day after it need ingesting again.
+// A run that wrote the same open table as before leaves them as they were.
+func (a *app) warnStale(ctx context.Context, lk *lake.Lake, day billing.Date) error {
+	state, reason, err := lk.Link(ctx, day.Next())
+	if err != nil || state != lake.StateStale {
+		return err
 	}
+	later, err := lk.StaleSuccessors(day)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(later))
+	for i, d := range later {
+		names[i] = d.String()
+	}
+	a.log.Warn("later days were built on the state this run replaced; re-ingest them (ingest --cascade)",
+		"day", day.String(), "stale", strings.Join(names, ","), "reason", reason)
 	return nil
 }
 
