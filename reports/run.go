@@ -117,48 +117,21 @@ func FileName(report string, from, to billing.Date) string {
 	return fmt.Sprintf("%s_%s_%s.csv", report, from, to)
 }
 
-// WriteFile runs report r and writes it as CSV to dir/NAME_FROM_TO.csv,
-// creating dir if need be. The file is written under a temporary name in
-// dir and renamed into place, so a reader never sees half a report and a
-// failed run leaves the previous file as it was. It returns the file's
-// path.
+// WriteFile runs r over the lake and writes it to dir/NAME_FROM_TO.csv: the
+// file is written under a temporary name in dir, synced, and renamed into
+// place, so a reader sees the old file or the new one, never a part.
 func (s *Session) WriteFile(ctx context.Context, r Report, dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	final := filepath.Join(dir, FileName(r.Name, s.opts.From, s.opts.To))
-	f, err := os.CreateTemp(dir, "."+filepath.Base(final)+".*.tmp")
+	t, err := s.writeTemp(ctx, r, dir)
 	if err != nil {
 		return "", err
 	}
-	done := false
-	defer func() {
-		if !done {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := s.Run(ctx, r, FormatCSV, f); err != nil {
-		return "", err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return "", err
-	}
-	if err := f.Sync(); err != nil {
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	if err := os.Rename(f.Name(), final); err != nil {
-		return "", err
-	}
-	done = true
-	return final, nil
+	return t.final, commitFiles(dir, []tempFile{t})
 }
 
 // WriteFiles runs each report of list over the lake and writes it to
-// dir/NAME_FROM_TO.csv (see Session.WriteFile). It returns the paths
+// dir/NAME_FROM_TO.csv. Every report is written to its temporary file first
+// and the files are renamed into place together at the end, so a run that
+// fails or is stopped part way changes no report. It returns the paths
 // written, in the order of list. WriteFiles(ctx, opts, BuiltIn(), dir)
 // writes the three reports of SPEC §5.
 func WriteFiles(ctx context.Context, opts Options, list []Report, dir string) ([]string, error) {
@@ -167,13 +140,83 @@ func WriteFiles(ctx context.Context, opts Options, list []Report, dir string) ([
 		return nil, err
 	}
 	defer s.Close()
-	var paths []string
+	var temps []tempFile
 	for _, r := range list {
-		p, err := s.WriteFile(ctx, r, dir)
+		t, err := s.writeTemp(ctx, r, dir)
 		if err != nil {
-			return paths, err
+			for _, t := range temps {
+				os.Remove(t.tmp)
+			}
+			return nil, err
 		}
-		paths = append(paths, p)
+		temps = append(temps, t)
+	}
+	if err := commitFiles(dir, temps); err != nil {
+		return nil, err
+	}
+	paths := make([]string, len(temps))
+	for i, t := range temps {
+		paths[i] = t.final
 	}
 	return paths, s.Close()
+}
+
+// tempFile is a report written under a temporary name, waiting to be
+// renamed to final.
+type tempFile struct{ tmp, final string }
+
+// writeTemp writes r into a synced temporary file beside its final name,
+// first removing what a killed run left under such names.
+func (s *Session) writeTemp(ctx context.Context, r Report, dir string) (tempFile, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return tempFile{}, err
+	}
+	final := filepath.Join(dir, FileName(r.Name, s.opts.From, s.opts.To))
+	pattern := "." + filepath.Base(final) + ".*.tmp"
+	if old, err := filepath.Glob(filepath.Join(dir, pattern)); err == nil {
+		for _, p := range old {
+			os.Remove(p)
+		}
+	}
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return tempFile{}, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := s.Run(ctx, r, FormatCSV, f); err != nil {
+		return tempFile{}, err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return tempFile{}, err
+	}
+	if err := f.Sync(); err != nil {
+		return tempFile{}, err
+	}
+	if err := f.Close(); err != nil {
+		return tempFile{}, err
+	}
+	ok = true
+	return tempFile{tmp: f.Name(), final: final}, nil
+}
+
+// commitFiles renames the temporary files into place and syncs the folder,
+// so the new names survive a crash.
+func commitFiles(dir string, temps []tempFile) error {
+	for _, t := range temps {
+		if err := os.Rename(t.tmp, t.final); err != nil {
+			return err
+		}
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
