@@ -78,7 +78,7 @@ func collectFile(ctx context.Context, in Input, opts Options, h Handler, read fu
 	counted := &countingReader{r: io.TeeReader(f, sum)}
 	st, err := read(ctx, counted, in, opts, h)
 	if err != nil {
-		return FileStat{}, fmt.Errorf("read %s: %w", in.Path, err)
+		return FileStat{}, err // the readers' errors name the file
 	}
 	// Hash what the reader left unread too, so the checksum is the file's.
 	if _, err := io.Copy(io.Discard, counted); err != nil {
