@@ -96,7 +96,7 @@ func ReadAgentOprInfo(ctx context.Context, r io.Reader, name string, opts Option
 		st.Records++
 		var b billing.Bill
 		if tooLong {
-			err = ErrLineTooLong
+			err = errors.New(tooLongReason(lr.max))
 		} else {
 			b, err = parseAgentOprInfo(&sp, line, loc)
 		}

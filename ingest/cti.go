@@ -278,7 +278,7 @@ func (c *ctiReader) line(line []byte, no int64, tooLong bool) error {
 			if err := c.finishMsg(); err != nil {
 				return err
 			}
-			return c.reject(no, c.scrubLine(line, pairs), ErrLineTooLong.Error())
+			return c.reject(no, c.scrubLine(line, pairs), tooLongReason(c.maxMsg))
 		case startsWithPair:
 			c.skip(CTISkipOrphanFields)
 			return nil
@@ -699,7 +699,7 @@ func (c *ctiReader) finishMsg() error {
 	m.open = false
 	switch {
 	case m.tooLong:
-		return c.rejectMsg(ErrMessageTooLong.Error())
+		return c.rejectMsg(fmt.Sprintf("message longer than %d bytes", c.maxMsg))
 	case m.badUTF8:
 		return c.rejectMsg(ErrInvalidUTF8.Error())
 	}

@@ -308,23 +308,23 @@ func TestReadCTILimits(t *testing.T) {
 		{
 			name:    "long continuation rejects the message",
 			input:   "2026-11-20 09:00:00 MsgType: AGENT_STATE_EVENT AgentState: READY\nAgentID: a BABuddyName: John " + long + "\n",
-			reasons: []string{"message longer than the limit"},
+			reasons: []string{"message longer than 120 bytes"},
 		},
 		{
 			name:    "long prose line is a reject of its own",
 			input:   "2026-11-20 09:00:00 MsgType: AGENT_STATE_EVENT AgentState: READY AgentID: a\nprose " + long + "\n",
-			reasons: []string{"line longer than the limit"},
+			reasons: []string{"line longer than 120 bytes"},
 			events:  1,
 		},
 		{
 			name:    "long orphan line keeps customer data out",
 			input:   "- \nBABuddyName: John,Doe Other: " + long + "\n",
-			reasons: []string{"line longer than the limit"},
+			reasons: []string{"line longer than 120 bytes"},
 		},
 		{
 			name:    "long message line",
 			input:   "2026-11-20 09:00:00 MsgType: AGENT_STATE_EVENT AgentState: READY AgentID: a X: " + long + "\n",
-			reasons: []string{"message longer than the limit"},
+			reasons: []string{"message longer than 120 bytes"},
 		},
 	}
 	for _, tt := range tests {

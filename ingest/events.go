@@ -285,7 +285,7 @@ func isBlankLine(line []byte) bool { return len(trimBlanks(line)) == 0 }
 // reject reason (ErrInvalidUTF8 first, for a line that is not UTF-8).
 func readLineRecords(ctx context.Context, lr *lineReader, name string, h Handler, st *Stats,
 	parse func(line []byte, no int64, ev *billing.Event) error) error {
-	tooLongReason := fmt.Sprintf("line longer than %d bytes", lr.max)
+	tooLongReason := tooLongReason(lr.max)
 	var ev billing.Event
 	for n := 0; ; n++ {
 		if n%ctxCheckLines == 0 {

@@ -121,3 +121,7 @@ type Stats struct {
 	// Format is the format the input was read as (Read fills it in).
 	Format Format
 }
+
+// tooLongReason is the reject reason of a line longer than max bytes, the
+// same for every reader.
+func tooLongReason(max int) string { return fmt.Sprintf("line longer than %d bytes", max) }

@@ -139,8 +139,8 @@ func TestBadInputs(t *testing.T) {
 		{name: "binary garbage as agentOprInfo", files: []string{made("garbage.aoi", garbage(1<<20, 4))}, args: []string{"--date", badDay, "--format", "agentoprinfo"}, some: true, events: 0},
 		{name: "10 MB line in CSV", files: []string{made("long.csv", longLine("csv"))}, rejects: map[string]int64{"line longer than 1048576 bytes": 1}, events: 2, quoted: 4096 + 3},
 		{name: "10 MB line in JSON Lines", files: []string{made("long.jsonl", longLine("jsonl"))}, rejects: map[string]int64{"line longer than 1048576 bytes": 1}, events: 2, quoted: 4096 + 3},
-		{name: "10 MB line in CTI", files: []string{made("long.log", longLine("cti"))}, rejects: map[string]int64{"message longer than the limit": 1}, events: 2, quoted: 4096 + 3},
-		{name: "10 MB line in agentOprInfo", files: []string{made("long.aoi", longLine("agentoprinfo"))}, args: []string{"--date", badDay, "--format", "agentoprinfo"}, rejects: map[string]int64{"line longer than the limit": 1}, events: 0, quoted: 4096 + 3},
+		{name: "10 MB line in CTI", files: []string{made("long.log", longLine("cti"))}, rejects: map[string]int64{"message longer than 1048576 bytes": 1}, events: 2, quoted: 4096 + 3},
+		{name: "10 MB line in agentOprInfo", files: []string{made("long.aoi", longLine("agentoprinfo"))}, args: []string{"--date", badDay, "--format", "agentoprinfo"}, rejects: map[string]int64{"line longer than 1048576 bytes": 1}, events: 0, quoted: 4096 + 3},
 		{name: "every bad file at once", files: []string{corpus("truncated.csv"), corpus("invalid_utf8.jsonl"), corpus("truncated.log"), corpus("swapped_agentoprinfo.csv"), corpus("future.csv")}, some: true, events: -1},
 	}
 	for _, tt := range tests {
