@@ -127,8 +127,8 @@ func TestRunJobMails(t *testing.T) {
 	if !strings.Contains(m.Text, "Occupancy by agent:") {
 		t.Errorf("text body %q", m.Text)
 	}
-	savePreview(t, "run-nightly.html", []byte(strings.ReplaceAll(m.HTML, "cid:"+chart.ContentID, "run-nightly-"+chart.ContentID)))
-	savePreview(t, "run-nightly-"+chart.ContentID, chart.Data)
+	mailtest.SavePreview(t, "run-nightly.html", []byte(strings.ReplaceAll(m.HTML, "cid:"+chart.ContentID, "run-nightly-"+chart.ContentID)))
+	mailtest.SavePreview(t, "run-nightly-"+chart.ContentID, chart.Data)
 
 	ends := logLines(t, stderr, "job end")
 	if len(ends) != 1 || ends[0]["status"] != "ok" || ends[0]["bills"].(float64) < 100 || ends[0]["mailed_to"] != 1.0 {
@@ -224,20 +224,3 @@ func TestRunJobArgs(t *testing.T) {
 	}
 }
 
-// savePreview writes a file for people to look at: under the test's
-// folder, and under $MAIL_PREVIEW_DIR when it is set.
-func savePreview(t *testing.T, name string, data []byte) {
-	t.Helper()
-	dirs := []string{t.TempDir()}
-	if d := os.Getenv("MAIL_PREVIEW_DIR"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		dirs = append(dirs, d)
-	}
-	for _, d := range dirs {
-		if err := os.WriteFile(filepath.Join(d, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}

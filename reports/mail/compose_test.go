@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/agentbill/agentbill/reports/mail/mailtest"
 )
 
 // writeReports writes the three built-in reports of one day for n agents,
@@ -66,23 +68,6 @@ func writeReports(t *testing.T, dir, day string, n int) []File {
 	return files
 }
 
-// preview writes a file for people to look at: under the test's folder,
-// and under $MAIL_PREVIEW_DIR when it is set.
-func preview(t *testing.T, name string, data []byte) {
-	t.Helper()
-	dirs := []string{t.TempDir()}
-	if d := os.Getenv("MAIL_PREVIEW_DIR"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		dirs = append(dirs, d)
-	}
-	for _, d := range dirs {
-		if err := os.WriteFile(filepath.Join(d, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 func TestCompose(t *testing.T) {
 	dir := t.TempDir()
@@ -131,13 +116,13 @@ func TestCompose(t *testing.T) {
 	if len(m.Attachments) != 3 {
 		t.Errorf("%d attachments; want 3", len(m.Attachments))
 	}
-	preview(t, "nightly.html", []byte(strings.ReplaceAll(m.HTML, "cid:"+chart.ContentID, chart.ContentID)))
-	preview(t, chart.ContentID, chart.Data)
+	mailtest.SavePreview(t, "nightly.html", []byte(strings.ReplaceAll(m.HTML, "cid:"+chart.ContentID, chart.ContentID)))
+	mailtest.SavePreview(t, chart.ContentID, chart.Data)
 	var eml bytes.Buffer
 	if _, err := m.WriteTo(&eml); err != nil {
 		t.Fatal(err)
 	}
-	preview(t, "nightly.eml", eml.Bytes())
+	mailtest.SavePreview(t, "nightly.eml", eml.Bytes())
 }
 
 func TestComposeSiteReportOnly(t *testing.T) {
