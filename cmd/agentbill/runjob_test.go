@@ -223,4 +223,3 @@ func TestRunJobArgs(t *testing.T) {
 		}
 	}
 }
-

@@ -68,7 +68,6 @@ func writeReports(t *testing.T, dir, day string, n int) []File {
 	return files
 }
 
-
 func TestCompose(t *testing.T) {
 	dir := t.TempDir()
 	files := writeReports(t, dir, "2026-03-10", 24)
