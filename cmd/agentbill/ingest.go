@@ -210,17 +210,7 @@ func daysToRun(cfg billing.Config, c *ingest.Collected, day *billing.Date) ([]bi
 	if day != nil {
 		return []billing.Date{*day}, nil
 	}
-	first, last, ok := billing.DayRange(c.Events, cfg.Location)
-	for i := range c.Bills {
-		d := billing.DateIn(c.Bills[i].End, cfg.Location)
-		if !ok || d.Before(first) {
-			first = d
-		}
-		if !ok || last.Before(d) {
-			last = d
-		}
-		ok = true
-	}
+	first, last, ok := inputDays(cfg, c)
 	if !ok {
 		return nil, errors.New("the inputs hold no event or bill: give --date to record an empty day")
 	}

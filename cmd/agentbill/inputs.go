@@ -82,18 +82,7 @@ func runBatch(cfg billing.Config, c *ingest.Collected, date *billing.Date) (*bat
 		b.first, b.last = *date, *date
 	} else {
 		var ok bool
-		b.first, b.last, ok = billing.DayRange(c.Events, cfg.Location)
-		for i := range c.Bills {
-			d := billing.DateIn(c.Bills[i].End, cfg.Location)
-			if !ok || d.Before(b.first) {
-				b.first = d
-			}
-			if !ok || b.last.Before(d) {
-				b.last = d
-			}
-			ok = true
-		}
-		if !ok {
+		if b.first, b.last, ok = inputDays(cfg, c); !ok {
 			return b, nil
 		}
 	}
@@ -117,6 +106,24 @@ func runBatch(cfg billing.Config, c *ingest.Collected, date *billing.Date) (*bat
 		return nil, err
 	}
 	return b, nil
+}
+
+// inputDays is the first and last site-zone day of what was read: the
+// events' days, and the days imported bills ended on (where they land).
+// ok is false when there is neither.
+func inputDays(cfg billing.Config, c *ingest.Collected) (first, last billing.Date, ok bool) {
+	first, last, ok = billing.DayRange(c.Events, cfg.Location)
+	for i := range c.Bills {
+		d := billing.DateIn(c.Bills[i].End, cfg.Location)
+		if !ok || d.Before(first) {
+			first = d
+		}
+		if !ok || last.Before(d) {
+			last = d
+		}
+		ok = true
+	}
+	return first, last, ok
 }
 
 // refusalRejects turns the rules' refusals into rejects; fillRejectRaw
