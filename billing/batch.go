@@ -61,14 +61,14 @@ func RunBatch(cfg Config, events []Event, first, last Date, carried []OpenSpan) 
 			return res, err
 		}
 		_, end := run.Bounds()
-		for ; i < len(events) && events[i].Time.Before(end); i++ {
-			if err := run.Apply(&events[i]); err != nil {
-				if err == ErrOutOfOrder || err == ErrUnknownOpType {
-					return res, err
-				}
-				res.Refusals = append(res.Refusals, Refusal{&events[i], err})
-			}
+		n := i
+		for n < len(events) && events[n].Time.Before(end) {
+			n++
 		}
+		if res.Refusals, err = run.applyAll(events[i:n], res.Refusals); err != nil {
+			return res, err
+		}
+		i = n
 		open = run.Finish()
 		res.Counts.add(run.Counts())
 	}

@@ -2,7 +2,6 @@ package billing
 
 import (
 	"cmp"
-	"errors"
 	"strings"
 )
 
@@ -57,14 +56,15 @@ func RunByAgent(cfg Config, day Date, carried []OpenSpan, events []Event, emit f
 			return res, err
 		}
 		j = k
-		for ; i < len(events) && events[i].AgentID == id; i++ {
-			if err := r.Apply(&events[i]); err != nil {
-				if errors.Is(err, ErrOutOfOrder) || errors.Is(err, ErrUnknownOpType) {
-					return res, err
-				}
-				res.Refusals = append(res.Refusals, Refusal{&events[i], err})
-			}
+		n := i
+		for n < len(events) && events[n].AgentID == id {
+			n++
 		}
+		var err error
+		if res.Refusals, err = r.applyAll(events[i:n], res.Refusals); err != nil {
+			return res, err
+		}
+		i = n
 		if i < len(events) && events[i].AgentID < id {
 			return res, ErrOutOfOrder // events not sorted by agent
 		}

@@ -101,6 +101,21 @@ func (r *Run) Apply(e *Event) error {
 	return nil
 }
 
+// applyAll applies events in order. What the rules refuse is added to
+// refusals and the run goes on; a caller's mistake (events out of order, an
+// unknown type) stops it.
+func (r *Run) applyAll(events []Event, refusals []Refusal) ([]Refusal, error) {
+	for i := range events {
+		if err := r.Apply(&events[i]); err != nil {
+			if errors.Is(err, ErrOutOfOrder) || errors.Is(err, ErrUnknownOpType) {
+				return refusals, err
+			}
+			refusals = append(refusals, Refusal{&events[i], err})
+		}
+	}
+	return refusals, nil
+}
+
 // emitBill completes a bill with the agent's session and identity and
 // hands it on.
 func (r *Run) emitBill(a *agent, b *Bill) {
