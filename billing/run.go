@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -234,12 +233,4 @@ func (r *Run) carryIn(carried []OpenSpan) error {
 		}
 	}
 	return nil
-}
-
-// String summarises the counts for people.
-func (c Counts) String() string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "events %d, bills %d, duplicates %d, zero-length spans %d, refused %d, open rows %d",
-		c.Events, c.Bills, c.Duplicates, c.ZeroLength, c.Refused, c.OpenRows)
-	return sb.String()
 }

@@ -19,7 +19,6 @@ var (
 	ErrBadTimestamp          = errors.New("bad timestamp")
 	ErrUnknownDevice         = errors.New("unknown device")
 	ErrUnsupportedAgentState = errors.New("unsupported agent state")
-	ErrMessageTooLong        = errors.New("message longer than the limit")
 )
 
 // The kinds of CTI records a reader skips (Handler.Skip).

@@ -102,7 +102,6 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 // Reject reasons shared by the readers.
 var (
-	ErrLineTooLong = errors.New("line longer than the limit")
 	ErrInvalidUTF8 = errors.New("invalid UTF-8")
 	ErrMissing     = errors.New("missing")
 )
