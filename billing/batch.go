@@ -13,8 +13,8 @@ func SortEvents(events []Event) {
 
 // Refusal is an event the rules refused, and why.
 type Refusal struct {
-	Event *Event
-	Err   error
+	Source Source // the refused event's record
+	Err    error
 }
 
 // BatchResult is what RunBatch produced.
@@ -52,7 +52,7 @@ func RunBatch(cfg Config, events []Event, first, last Date, carried []OpenSpan) 
 	// Events before the first day.
 	start := first.Start(cfg.Location)
 	for ; i < len(events) && events[i].Time.Before(start); i++ {
-		res.Refusals = append(res.Refusals, Refusal{&events[i], ErrOutsideDay})
+		res.Refusals = append(res.Refusals, Refusal{events[i].Source, ErrOutsideDay})
 		res.Counts.Refused++
 	}
 	for day := first; !last.Before(day); day = day.Next() {
@@ -65,15 +65,16 @@ func RunBatch(cfg Config, events []Event, first, last Date, carried []OpenSpan) 
 		for n < len(events) && events[n].Time.Before(end) {
 			n++
 		}
-		if res.Refusals, err = run.applyAll(events[i:n], res.Refusals); err != nil {
-			return res, err
+		for ; i < n; i++ {
+			if res.Refusals, err = run.refuse(&events[i], res.Refusals); err != nil {
+				return res, err
+			}
 		}
-		i = n
 		open = run.Finish()
 		res.Counts.add(run.Counts())
 	}
 	for ; i < len(events); i++ {
-		res.Refusals = append(res.Refusals, Refusal{&events[i], ErrOutsideDay})
+		res.Refusals = append(res.Refusals, Refusal{events[i].Source, ErrOutsideDay})
 		res.Counts.Refused++
 	}
 	res.Open = open

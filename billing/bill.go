@@ -105,29 +105,27 @@ func (b *Bill) AssignID() { b.ID = b.Identity() }
 // type, object, cause, span, flags and the record that opened it (by the
 // file's base name, so moving the input folder keeps the ids).
 func (b *Bill) Identity() string {
-	h := sha256.New()
-	var num [8]byte
-	writeStr := func(s string) {
-		binary.BigEndian.PutUint64(num[:], uint64(len(s)))
-		h.Write(num[:])
-		h.Write([]byte(s))
+	// The fields are laid out in one buffer and hashed at once: a hash
+	// fed field by field costs twice as much, and there is one per bill.
+	var stack [256]byte
+	buf := stack[:0]
+	str := func(s string) {
+		buf = binary.BigEndian.AppendUint64(buf, uint64(len(s)))
+		buf = append(buf, s...)
 	}
-	writeInt := func(v int64) {
-		binary.BigEndian.PutUint64(num[:], uint64(v))
-		h.Write(num[:])
-	}
-	writeStr(b.AgentID)
-	writeInt(int64(b.OpType))
-	writeInt(int64(b.OpObject))
-	writeInt(int64(b.OpCause))
-	writeInt(b.Begin.UnixMicro())
-	writeInt(b.End.UnixMicro())
-	writeInt(int64(b.Flags))
-	writeStr(b.CallID)
-	writeStr(baseName(b.Source.File))
-	writeInt(b.Source.Line)
-	writeStr(b.Origin.RecordID)
-	sum := h.Sum(nil)
+	num := func(v int64) { buf = binary.BigEndian.AppendUint64(buf, uint64(v)) }
+	str(b.AgentID)
+	num(int64(b.OpType))
+	num(int64(b.OpObject))
+	num(int64(b.OpCause))
+	num(b.Begin.UnixMicro())
+	num(b.End.UnixMicro())
+	num(int64(b.Flags))
+	str(b.CallID)
+	str(baseName(b.Source.File))
+	num(b.Source.Line)
+	str(b.Origin.RecordID)
+	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:16])
 }
 

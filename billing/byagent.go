@@ -2,6 +2,7 @@ package billing
 
 import (
 	"cmp"
+	"iter"
 	"strings"
 )
 
@@ -20,62 +21,122 @@ type DayResult struct {
 	Refusals []Refusal
 }
 
-// RunByAgent runs day one agent at a time: events must be sorted with
-// SortEventsByAgent and carried in the lake's order (by agent first). It
-// hands each agent's bills to emit, in the lake's order, before it starts
-// the next agent, so that the bills of a day are never all in memory; the
-// emitted slice is reused afterwards. The bills and open spans are those
-// NewRun and Apply would give.
-func RunByAgent(cfg Config, day Date, carried []OpenSpan, events []Event, emit func([]Bill) error) (DayResult, error) {
+// AgentBills receives a day's bills agent by agent: Bill each bill of the
+// current agent, in no particular order (the pointer is valid only during
+// the call), then Done once the agent has no more.
+type AgentBills struct {
+	Bill func(*Bill) error
+	Done func() error
+}
+
+// RunByAgent runs day one agent at a time. events must come by agent, then
+// time (as SortEventsByAgent leaves them), and carried in the lake's order
+// (by agent first); an event pointer need be valid only until the next.
+// It hands on each agent's bills before it starts the next agent, so that
+// neither the events nor the bills of a day need all be in memory. The
+// bills and open spans are those NewRun and Apply would give.
+func RunByAgent(cfg Config, day Date, carried []OpenSpan, events iter.Seq[*Event], out AgentBills) (DayResult, error) {
 	var res DayResult
 	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
-	var bills []Bill
+	var emitErr error
 	base := Run{cfg: cfg, billed: cfg.billedTypes(), day: day}
 	base.start, base.end = day.Bounds(cfg.Location)
-	base.emit = func(b *Bill) { bills = append(bills, *b) }
-	i, j := 0, 0
-	for i < len(events) || j < len(carried) {
-		var id string
-		switch {
-		case j == len(carried):
-			id = events[i].AgentID
-		case i == len(events):
-			id = carried[j].AgentID
-		default:
-			id = min(events[i].AgentID, carried[j].AgentID)
+	base.emit = func(b *Bill) {
+		if emitErr == nil {
+			emitErr = out.Bill(b)
 		}
-		r := base
-		r.agents = make(map[string]*agent, 1)
+	}
+	var (
+		r       *Run // the current agent's run
+		current string
+		j       int // the next carried span
+	)
+	// start begins the run of agent id from what it carried in.
+	start := func(id string) error {
+		run := base
+		run.agents = make(map[string]*agent, 1)
+		r, current = &run, id
 		k := j
 		for k < len(carried) && carried[k].AgentID == id {
 			k++
 		}
-		if err := r.carryIn(carried[j:k]); err != nil {
-			return res, err
-		}
+		err := r.carryIn(carried[j:k])
 		j = k
-		n := i
-		for n < len(events) && events[n].AgentID == id {
-			n++
-		}
-		var err error
-		if res.Refusals, err = r.applyAll(events[i:n], res.Refusals); err != nil {
-			return res, err
-		}
-		i = n
-		if i < len(events) && events[i].AgentID < id {
-			return res, ErrOutOfOrder // events not sorted by agent
-		}
+		return err
+	}
+	finish := func() error {
 		res.Open = append(res.Open, r.Finish()...)
 		res.Counts.add(r.Counts())
-		SortBills(bills)
-		if err := emit(bills); err != nil {
+		r = nil
+		if emitErr != nil {
+			return emitErr
+		}
+		return out.Done()
+	}
+	// carriedOnly runs the agents before id (all when id is empty) that
+	// carried state in but have no events.
+	carriedOnly := func(id string) error {
+		for j < len(carried) && (id == "" || carried[j].AgentID < id) {
+			if err := start(carried[j].AgentID); err != nil {
+				return err
+			}
+			if err := finish(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var err error
+	for e := range events {
+		if r == nil || e.AgentID != current {
+			if r != nil {
+				if e.AgentID < current {
+					err = ErrOutOfOrder // events not sorted by agent
+					break
+				}
+				if err = finish(); err != nil {
+					break
+				}
+			}
+			if err = carriedOnly(e.AgentID); err != nil {
+				break
+			}
+			if err = start(e.AgentID); err != nil {
+				break
+			}
+		}
+		if res.Refusals, err = r.refuse(e, res.Refusals); err != nil {
+			break
+		}
+		if emitErr != nil {
+			err = emitErr
+			break
+		}
+	}
+	if err != nil {
+		return res, err
+	}
+	if r != nil {
+		if err := finish(); err != nil {
 			return res, err
 		}
-		bills = bills[:0]
+	}
+	if err := carriedOnly(""); err != nil {
+		return res, err
 	}
 	res.Counts.OpenRows = int64(len(res.Open))
 	return res, nil
+}
+
+// Events yields pointers to the events of a slice, for RunByAgent.
+func Events(events []Event) iter.Seq[*Event] {
+	return func(yield func(*Event) bool) {
+		for i := range events {
+			if !yield(&events[i]) {
+				return
+			}
+		}
+	}
 }

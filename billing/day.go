@@ -42,9 +42,11 @@ func (d Date) AddDays(n int) Date {
 }
 
 // DaysSince is the number of days from o to d (negative when d is earlier).
+// It counts with Unix seconds, which, unlike a time.Duration, reach across
+// the years 0001..9999.
 func (d Date) DaysSince(o Date) int {
-	noon := func(x Date) time.Time { return time.Date(x.Year, x.Month, x.Day, 12, 0, 0, 0, time.UTC) }
-	return int(noon(d).Sub(noon(o)).Round(24*time.Hour) / (24 * time.Hour))
+	noon := func(x Date) int64 { return time.Date(x.Year, x.Month, x.Day, 12, 0, 0, 0, time.UTC).Unix() }
+	return int((noon(d) - noon(o)) / (24 * 60 * 60))
 }
 
 // Next is the following day.

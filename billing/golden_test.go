@@ -153,7 +153,7 @@ func runCase(t *testing.T, dir string) []byte {
 		t.Fatal(err)
 	}
 	for _, r := range res.Refusals {
-		rejects = append(rejects, fmt.Sprintf("line %d: %v", r.Event.Source.Line, r.Err))
+		rejects = append(rejects, fmt.Sprintf("line %d: %v", r.Source.Line, r.Err))
 	}
 	out.WriteString("\n# rejects\n")
 	for _, r := range rejects {

@@ -306,9 +306,24 @@ func sameByAgent(cfg billing.Config, events []billing.Event, first billing.Date,
 			}
 		}
 		billing.SortEventsByAgent(dayEvents)
-		res, err := billing.RunByAgent(cfg, day, open, dayEvents, func(b []billing.Bill) error {
-			bills = append(bills, b...)
-			return nil
+		// Each agent's bills must come whole, before the next agent's.
+		var agentBills []billing.Bill
+		var lastAgent string
+		res, err := billing.RunByAgent(cfg, day, open, billing.Events(dayEvents), billing.AgentBills{
+			Bill: func(b *billing.Bill) error { agentBills = append(agentBills, *b); return nil },
+			Done: func() error {
+				for _, b := range agentBills {
+					if b.AgentID != agentBills[0].AgentID || b.AgentID <= lastAgent {
+						return fmt.Errorf("by agent: bill of %q among those of %q, after %q", b.AgentID, agentBills[0].AgentID, lastAgent)
+					}
+				}
+				if len(agentBills) > 0 {
+					lastAgent = agentBills[0].AgentID
+				}
+				bills = append(bills, agentBills...)
+				agentBills = agentBills[:0]
+				return nil
+			},
 		})
 		if err != nil {
 			return err

@@ -100,17 +100,15 @@ func (r *Run) Apply(e *Event) error {
 	return nil
 }
 
-// applyAll applies events in order. What the rules refuse is added to
-// refusals and the run goes on; a caller's mistake (events out of order, an
-// unknown type) stops it.
-func (r *Run) applyAll(events []Event, refusals []Refusal) ([]Refusal, error) {
-	for i := range events {
-		if err := r.Apply(&events[i]); err != nil {
-			if errors.Is(err, ErrOutOfOrder) || errors.Is(err, ErrUnknownOpType) {
-				return refusals, err
-			}
-			refusals = append(refusals, Refusal{&events[i], err})
+// refuse applies e. What the rules refuse is added to refusals and the run
+// goes on; a caller's mistake (an event out of order, an unknown type) is
+// returned.
+func (r *Run) refuse(e *Event, refusals []Refusal) ([]Refusal, error) {
+	if err := r.Apply(e); err != nil {
+		if errors.Is(err, ErrOutOfOrder) || errors.Is(err, ErrUnknownOpType) {
+			return refusals, err
 		}
+		refusals = append(refusals, Refusal{e.Source, err})
 	}
 	return refusals, nil
 }

@@ -36,9 +36,15 @@ type Config struct {
 	Inputs []string `mapstructure:"inputs"`
 	// InputFormat forces one input format, by a name ingest.ParseFormat
 	// accepts; empty means detect per file.
-	InputFormat string        `mapstructure:"input_format"`
-	Labels      LabelsConfig  `mapstructure:"labels"`
-	Reports     ReportsConfig `mapstructure:"reports"`
+	InputFormat string `mapstructure:"input_format"`
+	// IngestMemoryMB is the memory, in MiB, an ingest holds events and
+	// bills in before it sorts them on disk; the rest of its memory grows
+	// with the number of agents.
+	IngestMemoryMB int `mapstructure:"ingest_memory_mb"`
+	// SpillDir is where an ingest sorts on disk; empty means LAKE/.spill.
+	SpillDir string        `mapstructure:"spill_dir"`
+	Labels   LabelsConfig  `mapstructure:"labels"`
+	Reports  ReportsConfig `mapstructure:"reports"`
 	// CTI maps Cisco UCCX CTI messages to operation types and causes.
 	CTI ingest.CTIMapping `mapstructure:"cti"`
 	// Jobs are what agentbill schedule runs on their schedules and
@@ -145,8 +151,9 @@ func Default() Config {
 			ExtraTypes:           []int{},
 			SessionTimeout:       24 * time.Hour,
 		},
-		Lake:   "./lake",
-		Inputs: []string{},
+		Lake:           "./lake",
+		Inputs:         []string{},
+		IngestMemoryMB: 256,
 		Labels: LabelsConfig{
 			Rest:   map[int]string{},
 			Busy:   map[int]string{},
@@ -196,6 +203,8 @@ func defaults() map[string]any {
 		"lake":                           d.Lake,
 		"inputs":                         d.Inputs,
 		"input_format":                   d.InputFormat,
+		"ingest_memory_mb":               d.IngestMemoryMB,
+		"spill_dir":                      d.SpillDir,
 		"labels.rest":                    d.Labels.Rest,
 		"labels.busy":                    d.Labels.Busy,
 		"labels.logout":                  d.Labels.Logout,
@@ -450,6 +459,9 @@ func (c Config) Validate() error {
 		if in == "" {
 			bad("inputs: entry %d is empty", i+1)
 		}
+	}
+	if c.IngestMemoryMB < 1 || c.IngestMemoryMB > 2048 {
+		bad("ingest_memory_mb: %d; give 1 to 2048 (MiB)", c.IngestMemoryMB)
 	}
 	if _, err := ingest.ParseFormat(c.InputFormat); err != nil {
 		bad("input_format: %v", err)

@@ -58,14 +58,26 @@ func Collect(ctx context.Context, inputs []Input, opts Options, read func(ctx co
 		Reject: func(r Reject) error { c.Rejects = append(c.Rejects, r); return nil },
 		Skip:   func(kind string) { c.Skipped[kind]++ },
 	}
+	files, err := ReadInputs(ctx, inputs, opts, read, h)
+	if err != nil {
+		return nil, err
+	}
+	c.Files = files
+	return c, nil
+}
+
+// ReadInputs reads every input in order, handing what it reads to h, as
+// Collect does without keeping it.
+func ReadInputs(ctx context.Context, inputs []Input, opts Options, read func(ctx context.Context, r io.Reader, in Input, opts Options, h Handler) (Stats, error), h Handler) ([]FileStat, error) {
+	var files []FileStat
 	for _, in := range inputs {
 		st, err := collectFile(ctx, in, opts, h, read)
 		if err != nil {
 			return nil, err
 		}
-		c.Files = append(c.Files, st)
+		files = append(files, st)
 	}
-	return c, nil
+	return files, nil
 }
 
 func collectFile(ctx context.Context, in Input, opts Options, h Handler, read func(context.Context, io.Reader, Input, Options, Handler) (Stats, error)) (FileStat, error) {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest"
 	"github.com/agentbill/agentbill/ingest/lake"
+	"github.com/agentbill/agentbill/ingest/spill"
 )
 
 func (a *app) ingestCmd() *cobra.Command {
@@ -133,25 +136,59 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 		return err
 	}
 	lk := &lake.Lake{Dir: a.lakeDir(lakeDir), Location: cfg.Location}
+	parent := a.cfg.SpillDir
+	if parent == "" {
+		parent = filepath.Join(lk.Dir, ".spill")
+	}
+	dir, err := spillDir(parent)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	in := newDayInputs(cfg.Location, day, dir, a.cfg.IngestMemoryMB<<20)
+	defer in.close()
 	before := statInputs(files)
-	collected, cleanup, err := a.readInputs(ctx, files, fmtName, cfg.Location)
+	stats, cleanup, err := a.streamInputs(ctx, files, fmtName, cfg.Location, in.handler())
 	defer cleanup()
 	if err != nil {
 		return err
 	}
-	if err := unchangedInputs(before, collected.Files); err != nil {
+	if err := unchangedInputs(before, stats); err != nil {
 		return err
 	}
-	days, err := daysToRun(cfg, collected, day)
+	days, err := in.days()
 	if err != nil {
 		return err
 	}
-	if len(days) > maxDaysWithoutDate {
-		return spanError(cfg, collected, days)
+	if n := in.events.Spilled(); n > 0 {
+		a.log.Info("events sorted on disk", "runs", n, "memory_mb", a.cfg.IngestMemoryMB)
 	}
-	plan := splitByDay(cfg, collected, days)
+	events := in.events.Sorted()
+	defer events.Close()
+	imported := in.bills.Sorted()
+	defer imported.Close()
+	run := dayRun{lk: lk, cfg: cfg, files: stats, started: started, events: events, imported: imported,
+		agentBills: spill.NewSorter(dir, billsInMemory(a.cfg.IngestMemoryMB<<20), billing.CompareBills, &spill.BillCodec{})}
+	defer run.agentBills.Close()
+	// The first day's manifest takes what the readers counted and the
+	// other days do not, with the rejects of no day: every record is
+	// counted in exactly one manifest, and it balances only if the
+	// readers handed on every record.
+	records := int64(0)
+	for _, f := range stats {
+		records += f.Records
+	}
 	for i, d := range days {
-		if err := a.ingestDay(ctx, lk, cfg, d, plan[i], collected, started); err != nil {
+		n := spill.DayNumber(d)
+		run.records = in.nEvents[n] + in.nBills[n]
+		run.rejects, run.skipped = nil, nil
+		if i == 0 {
+			for _, o := range days[1:] {
+				records -= in.nEvents[spill.DayNumber(o)] + in.nBills[spill.DayNumber(o)]
+			}
+			run.records, run.rejects, run.skipped = records, in.rejects, in.skipped
+		}
+		if err := a.ingestDay(ctx, &run, d); err != nil {
 			return fmt.Errorf("ingest %s: %w", d, err)
 		}
 	}
@@ -204,122 +241,36 @@ func (a *app) cascade(ctx context.Context, date, lakeDir string) error {
 	return nil
 }
 
-// daysToRun is the requested day, or every day from the first to the last
-// of the inputs.
-func daysToRun(cfg billing.Config, c *ingest.Collected, day *billing.Date) ([]billing.Date, error) {
-	if day != nil {
-		return []billing.Date{*day}, nil
-	}
-	first, last, ok := inputDays(cfg, c)
-	if !ok {
-		return nil, errors.New("the inputs hold no event or bill: give --date to record an empty day")
-	}
-	var days []billing.Date
-	for d := first; !last.Before(d); d = d.Next() {
-		days = append(days, d)
-	}
-	return days, nil
-}
-
 // maxDaysWithoutDate is the most days one ingest without --date runs: a
 // record dated years away must not make the lake write a run for every day
 // in between.
 const maxDaysWithoutDate = 366
 
-// spanError says which records stretch the inputs over too many days.
-func spanError(cfg billing.Config, c *ingest.Collected, days []billing.Date) error {
-	first, last := days[0], days[len(days)-1]
-	var early, late billing.Source
-	note := func(t time.Time, src billing.Source) {
-		switch d := billing.DateIn(t, cfg.Location); {
-		case d == first && early.File == "":
-			early = src
-		case d == last && late.File == "":
-			late = src
-		}
-	}
-	for i := range c.Events {
-		note(c.Events[i].Time, c.Events[i].Source)
-	}
-	for i := range c.Bills {
-		note(c.Bills[i].End, c.Bills[i].Source)
-	}
-	return fmt.Errorf("the inputs span %d days, from %s (%s line %d) to %s (%s line %d), more than %d: give --date D to ingest one day (records of other days become rejects)",
-		len(days), first, early.File, early.Line, last, late.File, late.Line, maxDaysWithoutDate)
-}
-
-// dayInput is the part of the inputs that belongs to one day's run.
-type dayInput struct {
-	records int64 // input records this day accounts for, as the readers counted them
-	events  []billing.Event
-	bills   []billing.Bill
-	rejects []ingest.Reject // reader rejects and records outside every day run
+// dayRun is what one ingest hands each of its day runs.
+type dayRun struct {
+	lk       *lake.Lake
+	cfg      billing.Config
+	files    []ingest.FileStat
+	started  time.Time
+	events   *spill.Cursor[spill.DayEvent] // every day's events, in order
+	imported *spill.Cursor[spill.DayBill]  // every day's imported bills
+	// agentBills puts one agent's bills in the lake's order.
+	agentBills *spill.Sorter[billing.Bill]
+	// of the day being run:
+	records int64           // input records it accounts for
+	rejects []ingest.Reject // reader rejects and records of no run day
 	skipped map[string]int64
 }
 
-// splitByDay gives each day its events and imported bills (by end time).
-// What belongs to no day run, and what the readers rejected or skipped
-// before any day was known, goes to the first day, so that every record is
-// counted in exactly one manifest.
-func splitByDay(cfg billing.Config, c *ingest.Collected, days []billing.Date) []dayInput {
-	billing.SortEvents(c.Events)
-	plan := make([]dayInput, len(days))
-	plan[0].rejects = append(plan[0].rejects, c.Rejects...)
-	plan[0].skipped = c.Skipped
-	index := func(t time.Time) int {
-		d := billing.DateIn(t, cfg.Location)
-		for i := range days {
-			if days[i] == d {
-				return i
-			}
-		}
-		return -1
-	}
-	outside := func(src billing.Source) ingest.Reject {
-		return ingest.Reject{File: src.File, Line: src.Line, Reason: billing.ErrOutsideDay.Error()}
-	}
-	// Sorted by time, each day's events are one run of the slice: the day
-	// takes that part of it rather than a copy.
-	for lo := 0; lo < len(c.Events); {
-		i := index(c.Events[lo].Time)
-		hi := lo + 1
-		for hi < len(c.Events) && index(c.Events[hi].Time) == i {
-			hi++
-		}
-		if i >= 0 {
-			plan[i].events = c.Events[lo:hi:hi]
-		} else {
-			for _, e := range c.Events[lo:hi] {
-				plan[0].rejects = append(plan[0].rejects, outside(e.Source))
-			}
-		}
-		lo = hi
-	}
-	for _, b := range c.Bills {
-		if i := index(b.End); i >= 0 {
-			plan[i].bills = append(plan[i].bills, b)
-		} else {
-			plan[0].rejects = append(plan[0].rejects, outside(b.Source))
-		}
-	}
-	// The first day takes what the readers counted and the other days do
-	// not: its manifest balances only if the readers handed on every record.
-	plan[0].records = c.Records()
-	for i := 1; i < len(plan); i++ {
-		plan[i].records = int64(len(plan[i].events) + len(plan[i].bills))
-		plan[0].records -= plan[i].records
-	}
-	return plan
-}
-
 // ingestDay runs one day from the lake's carried state and writes it.
-func (a *app) ingestDay(ctx context.Context, lk *lake.Lake, cfg billing.Config, day billing.Date, in dayInput, c *ingest.Collected, started time.Time) error {
+func (a *app) ingestDay(ctx context.Context, run *dayRun, day billing.Date) error {
+	lk, cfg, in := run.lk, run.cfg, run
 	prev := day.AddDays(-1)
 	carried, found, err := lk.ReadOpen(ctx, prev)
 	if err != nil {
 		return fmt.Errorf("read the state %s left open: %w", prev, err)
 	}
-	m := lake.Manifest{Version: version, Started: started}
+	m := lake.Manifest{Version: version, Started: run.started}
 	if found {
 		sum, _, err := lake.FileSHA256(lk.Path("open", prev))
 		if err != nil {
@@ -337,39 +288,59 @@ func (a *app) ingestDay(ctx context.Context, lk *lake.Lake, cfg billing.Config, 
 		return err
 	}
 	defer dw.Abort()
-	imported := in.bills
-	billing.SortBills(imported)
+	num := spill.DayNumber(day)
 	byType := map[string]int64{}
-	var nBills int64
+	var nBills, nImported int64
 	write := func(b *billing.Bill) error {
 		byType[strconv.Itoa(int(b.OpType))]++
 		nBills++
 		return dw.WriteBill(b)
 	}
-	k := 0 // the next imported bill
-	billing.SortEventsByAgent(in.events)
-	res, err := billing.RunByAgent(cfg, day, carried, in.events, func(bills []billing.Bill) error {
-		for i := range bills {
-			// On equal keys the engine's bill goes first, as a stable sort
-			// of the engine's bills followed by the imported ones would.
-			for ; k < len(imported) && billing.CompareBills(&imported[k], &bills[i]) < 0; k++ {
-				if err := write(&imported[k]); err != nil {
-					return err
-				}
+	// writeImported writes the day's imported bills that come before b in
+	// the lake's order; all that are left when b is nil. On equal keys the
+	// engine's bill goes first, as a stable sort of the engine's bills
+	// followed by the imported ones would have it.
+	imp := run.imported
+	writeImported := func(b *billing.Bill) error {
+		for ; imp.Valid() && imp.Value().Day == num; imp.Advance() {
+			if b != nil && billing.CompareBills(&imp.Value().Bill, b) >= 0 {
+				break
 			}
-			if err := write(&bills[i]); err != nil {
+			nImported++
+			if err := write(&imp.Value().Bill); err != nil {
 				return err
 			}
 		}
-		return nil
+		return imp.Err()
+	}
+	events := func(yield func(*billing.Event) bool) {
+		for c := run.events; c.Valid() && c.Value().Day == num; c.Advance() {
+			if !yield(&c.Value().Event) {
+				return
+			}
+		}
+	}
+	res, err := billing.RunByAgent(cfg, day, carried, events, billing.AgentBills{
+		Bill: func(b *billing.Bill) error { return run.agentBills.Add(b) },
+		Done: func() error {
+			bills := run.agentBills.Sorted()
+			defer bills.Close()
+			for ; bills.Valid(); bills.Advance() {
+				if err := writeImported(bills.Value()); err != nil {
+					return err
+				}
+				if err := write(bills.Value()); err != nil {
+					return err
+				}
+			}
+			return cmp.Or(bills.Err(), bills.Close())
+		},
 	})
 	if err != nil {
 		return err
 	}
-	for ; k < len(imported); k++ {
-		if err := write(&imported[k]); err != nil {
-			return err
-		}
+	if err := cmp.Or(run.events.Err(), writeImported(nil)); err != nil {
+		return err
 	}
 	open := res.Open
 	rejects := append(in.rejects, refusalRejects(res.Refusals)...)
@@ -378,14 +349,14 @@ func (a *app) ingestDay(ctx context.Context, lk *lake.Lake, cfg billing.Config, 
 	}
 	counts := res.Counts
 	m.Counts = lake.Counts{
-		Records:         in.records,
+		Records:         run.records,
 		Events:          counts.Events,
 		Bills:           nBills,
 		Duplicates:      counts.Duplicates,
 		ZeroLength:      counts.ZeroLength,
 		Rejects:         int64(len(rejects)), // the rules' refusals are among them
 		Skipped:         sumCounts(in.skipped),
-		Imported:        int64(len(in.bills)),
+		Imported:        nImported,
 		OpenRows:        int64(len(open)),
 		BillsByType:     byType,
 		RejectsByReason: rejectsByReason(rejects),
@@ -399,7 +370,7 @@ func (a *app) ingestDay(ctx context.Context, lk *lake.Lake, cfg billing.Config, 
 	for kind, n := range in.skipped {
 		m.Counts.Other["skipped_"+strings.ReplaceAll(kind, " ", "_")] = n
 	}
-	for _, f := range c.Files {
+	for _, f := range run.files {
 		path := f.Path
 		if abs, err := filepath.Abs(path); err == nil {
 			path = abs // check and --cascade find it from any folder

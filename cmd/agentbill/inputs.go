@@ -37,8 +37,38 @@ func (a *app) billingConfig(zone string) (billing.Config, error) {
 }
 
 // readInputs reads the files ("-" is standard input, spooled to a temporary
-// file so that its lines can be quoted in rejects).
+// file so that its lines can be quoted in rejects) and keeps what it reads.
 func (a *app) readInputs(ctx context.Context, files []string, format ingest.Format, loc *time.Location) (*ingest.Collected, func(), error) {
+	inputs, cleanup, err := spoolInputs(files, format)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	c, err := ingest.Collect(ctx, inputs, a.readOptions(loc), readInput)
+	return c, cleanup, err
+}
+
+// streamInputs reads the files in order into h, as readInputs does without
+// keeping what it reads.
+func (a *app) streamInputs(ctx context.Context, files []string, format ingest.Format, loc *time.Location, h ingest.Handler) ([]ingest.FileStat, func(), error) {
+	inputs, cleanup, err := spoolInputs(files, format)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	stats, err := ingest.ReadInputs(ctx, inputs, a.readOptions(loc), readInput, h)
+	return stats, cleanup, err
+}
+
+func (a *app) readOptions(loc *time.Location) ingest.Options {
+	return ingest.Options{Location: loc, CTI: &a.cfg.CTI}
+}
+
+func readInput(ctx context.Context, r io.Reader, in ingest.Input, opts ingest.Options, h ingest.Handler) (ingest.Stats, error) {
+	return ingest.Read(ctx, r, in.Path, in.Format, opts, h)
+}
+
+// spoolInputs lists the files as inputs, "-" spooled to a temporary file
+// that cleanup removes.
+func spoolInputs(files []string, format ingest.Format) ([]ingest.Input, func(), error) {
 	cleanup := func() {}
 	inputs := make([]ingest.Input, 0, len(files))
 	for _, f := range files {
@@ -53,11 +83,7 @@ func (a *app) readInputs(ctx context.Context, files []string, format ingest.Form
 		}
 		inputs = append(inputs, ingest.Input{Path: f, Format: format})
 	}
-	opts := ingest.Options{Location: loc, CTI: &a.cfg.CTI}
-	c, err := ingest.Collect(ctx, inputs, opts, func(ctx context.Context, r io.Reader, in ingest.Input, opts ingest.Options, h ingest.Handler) (ingest.Stats, error) {
-		return ingest.Read(ctx, r, in.Path, in.Format, opts, h)
-	})
-	return c, cleanup, err
+	return inputs, cleanup, nil
 }
 
 func spoolStdin() (string, error) {
@@ -131,7 +157,7 @@ func inputDays(cfg billing.Config, c *ingest.Collected) (first, last billing.Dat
 func refusalRejects(refusals []billing.Refusal) []ingest.Reject {
 	out := make([]ingest.Reject, 0, len(refusals))
 	for _, r := range refusals {
-		src := r.Event.Source
+		src := r.Source
 		out = append(out, ingest.Reject{File: src.File, Line: src.Line, Reason: r.Err.Error()})
 	}
 	return out

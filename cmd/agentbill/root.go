@@ -23,6 +23,9 @@ type app struct {
 	stdout, stderr io.Writer
 	env            []string
 	configPath     string
+	cpuProfile     string // --cpuprofile: write a CPU profile here
+	memProfile     string // --memprofile: write an allocation profile here
+	stopProfiles   func() error
 	cfg            config.Config
 	log            *slog.Logger
 	now            func() time.Time // the clock, for "yesterday" and run times
@@ -35,7 +38,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	if a.stopProfiles != nil {
+		err = errors.Join(err, a.stopProfiles())
+	}
+	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "agentbill: stopped")
 			return 130
@@ -60,10 +67,16 @@ func (a *app) rootCmd() *cobra.Command {
 			}
 			a.cfg = cfg
 			a.log = newLogger(a.stderr)
-			return nil
+			a.stopProfiles, err = startProfiles(a.cpuProfile, a.memProfile)
+			return err
 		},
 	}
-	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML config file (AGENTBILL_* environment variables override it)")
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configPath, "config", "", "YAML config file (AGENTBILL_* environment variables override it)")
+	pf.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
+	pf.StringVar(&a.memProfile, "memprofile", "", "write an allocation profile (pprof) of the command to this file")
+	pf.MarkHidden("cpuprofile")
+	pf.MarkHidden("memprofile")
 	root.AddCommand(a.billsCmd(), a.demoCmd(), a.ingestCmd(), a.queryCmd(), a.exportCmd(), a.generateCmd(), a.reportCmd(), a.reportsCmd(), a.jobsCmd(), a.scheduleCmd(), a.runJobCmd(), a.checkCmd(), a.statusCmd())
 	return root
 }

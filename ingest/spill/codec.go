@@ -1,0 +1,258 @@
+package spill
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/agentbill/agentbill/billing"
+)
+
+var errCorrupt = errors.New("spill: corrupt record")
+
+// fileTable numbers the source files, so that a spilled record carries a
+// small number rather than the path. Records are read back by the process
+// that wrote them, so the table never leaves memory.
+type fileTable struct {
+	names []string
+	index map[string]uint64
+}
+
+func (t *fileTable) number(name string) uint64 {
+	if n, ok := t.index[name]; ok {
+		return n
+	}
+	if t.index == nil {
+		t.index = map[string]uint64{}
+	}
+	n := uint64(len(t.names))
+	t.names = append(t.names, name)
+	t.index[name] = n
+	return n
+}
+
+func (t *fileTable) name(n uint64) (string, bool) {
+	if n >= uint64(len(t.names)) {
+		return "", false
+	}
+	return t.names[n], true
+}
+
+func appendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func appendAttrs(dst []byte, a *billing.Attrs) []byte {
+	for _, s := range [...]string{a.CallID, a.MediaType, a.SkillID, a.VDNID, a.CCID, a.AgentType, a.PhoneNo, a.CallInOut, a.LocationID} {
+		dst = appendString(dst, s)
+	}
+	return dst
+}
+
+// reader takes a record apart; the first error sticks.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) fail() { r.err, r.b = errCorrupt, nil }
+
+func (r *reader) fixed64() int64 {
+	if len(r.b) < 8 {
+		r.fail()
+		return 0
+	}
+	v := binary.BigEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return int64(v)
+}
+
+func (r *reader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) byte() byte {
+	if len(r.b) < 1 {
+		r.fail()
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+// str sets *s to the next string. It keeps *s when the bytes are the
+// same, so that reading records of one agent or call in a row does not
+// allocate their repeated strings again.
+func (r *reader) str(s *string) {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return
+	}
+	b := r.b[:n]
+	r.b = r.b[n:]
+	if string(b) != *s {
+		*s = string(b)
+	}
+}
+
+func (r *reader) attrs(a *billing.Attrs) {
+	for _, s := range [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID} {
+		r.str(s)
+	}
+}
+
+func (r *reader) source(files *fileTable, src *billing.Source) {
+	name, ok := files.name(r.uvarint())
+	if !ok {
+		r.fail()
+	}
+	src.File = name
+	src.Line = r.varint()
+}
+
+func (r *reader) time() time.Time { return time.UnixMicro(r.fixed64()).UTC() }
+
+// appendEvent encodes e. Its time comes first, as 8 bytes, so that a
+// bucket of records can be put in time order without decoding them.
+func appendEvent(dst []byte, files *fileTable, e *billing.Event) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Time.UnixMicro()))
+	dst = appendString(dst, e.AgentID)
+	dst = binary.AppendVarint(dst, int64(e.OpType))
+	dst = binary.AppendVarint(dst, int64(e.OpObject))
+	dst = binary.AppendVarint(dst, int64(e.OpCause))
+	dst = appendAttrs(dst, &e.Attrs)
+	var flags byte
+	if e.HasSourceCause {
+		flags = 1
+	}
+	dst = append(dst, flags)
+	dst = binary.AppendVarint(dst, int64(e.SourceCause))
+	dst = binary.AppendUvarint(dst, files.number(e.Source.File))
+	return binary.AppendVarint(dst, e.Source.Line)
+}
+
+// eventTime is the time of an encoded event, in Unix microseconds.
+func eventTime(rec []byte) int64 { return int64(binary.BigEndian.Uint64(rec)) }
+
+func decodeEvent(rec []byte, files *fileTable, e *billing.Event) error {
+	r := reader{b: rec}
+	e.Time = r.time()
+	r.str(&e.AgentID)
+	e.OpType = int(r.varint())
+	e.OpObject = int(r.varint())
+	e.OpCause = int(r.varint())
+	r.attrs(&e.Attrs)
+	e.HasSourceCause = r.byte()&1 != 0
+	e.SourceCause = int32(r.varint())
+	r.source(files, &e.Source)
+	if r.err == nil && len(r.b) != 0 {
+		r.fail()
+	}
+	return r.err
+}
+
+// BillCodec encodes bills for a Sorter.
+type BillCodec struct{ files fileTable }
+
+// Append encodes b.
+func (c *BillCodec) Append(dst []byte, b *billing.Bill) []byte {
+	dst = appendString(dst, b.ID)
+	dst = appendString(dst, b.AgentID)
+	dst = binary.AppendVarint(dst, int64(b.OpType))
+	dst = binary.AppendVarint(dst, int64(b.OpObject))
+	dst = binary.AppendVarint(dst, int64(b.OpCause))
+	dst = binary.BigEndian.AppendUint64(dst, uint64(b.Begin.UnixMicro()))
+	dst = binary.BigEndian.AppendUint64(dst, uint64(b.End.UnixMicro()))
+	dst = appendAttrs(dst, &b.Attrs)
+	dst = binary.AppendVarint(dst, b.LogonSN)
+	dst = binary.AppendVarint(dst, int64(b.SourceCause))
+	var flags byte
+	if b.HasSourceCause {
+		flags = 1
+	}
+	dst = append(dst, flags, byte(b.Flags))
+	dst = binary.AppendUvarint(dst, c.files.number(b.Source.File))
+	dst = binary.AppendVarint(dst, b.Source.Line)
+	for _, s := range [...]string{b.Origin.RecordID, b.Origin.DeveloperID, b.Origin.AccountID, b.Origin.ServiceNo, b.Origin.SkillInfoSN} {
+		dst = appendString(dst, s)
+	}
+	return dst
+}
+
+// Decode reads a bill that Append wrote into b.
+func (c *BillCodec) Decode(rec []byte, b *billing.Bill) error {
+	r := reader{b: rec}
+	r.str(&b.ID)
+	r.str(&b.AgentID)
+	b.OpType = int32(r.varint())
+	b.OpObject = int32(r.varint())
+	b.OpCause = int32(r.varint())
+	b.Begin = r.time()
+	b.End = r.time()
+	r.attrs(&b.Attrs)
+	b.LogonSN = r.varint()
+	b.SourceCause = int32(r.varint())
+	b.HasSourceCause = r.byte()&1 != 0
+	b.Flags = billing.Flags(r.byte())
+	r.source(&c.files, &b.Source)
+	for _, s := range [...]*string{&b.Origin.RecordID, &b.Origin.DeveloperID, &b.Origin.AccountID, &b.Origin.ServiceNo, &b.Origin.SkillInfoSN} {
+		r.str(s)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.fail()
+	}
+	return r.err
+}
+
+// DayBill is a bill and the run day it belongs to, as days since
+// 1970-01-01 (see DayNumber).
+type DayBill struct {
+	Day  int32
+	Bill billing.Bill
+}
+
+// DayBillCodec encodes DayBills for a Sorter.
+type DayBillCodec struct{ bills BillCodec }
+
+// Append encodes b.
+func (c *DayBillCodec) Append(dst []byte, b *DayBill) []byte {
+	dst = binary.AppendVarint(dst, int64(b.Day))
+	return c.bills.Append(dst, &b.Bill)
+}
+
+// Decode reads a DayBill that Append wrote into b.
+func (c *DayBillCodec) Decode(rec []byte, b *DayBill) error {
+	day, n := binary.Varint(rec)
+	if n <= 0 {
+		return errCorrupt
+	}
+	b.Day = int32(day)
+	return c.bills.Decode(rec[n:], &b.Bill)
+}
+
+var epoch = billing.Date{Year: 1970, Month: time.January, Day: 1}
+
+// DayNumber numbers d as days since 1970-01-01.
+func DayNumber(d billing.Date) int32 { return int32(d.DaysSince(epoch)) }
+
+// DayOfNumber is the date DayNumber numbered n.
+func DayOfNumber(n int32) billing.Date { return epoch.AddDays(int(n)) }

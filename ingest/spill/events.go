@@ -1,0 +1,263 @@
+package spill
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/agentbill/agentbill/billing"
+)
+
+// DayEvent is an event and the run day it belongs to, as days since
+// 1970-01-01 (see DayNumber).
+type DayEvent struct {
+	Day   int32
+	Event billing.Event
+}
+
+// CompareDayEvents orders events as a day run takes them: by day, agent
+// and time.
+func CompareDayEvents(a, b *DayEvent) int {
+	return cmp.Or(cmp.Compare(a.Day, b.Day), strings.Compare(a.Event.AgentID, b.Event.AgentID), a.Event.Time.Compare(b.Event.Time))
+}
+
+// EventSorter puts events in the order of CompareDayEvents, keeping the
+// input order of events equal in day, agent and time. It keeps events
+// encoded in one buffer, bucketed by day and agent: a bucket is mostly in
+// time order already, as inputs are, so sorting costs little more than
+// reading. When the buffer passes its budget, the buckets are written out
+// in order as a run and the buffer starts again.
+type EventSorter struct {
+	dir    string
+	budget int
+	files  fileTable
+	// blocks hold the records: each the event's time (8 bytes), then the
+	// length and the rest of the encoded event. Blocks rather than one
+	// growing buffer, so that growing never copies what is held.
+	blocks [][]byte
+	used   int              // blocks[:used] hold records; the last may have room
+	held   int              // bytes held
+	agents map[string]int32 // agent → first slot; other days' slots follow in next
+	keys   []slotKey        // the key of each slot
+	next   []int32          // the agent's next slot (another day), or -1
+	starts [][]uint32       // each slot's records (block<<blockBits | offset), in input order
+	runs   []*os.File
+	rec    []byte
+}
+
+type slotKey struct {
+	day   int32
+	agent string
+}
+
+// A record's place is its block number and offset in 32 bits.
+const (
+	blockBits = 22
+	blockSize = 1 << blockBits
+	maxBudget = blockSize << (32 - blockBits)
+)
+
+// NewEventSorter returns a sorter that holds about budget bytes of events
+// in memory and spills to dir (the system's temporary folder when empty).
+func NewEventSorter(dir string, budget int) *EventSorter {
+	return &EventSorter{dir: dir, budget: min(max(budget, 1<<10), maxBudget), agents: map[string]int32{}}
+}
+
+// slot returns the slot of agent's events of day.
+func (s *EventSorter) slot(day int32, agent string) int32 {
+	first, ok := s.agents[agent]
+	if !ok {
+		first = s.newSlot(day, agent)
+		s.agents[agent] = first
+		return first
+	}
+	slot := first
+	for s.keys[slot].day != day {
+		if s.next[slot] < 0 {
+			n := s.newSlot(day, s.keys[slot].agent)
+			s.next[slot] = n
+			return n
+		}
+		slot = s.next[slot]
+	}
+	return slot
+}
+
+func (s *EventSorter) newSlot(day int32, agent string) int32 {
+	n := int32(len(s.keys))
+	s.keys = append(s.keys, slotKey{day, agent})
+	s.next = append(s.next, -1)
+	s.starts = append(s.starts, nil)
+	return n
+}
+
+// Add takes the event e of run day day.
+func (s *EventSorter) Add(day int32, e *billing.Event) error {
+	slot := s.slot(day, e.AgentID)
+	s.rec = appendEvent(s.rec[:0], &s.files, e)
+	// The time stays in front; the length goes between it and the rest.
+	var head [8 + binary.MaxVarintLen64]byte
+	copy(head[:8], s.rec[:8])
+	n := 8 + binary.PutUvarint(head[8:], uint64(len(s.rec)-8))
+	size := n + len(s.rec) - 8
+	// A record starts within its block's first blockSize bytes; one larger
+	// than a block has a block of its own.
+	if s.used == 0 || len(s.blocks[s.used-1]) > 0 && len(s.blocks[s.used-1])+size > blockSize {
+		if s.used == len(s.blocks) {
+			s.blocks = append(s.blocks, make([]byte, 0, max(blockSize, size)))
+		}
+		s.used++
+	}
+	b := s.used - 1
+	s.starts[slot] = append(s.starts[slot], uint32(b<<blockBits|len(s.blocks[b])))
+	s.blocks[b] = append(append(s.blocks[b], head[:n]...), s.rec[8:]...)
+	s.held += size + 4
+	if s.held >= s.budget {
+		return s.spill()
+	}
+	return nil
+}
+
+// Spilled is the number of runs written to disk so far.
+func (s *EventSorter) Spilled() int { return len(s.runs) }
+
+// time returns the time of the record at place p.
+func (s *EventSorter) time(p uint32) int64 {
+	return eventTime(s.blocks[p>>blockBits][p&(blockSize-1):])
+}
+
+// record returns the record at place p as appendEvent wrote it, the time
+// and the rest joined in buf.
+func (s *EventSorter) record(buf []byte, p uint32) []byte {
+	b := s.blocks[p>>blockBits][p&(blockSize-1):]
+	n, k := binary.Uvarint(b[8:])
+	return append(append(buf, b[:8]...), b[8+k:8+k+int(n)]...)
+}
+
+// order returns the slots holding records, by day and agent, and puts each
+// slot's records in time order.
+func (s *EventSorter) order() []int32 {
+	var slots []int32
+	for i := range s.keys {
+		starts := s.starts[i]
+		if len(starts) == 0 {
+			continue
+		}
+		slots = append(slots, int32(i))
+		byTime := func(a, b uint32) int { return cmp.Compare(s.time(a), s.time(b)) }
+		if !slices.IsSortedFunc(starts, byTime) {
+			// Stable: events of equal time keep their input order.
+			slices.SortStableFunc(starts, byTime)
+		}
+	}
+	slices.SortFunc(slots, func(a, b int32) int {
+		ka, kb := &s.keys[a], &s.keys[b]
+		return cmp.Or(cmp.Compare(ka.day, kb.day), strings.Compare(ka.agent, kb.agent))
+	})
+	return slots
+}
+
+func (s *EventSorter) spill() error {
+	w, err := newRunWriter(s.dir)
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		w.f.Close()
+		os.Remove(w.f.Name())
+		return err
+	}
+	for _, slot := range s.order() {
+		for _, off := range s.starts[slot] {
+			s.rec = binary.AppendVarint(s.rec[:0], int64(s.keys[slot].day))
+			s.rec = s.record(s.rec, off)
+			if err := w.write(s.rec); err != nil {
+				return fail(fmt.Errorf("spill: %w", err))
+			}
+		}
+		s.starts[slot] = s.starts[slot][:0]
+	}
+	f, err := w.finish()
+	if err != nil {
+		os.Remove(w.f.Name())
+		return err
+	}
+	s.runs = append(s.runs, f)
+	for i := range s.blocks[:s.used] {
+		s.blocks[i] = s.blocks[i][:0]
+	}
+	s.used, s.held = 0, 0
+	return nil
+}
+
+// Sorted returns a cursor over every event added, in order. Close the
+// cursor, then the sorter.
+func (s *EventSorter) Sorted() *Cursor[DayEvent] {
+	mem := &bucketSource{s: s, slots: s.order(), i: -1}
+	if len(s.runs) == 0 {
+		return newCursor[DayEvent](mem, nil)
+	}
+	srcs := make([]source[DayEvent], 0, len(s.runs)+1)
+	for _, f := range s.runs {
+		srcs = append(srcs, &runSource[DayEvent]{r: newRunReader(f), codec: dayEventCodec{&s.files}})
+	}
+	srcs = append(srcs, mem) // the newest events: last among equals
+	return newCursor[DayEvent](newMerger(srcs, CompareDayEvents), nil)
+}
+
+// Close removes the sorter's runs and lets its memory go.
+func (s *EventSorter) Close() error {
+	s.blocks, s.starts, s.agents, s.keys, s.next = nil, nil, nil, nil, nil
+	err := closeRuns(s.runs)
+	s.runs = nil
+	return err
+}
+
+// bucketSource walks the records held in memory, slot by slot.
+type bucketSource struct {
+	s     *EventSorter
+	slots []int32
+	i, j  int // slots[i], its j-th record
+	cur   DayEvent
+	rec   []byte
+}
+
+func (b *bucketSource) next() (bool, error) {
+	if b.i >= 0 {
+		b.j++
+	}
+	for b.i < 0 || b.j >= len(b.s.starts[b.slots[b.i]]) {
+		b.i++
+		b.j = 0
+		if b.i >= len(b.slots) {
+			return false, nil
+		}
+	}
+	slot := b.slots[b.i]
+	b.cur.Day = b.s.keys[slot].day
+	b.rec = b.s.record(b.rec[:0], b.s.starts[slot][b.j])
+	return true, decodeEvent(b.rec, &b.s.files, &b.cur.Event)
+}
+
+func (b *bucketSource) value() *DayEvent { return &b.cur }
+
+// dayEventCodec reads the records of an event run: the day, then the
+// event.
+type dayEventCodec struct{ files *fileTable }
+
+func (c dayEventCodec) Append(dst []byte, e *DayEvent) []byte {
+	dst = binary.AppendVarint(dst, int64(e.Day))
+	return appendEvent(dst, c.files, &e.Event)
+}
+
+func (c dayEventCodec) Decode(rec []byte, e *DayEvent) error {
+	day, n := binary.Varint(rec)
+	if n <= 0 {
+		return errCorrupt
+	}
+	e.Day = int32(day)
+	return decodeEvent(rec[n:], c.files, &e.Event)
+}

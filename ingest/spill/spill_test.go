@@ -1,0 +1,193 @@
+package spill
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/agentbill/agentbill/billing"
+)
+
+func randomEvents(rng *rand.Rand, n int) []DayEvent {
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	out := make([]DayEvent, n)
+	for i := range out {
+		// Few distinct times, so that equal keys are common and the
+		// stability of the sort is tested.
+		t := base.Add(time.Duration(rng.IntN(50)) * time.Second).Add(time.Duration(rng.IntN(3)) * time.Microsecond)
+		out[i] = DayEvent{
+			Day: int32(20412 + rng.IntN(3)),
+			Event: billing.Event{
+				Time:     t,
+				AgentID:  fmt.Sprintf("A%03d", rng.IntN(20)),
+				OpType:   rng.IntN(61),
+				OpObject: []int{billing.USNoUse, 0, 7, -3}[rng.IntN(4)],
+				OpCause:  rng.IntN(70000),
+				Attrs: billing.Attrs{
+					CallID: fmt.Sprintf("c%d", rng.IntN(5)), MediaType: []string{"", "voice", "text", "é"}[rng.IntN(4)],
+					SkillID: "201", PhoneNo: fmt.Sprint(rng.IntN(1000)), LocationID: "2",
+				},
+				SourceCause:    int32(rng.IntN(100) - 50),
+				HasSourceCause: rng.IntN(2) == 0,
+				Source:         billing.Source{File: fmt.Sprintf("in/%d.csv", rng.IntN(3)), Line: int64(i + 1)},
+			},
+		}
+	}
+	return out
+}
+
+func TestEventSorterMatchesStableSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, budget := range []int{0, 1 << 10, 1 << 14, 1 << 30} {
+		for round := range 20 {
+			events := randomEvents(rng, rng.IntN(3000))
+			dir := t.TempDir()
+			s := NewEventSorter(dir, budget)
+			for i := range events {
+				if err := s.Add(events[i].Day, &events[i].Event); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := slices.Clone(events)
+			slices.SortStableFunc(want, func(a, b DayEvent) int { return CompareDayEvents(&a, &b) })
+			var got []DayEvent
+			c := s.Sorted()
+			for ; c.Valid(); c.Advance() {
+				got = append(got, *c.Value())
+			}
+			if err := c.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if len(events) > 2000 && budget == 1<<10 && s.Spilled() < 10 {
+				t.Errorf("budget %d: %d runs; the test meant to spill", budget, s.Spilled())
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("budget %d round %d: %d events, want %d", budget, round, len(got), len(want))
+			}
+			for i := range want {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					t.Fatalf("budget %d round %d: event %d\n got %+v\nwant %+v", budget, round, i, got[i], want[i])
+				}
+			}
+			if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Fatalf("runs left behind: %v", left)
+			}
+		}
+	}
+}
+
+func TestSorterMatchesStableSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, limit := range []int{1, 7, 100, 1 << 20} {
+		events := randomEvents(rng, 2000)
+		bills := make([]DayBill, len(events))
+		for i, e := range events {
+			ev := e.Event
+			bills[i] = DayBill{Day: e.Day, Bill: billing.Bill{
+				ID: fmt.Sprint(i), AgentID: ev.AgentID, OpType: int32(ev.OpType), OpObject: int32(ev.OpObject), OpCause: int32(ev.OpCause),
+				Begin: ev.Time, End: ev.Time.Add(time.Duration(rng.IntN(3)) * time.Second), Attrs: ev.Attrs,
+				LogonSN: ev.Time.UnixMilli(), SourceCause: ev.SourceCause, HasSourceCause: ev.HasSourceCause,
+				Flags: billing.Flags(rng.IntN(16)), Source: ev.Source,
+				Origin: billing.Origin{RecordID: fmt.Sprint(rng.IntN(9)), ServiceNo: "s"},
+			}}
+		}
+		compare := func(a, b *DayBill) int {
+			return cmp.Or(cmp.Compare(a.Day, b.Day), billing.CompareBills(&a.Bill, &b.Bill))
+		}
+		dir := t.TempDir()
+		s := NewSorter(dir, limit, compare, &DayBillCodec{})
+		for round := range 2 { // a sorter is used again after its cursor is closed
+			for i := range bills {
+				if err := s.Add(&bills[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := slices.Clone(bills)
+			slices.SortStableFunc(want, func(a, b DayBill) int { return compare(&a, &b) })
+			c := s.Sorted()
+			var got []DayBill
+			for ; c.Valid(); c.Advance() {
+				got = append(got, *c.Value())
+			}
+			if err := cmp.Or(c.Err(), c.Close()); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("limit %d round %d: the sorter's order differs from a stable sort", limit, round)
+			}
+			if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Fatalf("runs left behind: %v", left)
+			}
+		}
+	}
+}
+
+func TestCorruptRunIsAnError(t *testing.T) {
+	s := NewSorter(t.TempDir(), 1, billing.CompareBills, &BillCodec{})
+	for i := range 3 {
+		if err := s.Add(&billing.Bill{AgentID: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Truncate(s.runs[0].Name(), 5); err != nil {
+		t.Fatal(err)
+	}
+	c := s.Sorted()
+	for c.Valid() {
+		c.Advance()
+	}
+	if c.Err() == nil {
+		t.Fatal("a cut run read as if whole")
+	}
+	c.Close()
+}
+
+func TestDayNumber(t *testing.T) {
+	d := billing.Date{Year: 2026, Month: time.November, Day: 20}
+	if n := DayNumber(d); DayOfNumber(n) != d || n != 20777 {
+		t.Fatalf("DayNumber(%s) = %d, back %s", d, n, DayOfNumber(n))
+	}
+	// The years at the ends of what the readers accept.
+	for _, d := range []billing.Date{{Year: 1, Month: 1, Day: 1}, {Year: 9999, Month: 12, Day: 31}, {Year: 1969, Month: 12, Day: 31}} {
+		if back := DayOfNumber(DayNumber(d)); back != d {
+			t.Errorf("DayNumber(%s) = %d reads back as %s", d, DayNumber(d), back)
+		}
+	}
+}
+
+func TestEventSorterLargeRecords(t *testing.T) {
+	// Records larger than a block, among small ones, spilled and not.
+	big := string(make([]byte, blockSize+100))
+	for _, budget := range []int{1 << 10, 1 << 30} {
+		s := NewEventSorter(t.TempDir(), budget)
+		var want []DayEvent
+		for i := range 7 {
+			e := DayEvent{Day: 1, Event: billing.Event{Time: time.UnixMicro(int64(100 - i)).UTC(), AgentID: "A", Source: billing.Source{File: "f", Line: int64(i)}}}
+			if i%3 == 1 {
+				e.Event.PhoneNo = big
+			}
+			want = append(want, e)
+			if err := s.Add(e.Day, &e.Event); err != nil {
+				t.Fatal(err)
+			}
+		}
+		slices.Reverse(want)
+		c := s.Sorted()
+		var got []DayEvent
+		for ; c.Valid(); c.Advance() {
+			got = append(got, *c.Value())
+		}
+		if c.Err() != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("budget %d: large records came back wrong (err %v)", budget, c.Err())
+		}
+		s.Close()
+	}
+}
