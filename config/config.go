@@ -153,7 +153,7 @@ func Default() Config {
 		},
 		Lake:           "./lake",
 		Inputs:         []string{},
-		IngestMemoryMB: 256,
+		IngestMemoryMB: 64,
 		Labels: LabelsConfig{
 			Rest:   map[int]string{},
 			Busy:   map[int]string{},

@@ -25,7 +25,8 @@ type dayInputs struct {
 	only    *billing.Date // the one day to run; nil: every day of the inputs
 	events  *spill.EventSorter
 	bills   *spill.Sorter[spill.DayBill]
-	rejects []ingest.Reject // reader rejects and records of no run day
+	rejects []ingest.Reject // reader rejects (the reading side's)
+	outside []ingest.Reject // records of no run day (the sorting side's)
 	skipped map[string]int64
 	// per run day (as spill.DayNumber): events and imported bills
 	nEvents, nBills map[int32]int64
@@ -55,27 +56,34 @@ func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budge
 // billsInMemory is how many bills fit a budget: about 400 bytes each.
 func billsInMemory(budget int) int { return max(budget/400, 1024) }
 
-func (d *dayInputs) handler() ingest.Handler {
+// handler reads into d; the events and imported bills are sorted on a
+// goroutine of their own until finish is called with the reading's error.
+func (d *dayInputs) handler() (h ingest.Handler, finish func(readErr error) error) {
+	bg := newSortInBackground(d)
 	return ingest.Handler{
-		Event: func(e billing.Event) error {
-			day, ok := d.runDay(e.Time, e.Source)
-			if !ok {
-				return nil
-			}
-			d.nEvents[day]++
-			return d.events.Add(day, &e)
-		},
-		Bill: func(b billing.Bill) error {
-			day, ok := d.runDay(b.End, b.Source)
-			if !ok {
-				return nil
-			}
-			d.nBills[day]++
-			return d.bills.Add(&spill.DayBill{Day: day, Bill: b})
-		},
+		Event:  bg.event,
+		Bill:   bg.bill,
 		Reject: func(r ingest.Reject) error { d.rejects = append(d.rejects, r); return nil },
 		Skip:   func(kind string) { d.skipped[kind]++ },
+	}, bg.finish
+}
+
+func (d *dayInputs) addEvent(e *billing.Event) error {
+	day, ok := d.runDay(e.Time, e.Source)
+	if !ok {
+		return nil
 	}
+	d.nEvents[day]++
+	return d.events.Add(day, e)
+}
+
+func (d *dayInputs) addBill(b *billing.Bill) error {
+	day, ok := d.runDay(b.End, b.Source)
+	if !ok {
+		return nil
+	}
+	d.nBills[day]++
+	return d.bills.Add(&spill.DayBill{Day: day, Bill: *b})
 }
 
 // runDay is the run day of a record at t, or false when it belongs to no
@@ -88,7 +96,7 @@ func (d *dayInputs) runDay(t time.Time, src billing.Source) (int32, bool) {
 	}
 	day := d.dayNum
 	if d.only != nil && day != spill.DayNumber(*d.only) {
-		d.rejects = append(d.rejects, ingest.Reject{File: src.File, Line: src.Line, Reason: billing.ErrOutsideDay.Error()})
+		d.outside = append(d.outside, ingest.Reject{File: src.File, Line: src.Line, Reason: billing.ErrOutsideDay.Error()})
 		return 0, false
 	}
 	if !d.seen || day < d.first {

@@ -148,9 +148,10 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 	in := newDayInputs(cfg.Location, day, dir, a.cfg.IngestMemoryMB<<20)
 	defer in.close()
 	before := statInputs(files)
-	stats, cleanup, err := a.streamInputs(ctx, files, fmtName, cfg.Location, in.handler())
+	h, finish := in.handler()
+	stats, cleanup, err := a.streamInputs(ctx, files, fmtName, cfg.Location, h)
 	defer cleanup()
-	if err != nil {
+	if err := cmp.Or(finish(err), err); err != nil {
 		return err
 	}
 	if err := unchangedInputs(before, stats); err != nil {
@@ -163,7 +164,9 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 	if n := in.events.Spilled(); n > 0 {
 		a.log.Info("events sorted on disk", "runs", n, "memory_mb", a.cfg.IngestMemoryMB)
 	}
-	events := in.events.Sorted()
+	sorted := in.events.Sorted()
+	defer sorted.Close()
+	events := newPrefetch(sorted)
 	defer events.Close()
 	imported := in.bills.Sorted()
 	defer imported.Close()
@@ -186,7 +189,7 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 			for _, o := range days[1:] {
 				records -= in.nEvents[spill.DayNumber(o)] + in.nBills[spill.DayNumber(o)]
 			}
-			run.records, run.rejects, run.skipped = records, in.rejects, in.skipped
+			run.records, run.rejects, run.skipped = records, append(in.rejects, in.outside...), in.skipped
 		}
 		if err := a.ingestDay(ctx, &run, d); err != nil {
 			return fmt.Errorf("ingest %s: %w", d, err)
@@ -252,8 +255,8 @@ type dayRun struct {
 	cfg      billing.Config
 	files    []ingest.FileStat
 	started  time.Time
-	events   *spill.Cursor[spill.DayEvent] // every day's events, in order
-	imported *spill.Cursor[spill.DayBill]  // every day's imported bills
+	events   *prefetch                    // every day's events, in order
+	imported *spill.Cursor[spill.DayBill] // every day's imported bills
 	// agentBills puts one agent's bills in the lake's order.
 	agentBills *spill.Sorter[billing.Bill]
 	// of the day being run:

@@ -44,6 +44,8 @@ type EventSorter struct {
 	keys   []slotKey        // the key of each slot
 	next   []int32          // the agent's next slot (another day), or -1
 	starts [][]uint32       // each slot's records (block<<blockBits | offset), in input order
+	free   []uint32         // where each slot's next record goes
+	left   []int32          // room left there
 	runs   []*os.File
 	rec    []byte
 }
@@ -63,7 +65,7 @@ const (
 // NewEventSorter returns a sorter that holds about budget bytes of events
 // in memory and spills to dir (the system's temporary folder when empty).
 func NewEventSorter(dir string, budget int) *EventSorter {
-	return &EventSorter{dir: dir, budget: min(max(budget, 1<<10), maxBudget), agents: map[string]int32{}}
+	return &EventSorter{dir: dir, budget: min(max(budget, 1<<16), maxBudget), agents: map[string]int32{}}
 }
 
 // slot returns the slot of agent's events of day.
@@ -91,7 +93,38 @@ func (s *EventSorter) newSlot(day int32, agent string) int32 {
 	s.keys = append(s.keys, slotKey{day, agent})
 	s.next = append(s.next, -1)
 	s.starts = append(s.starts, nil)
+	s.free = append(s.free, 0)
+	s.left = append(s.left, 0)
 	return n
+}
+
+// Chunk sizes: a slot's first chunk is small, as many agents have few
+// events; later ones hold a dozen or so records.
+const (
+	firstChunk = 256
+	chunk      = 1024
+)
+
+// newChunk gives slot a chunk with room for a record of size bytes, cut
+// from the last block, or from a new one when it is full.
+func (s *EventSorter) newChunk(slot int32, size int) {
+	want := firstChunk
+	if len(s.starts[slot]) > 0 {
+		want = chunk
+	}
+	want = max(want, size)
+	if s.used == 0 || len(s.blocks[s.used-1])+want > blockSize && len(s.blocks[s.used-1]) > 0 {
+		if s.used == len(s.blocks) {
+			s.blocks = append(s.blocks, make([]byte, 0, max(blockSize, want)))
+		}
+		s.used++
+	}
+	b := s.used - 1
+	at := len(s.blocks[b])
+	s.blocks[b] = s.blocks[b][:at+want]
+	s.free[slot] = uint32(b<<blockBits | at)
+	s.left[slot] = int32(want)
+	s.held += want
 }
 
 // Add takes the event e of run day day.
@@ -103,18 +136,18 @@ func (s *EventSorter) Add(day int32, e *billing.Event) error {
 	copy(head[:8], s.rec[:8])
 	n := 8 + binary.PutUvarint(head[8:], uint64(len(s.rec)-8))
 	size := n + len(s.rec) - 8
-	// A record starts within its block's first blockSize bytes; one larger
-	// than a block has a block of its own.
-	if s.used == 0 || len(s.blocks[s.used-1]) > 0 && len(s.blocks[s.used-1])+size > blockSize {
-		if s.used == len(s.blocks) {
-			s.blocks = append(s.blocks, make([]byte, 0, max(blockSize, size)))
-		}
-		s.used++
+	// Each slot fills chunks of its own, so that its records lie together
+	// when they are read back slot by slot.
+	if int(s.left[slot]) < size {
+		s.newChunk(slot, size)
 	}
-	b := s.used - 1
-	s.starts[slot] = append(s.starts[slot], uint32(b<<blockBits|len(s.blocks[b])))
-	s.blocks[b] = append(append(s.blocks[b], head[:n]...), s.rec[8:]...)
-	s.held += size + 4
+	p := s.free[slot]
+	b := s.blocks[p>>blockBits][p&(blockSize-1):]
+	copy(b[copy(b, head[:n]):], s.rec[8:])
+	s.starts[slot] = append(s.starts[slot], p)
+	s.free[slot] += uint32(size)
+	s.left[slot] -= int32(size)
+	s.held += 4
 	if s.held >= s.budget {
 		return s.spill()
 	}
@@ -180,6 +213,7 @@ func (s *EventSorter) spill() error {
 		}
 		s.starts[slot] = s.starts[slot][:0]
 	}
+	clear(s.left)
 	f, err := w.finish()
 	if err != nil {
 		os.Remove(w.f.Name())
@@ -210,7 +244,7 @@ func (s *EventSorter) Sorted() *Cursor[DayEvent] {
 
 // Close removes the sorter's runs and lets its memory go.
 func (s *EventSorter) Close() error {
-	s.blocks, s.starts, s.agents, s.keys, s.next = nil, nil, nil, nil, nil
+	s.blocks, s.starts, s.agents, s.keys, s.next, s.free, s.left = nil, nil, nil, nil, nil, nil, nil
 	err := closeRuns(s.runs)
 	s.runs = nil
 	return err
