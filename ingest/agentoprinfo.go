@@ -202,15 +202,12 @@ func parseAgentOprInfo(sp *aoiSplitter, line []byte, loc *time.Location) (billin
 // aoiTime reads YYYY-MM-DD hh:mm:ss on loc's clock.
 func aoiTime(v []byte, loc *time.Location) (time.Time, error) {
 	v = ctiTrim(v)
-	bad := fmt.Errorf("%s: want YYYY-MM-DD hh:mm:ss", quoteValue(v))
-	if len(v) != len(AgentOprInfoTimeLayout) || v[10] != ' ' {
-		return time.Time{}, bad
+	if len(v) == len(AgentOprInfoTimeLayout) && v[10] == ' ' {
+		if t, err := ParseTime(string(v), loc); err == nil {
+			return t, nil
+		}
 	}
-	t, err := ParseTime(string(v), loc)
-	if err != nil {
-		return time.Time{}, bad
-	}
-	return t, nil
+	return time.Time{}, fmt.Errorf("%s: want YYYY-MM-DD hh:mm:ss", quoteValue(v))
 }
 
 // aoiUSField reads op_object or op_cause: -1, 65535 or empty mean

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,7 +37,7 @@ func readAOI(t testing.TB, input []byte, name string, opts Options) *aoiResult {
 	return res
 }
 
-func readAOIFile(t *testing.T, file string) *aoiResult {
+func readAOIFile(t testing.TB, file string) *aoiResult {
 	t.Helper()
 	input, err := os.ReadFile(filepath.Join("testdata", "agentoprinfo", file))
 	if err != nil {
@@ -294,4 +295,32 @@ func FuzzReadAgentOprInfo(f *testing.F) {
 			}
 		}
 	})
+}
+
+func BenchmarkReadAgentOprInfo(b *testing.B) {
+	// The good sample's bills, over and over with their times moved on.
+	res := readAOIFile(b, "good.csv")
+	var bills []billing.Bill
+	for i := 0; len(bills) < 100_000; i++ {
+		for _, bill := range res.bills {
+			bill.Begin = bill.Begin.Add(time.Duration(i) * time.Minute)
+			bill.End = bill.End.Add(time.Duration(i) * time.Minute)
+			bills = append(bills, bill)
+		}
+	}
+	input := writeAOI(b, bills, AgentOprInfoOptions{})
+	h := Handler{
+		Bill:   func(billing.Bill) error { return nil },
+		Reject: func(r Reject) error { return fmt.Errorf("reject: %+v", r) },
+	}
+	b.SetBytes(int64(len(input)))
+	loops := 0
+	for b.Loop() {
+		st, err := ReadAgentOprInfo(context.Background(), bytes.NewReader(input), "bench.csv", Options{}, h)
+		if err != nil || st.Records != int64(len(bills)) {
+			b.Fatalf("Records %d, error %v", st.Records, err)
+		}
+		loops++
+	}
+	b.ReportMetric(float64(len(bills)*loops)/b.Elapsed().Seconds(), "records/s")
 }

@@ -84,7 +84,8 @@ func (a *app) check(ctx context.Context, date, lakeDir string) error {
 	return nil
 }
 
-// openLake is the lake of a --lake flag (else of the config), which must
+// openLake is the lake of a --lake flag (else of the config), with any
+// half-done commit finished (see lake.RollForward). It must
 // exist.
 func (a *app) openLake(flag string) (*lake.Lake, error) {
 	cfg, err := a.billingConfig("")
@@ -101,7 +102,14 @@ func (a *app) openLake(flag string) (*lake.Lake, error) {
 	case !fi.IsDir():
 		return nil, fmt.Errorf("lake %s is not a folder", dir)
 	}
-	return &lake.Lake{Dir: dir, Location: cfg.Location}, nil
+	lk := &lake.Lake{Dir: dir, Location: cfg.Location}
+	// A run stopped while it put a day's files in place left a journal;
+	// finishing its renames makes that day the new one whole.
+	done, err := lk.RollForward()
+	for _, d := range done {
+		a.log.Warn("finished putting a day's files in place, where a stopped run left off", "day", d.String())
+	}
+	return lk, err
 }
 
 // inputStat is an input file as it was before it was read.

@@ -183,10 +183,11 @@ func dayFilesOf(t *testing.T, dir string, day billing.Date) map[string][]byte {
 
 // TestIngestCrash kills a real ingest at random points, many times, over a
 // lake that holds the day and the day after it. Every time, each file of
-// the day is the old one or the new one; the manifest is the old one or the
-// new one; the day is ok or, when the kill fell between the renames, broken,
-// and check says which; the day after is stale exactly when the day's open
-// table is the new one. Ingesting the day again with --cascade repairs it.
+// the day is the old one or the new one, and so is the manifest; they
+// differ only when a journal says how to finish the commit, and check
+// finishes it, so the day is then the new one whole; the day after is
+// stale exactly when the day's open table is the new one. Ingesting the
+// day again with --cascade gives what a run never stopped gives.
 func TestIngestCrash(t *testing.T) {
 	rounds := crashRounds(t)
 	dir := t.TempDir()
@@ -258,35 +259,58 @@ func TestIngestCrash(t *testing.T) {
 			finished = killChild(t, renamed, 0, args(lakeDir)...)
 		}
 
-		// Each file is whole: the old one or the new one.
-		which := map[string]string{}
-		for table, data := range dayFilesOf(t, lakeDir, day) {
-			switch {
-			case bytes.Equal(data, versions["old"][table]):
-				which[table] = "old"
-			case bytes.Equal(data, versions["new"][table]):
-				which[table] = "new"
-			default:
-				t.Fatalf("round %d (kill at %v): %s is neither the old file nor the new one", round, delay, table)
-			}
-		}
+		// Each file is whole: the old one or the new one; so is the
+		// manifest.
 		lk := &lake.Lake{Dir: lakeDir, Location: time.UTC}
-		m, found, err := lk.ReadManifest(day)
-		if err != nil || !found {
-			t.Fatalf("round %d: manifest: %v %v", round, found, err)
-		}
-		mv := ""
-		for name, want := range manifests {
-			if reflect.DeepEqual(m.Files, want.Files) && reflect.DeepEqual(m.Inputs, want.Inputs) {
-				mv = name
+		versionsOf := func() (map[string]string, string) {
+			which := map[string]string{}
+			for table, data := range dayFilesOf(t, lakeDir, day) {
+				switch {
+				case bytes.Equal(data, versions["old"][table]):
+					which[table] = "old"
+				case bytes.Equal(data, versions["new"][table]):
+					which[table] = "new"
+				default:
+					t.Fatalf("round %d (kill at %v): %s is neither the old file nor the new one", round, delay, table)
+				}
 			}
-		}
-		if mv == "" {
+			m, found, err := lk.ReadManifest(day)
+			if err != nil || !found {
+				t.Fatalf("round %d: manifest: %v %v", round, found, err)
+			}
+			for name, want := range manifests {
+				if reflect.DeepEqual(m.Files, want.Files) && reflect.DeepEqual(m.Inputs, want.Inputs) {
+					return which, name
+				}
+			}
 			t.Fatalf("round %d: the manifest is neither the old one nor the new one", round)
+			return nil, ""
 		}
+		which, mv := versionsOf()
 		consistent := which["bills"] == mv && which["open"] == mv && which["rejects"] == mv
+		_, err := os.Stat(filepath.Join(lakeDir, "runs", day.String()+".commit"))
+		journaled := err == nil
+		if !consistent && !journaled {
+			t.Fatalf("round %d: files %v under the %s manifest, and no journal to finish them", round, which, mv)
+		}
 		if finished && mv != "new" {
 			t.Errorf("round %d: the child finished, the manifest is %s", round, mv)
+		}
+
+		// check finishes a half-done commit, and then the day is the new
+		// one whole.
+		code, out, errOut := runCLI(t, nil, "check", "--lake", lakeDir)
+		if code != 0 {
+			t.Errorf("round %d: check exits %d for files %v and the %s manifest (journal %v):\n%s", round, code, which, mv, journaled, out)
+		}
+		if journaled != strings.Contains(errOut, "where a stopped run left off") {
+			t.Errorf("round %d: journal %v, check says:\n%s", round, journaled, errOut)
+		}
+		if journaled {
+			which, mv = versionsOf()
+			if which["bills"] != "new" || which["open"] != "new" || which["rejects"] != "new" || mv != "new" {
+				t.Errorf("round %d: after the roll forward: files %v, manifest %s", round, which, mv)
+			}
 		}
 
 		reports, err := lk.Verify(context.Background(), lake.VerifyOptions{Inputs: true})
@@ -297,33 +321,26 @@ func TestIngestCrash(t *testing.T) {
 		for _, r := range reports {
 			states[r.Day] = r.State
 		}
-		wantDay, wantNext := lake.StateOK, lake.StateOK
-		if !consistent {
-			wantDay = lake.StateBroken
-		}
+		wantNext := lake.StateOK
 		if which["open"] == "new" {
 			wantNext = lake.StateStale
 		}
-		if states[day] != wantDay || states[next] != wantNext {
-			t.Errorf("round %d: files %v, manifest %s: states %v, want %s %s", round, which, mv, states, wantDay, wantNext)
-		}
-		code, out, _ := runCLI(t, nil, "check", "--lake", lakeDir)
-		if (code != 0) != !consistent {
-			t.Errorf("round %d: check exits %d for files %v and the %s manifest:\n%s", round, code, which, mv, out)
+		if states[day] != lake.StateOK || states[next] != wantNext {
+			t.Errorf("round %d: files %v, manifest %s: states %v, want ok %s", round, which, mv, states, wantNext)
 		}
 		if wantNext == lake.StateStale && !strings.Contains(out, next.String()+" note: stale:") {
 			t.Errorf("round %d: check does not call %s stale:\n%s", round, next, out)
 		}
 		state := mv
-		if !consistent {
-			state = "mixed"
+		if journaled {
+			state = "journaled, finished by check"
 		}
 		seen[state]++
 
-		// Every fourth round, and after every mixed state: ingesting the
-		// day again with --cascade gives what a run that was never
+		// Every fourth round, and after every journaled state: ingesting
+		// the day again with --cascade gives what a run that was never
 		// stopped gives.
-		if round%4 == 0 || !consistent {
+		if round%4 == 0 || journaled {
 			mustRun(t, nil, "ingest", "--lake", lakeDir, "--date", day.String(), "--cascade", newInput)
 			for _, d := range []billing.Date{day, next} {
 				if got, want := dayFilesOf(t, lakeDir, d), dayFilesOf(t, repaired, d); !reflect.DeepEqual(got, want) {

@@ -126,6 +126,7 @@ func TestWriteDayCrash(t *testing.T) {
 		{name: "before writing", stage: "start"},
 		{name: "bills encoded", stage: "bills-encoded"},
 		{name: "all synced", stage: "tables-synced"},
+		{name: "journal written", stage: "journal written"},
 		{name: "bills renamed", stage: "renamed bills.parquet", wantNew: []string{"bills"}, rewrite: true},
 		{name: "open renamed", stage: "renamed open.parquet", wantNew: []string{"bills", "open"}},
 		{name: "rejects renamed", stage: "renamed rejects.parquet", wantNew: []string{"bills", "open", "rejects"}},
@@ -142,31 +143,55 @@ func TestWriteDayCrash(t *testing.T) {
 			}
 			start := time.Now()
 			finished := runAndKill(t, exe, l.Dir, tt.stage, tt.delay)
-			got := map[string]string{}
-			for _, table := range Tables() {
-				data, err := os.ReadFile(l.Path(table.Name, testDay))
-				if err != nil {
-					t.Fatalf("%s: %v", table.Name, err)
+			// versions says which version each table's file is, and
+			// checks that it is whole.
+			versions := func() map[string]string {
+				got := map[string]string{}
+				for _, table := range Tables() {
+					data, err := os.ReadFile(l.Path(table.Name, testDay))
+					if err != nil {
+						t.Fatalf("%s: %v", table.Name, err)
+					}
+					var v dayVersion
+					switch {
+					case bytes.Equal(data, old.files[table.Name]):
+						v = old
+					case bytes.Equal(data, fresh.files[table.Name]):
+						v = fresh
+					default:
+						t.Fatalf("%s: %d bytes, neither the old file nor the new one", table.Name, len(data))
+					}
+					got[table.Name] = v.name
+					n := queryRows(t, db, "SELECT count(*) FROM read_parquet("+sqlString(l.Path(table.Name, testDay))+")")[0][0]
+					if n != v.rows[table.Name] {
+						t.Errorf("%s: DuckDB reads %v rows of the %s file, want %d", table.Name, n, v.name, v.rows[table.Name])
+					}
 				}
-				var v dayVersion
-				switch {
-				case bytes.Equal(data, old.files[table.Name]):
-					v = old
-				case bytes.Equal(data, fresh.files[table.Name]):
-					v = fresh
-				default:
-					t.Fatalf("%s: %d bytes, neither the old file nor the new one", table.Name, len(data))
-				}
-				got[table.Name] = v.name
-				n := queryRows(t, db, "SELECT count(*) FROM read_parquet("+sqlString(l.Path(table.Name, testDay))+")")[0][0]
-				if n != v.rows[table.Name] {
-					t.Errorf("%s: DuckDB reads %v rows of the %s file, want %d", table.Name, n, v.name, v.rows[table.Name])
-				}
+				return got
 			}
+			got := versions()
 			for _, table := range tt.wantNew {
 				if got[table] != "new" {
 					t.Errorf("%s is %s, want new", table, got[table])
 				}
+			}
+			// A kill between the renames leaves the journal; rolling it
+			// forward makes the day the new one whole. Without one, the
+			// day is whole as it is.
+			_, err := os.Stat(l.journalPath(testDay))
+			journaled := err == nil
+			if mixed := got["bills"] != got["open"] || got["open"] != got["rejects"]; mixed && !journaled {
+				t.Errorf("files %v and no journal to finish them", got)
+			}
+			rolled, err := l.RollForward()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if journaled != (len(rolled) == 1) {
+				t.Errorf("journal %v, rolled forward %v", journaled, rolled)
+			}
+			if journaled {
+				got = versions()
 			}
 			m, found, err := l.ReadManifest(testDay)
 			if err != nil || !found {
@@ -175,14 +200,16 @@ func TestWriteDayCrash(t *testing.T) {
 			switch {
 			case m.Version == "old" && reflect.DeepEqual(m.Files, old.mf):
 			case m.Version == "new" && reflect.DeepEqual(m.Files, fresh.mf):
-				if got["bills"] != "new" || got["open"] != "new" || got["rejects"] != "new" {
-					t.Errorf("new manifest over files %v", got)
-				}
 			default:
 				t.Errorf("manifest is neither the old one nor the new one: %+v", m)
 			}
-			if finished && m.Version != "new" {
-				t.Errorf("the child finished but the manifest is %s", m.Version)
+			for table, v := range got {
+				if v != m.Version {
+					t.Errorf("%s is the %s file under the %s manifest", table, v, m.Version)
+				}
+			}
+			if (finished || journaled) && m.Version != "new" {
+				t.Errorf("the child finished or journaled, but the manifest is %s", m.Version)
 			}
 			checkNames(t, l, false)
 			t.Logf("after the kill (%v): %v, manifest %s", time.Since(start).Round(time.Millisecond), got, m.Version)

@@ -166,6 +166,11 @@ func (l *Lake) CreateDay(ctx context.Context, day billing.Date) (*DayWriter, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// A half-done commit of this day finishes before its temporary files
+	// go, and one of the day before before this day reads its state.
+	if _, err := l.RollForward(); err != nil {
+		return nil, err
+	}
 	for _, t := range Tables() {
 		removeTemps(filepath.Dir(l.Path(t.Name, day)), t.Name+".parquet")
 	}
@@ -284,11 +289,19 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	if err := d.ctx.Err(); err != nil {
 		return err
 	}
-	for _, f := range []*atomicFile{d.bills, openFile, rejectFile, mf} {
+	files := []*atomicFile{d.bills, openFile, rejectFile, mf}
+	if err := l.writeJournal(d.day, files); err != nil {
+		return fmt.Errorf("write the commit journal of %s: %w", d.day, err)
+	}
+	stageHook("journal written")
+	for _, f := range files {
 		if err := f.commit(); err != nil {
 			return fmt.Errorf("put %s in place: %w", f.final, err)
 		}
 		stageHook("renamed " + filepath.Base(f.final))
+	}
+	if err := l.removeJournal(d.day); err != nil {
+		return fmt.Errorf("end the commit of %s: %w", d.day, err)
 	}
 	return nil
 }

@@ -55,6 +55,9 @@ func (l *Lake) ReadOpen(ctx context.Context, day billing.Date) (spans []billing.
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
+	if _, err := l.RollForward(); err != nil {
+		return nil, false, err
+	}
 	p := l.Path(Open.Name, day)
 	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# bench.sh: the figures of BENCHMARKS.md, from a clean checkout.
+#
+#   ./bench.sh [WORK_DIR]        (default /tmp/agentbill-bench; needs ~6 GB free)
+#
+# It runs the package benchmarks (go test -bench), then the whole pipeline
+# on generated days of 1,000, 10,000 and 100,000 agents under
+# /usr/bin/time -v, one agent with a million events, every input format, a
+# Parquet size comparison with DuckDB's own writer, and the reports over 30
+# days. Results go to WORK_DIR/results.md. BENCH_QUICK=1 skips the 100,000
+# agent day and the million-event agent (a few minutes instead of ~10).
+set -euo pipefail
+
+work=${1:-/tmp/agentbill-bench}
+quick=${BENCH_QUICK:-0}
+repo=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$work"
+bin=$work/agentbill
+out=$work/results.md
+day=2026-11-20
+
+cd "$repo"
+go build -o "$bin" ./cmd/agentbill
+
+say() { printf '%s\n' "$*" | tee -a "$out"; }
+: >"$out"
+say "# agentbill benchmark results"
+say ""
+say "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+say "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB RAM"
+say "- $(go version)"
+say ""
+
+# timed LABEL CMD...: runs CMD under /usr/bin/time -v; sets wall (s) and rss (MB).
+timed() {
+	local label=$1
+	shift
+	/usr/bin/time -v "$@" >"$work/$label.out" 2>"$work/$label.err" || {
+		echo "failed: $*" >&2
+		tail -5 "$work/$label.err" >&2
+		exit 1
+	}
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$work/$label.err")
+	rss=$(awk -F': ' '/Maximum resident set size/{printf "%.0f", $2/1024}' "$work/$label.err")
+}
+
+# manifest_count LAKE KEY: a count from the day's manifest.
+manifest_count() {
+	grep -o "\"$2\": *[0-9]*" "$1/runs/$day.json" | head -1 | grep -o '[0-9]*$'
+}
+
+say "## Package benchmarks"
+say ""
+say '```'
+go test ./ingest -run '^$' -bench 'BenchmarkRead' -benchtime 3x | grep -E '^Benchmark' | tee -a "$out"
+go test ./billing -run '^$' -bench 'BenchmarkRunDay' -benchtime 3x | grep -E '^Benchmark' | tee -a "$out"
+go test ./ingest/lake -run '^$' -bench 'BenchmarkWriteBills' -benchtime 2x | grep -E '^Benchmark|parquet:' | tee -a "$out"
+go test ./reports -run '^$' -bench 'BenchmarkReport30Days500Agents' -benchtime 1x | grep -E '^Benchmark' | tee -a "$out"
+say '```'
+say ""
+
+say "## End to end: one day of canonical events per size"
+say ""
+say "| agents | input MB | events read | bills | wall s | events/s | peak RSS MB |"
+say "|---:|---:|---:|---:|---:|---:|---:|"
+sizes="1000 10000 100000"
+[ "$quick" = 1 ] && sizes="1000 10000"
+for n in $sizes; do
+	gen=$work/gen-$n
+	[ -s "$gen/events-$day.csv" ] || "$bin" generate --agents "$n" --days 1 --start "$day" --format events --out "$gen" >/dev/null
+	lake=$work/lake-$n
+	rm -rf "$lake"
+	timed "ingest-$n" "$bin" ingest --lake "$lake" --date "$day" "$gen/events-$day.csv"
+	records=$(manifest_count "$lake" records)
+	bills=$(manifest_count "$lake" bills)
+	mb=$(($(stat -c %s "$gen/events-$day.csv") / 1000000))
+	say "| $n | $mb | $records | $bills | $wall | $(awk -v r="$records" -v w="$wall" 'BEGIN{printf "%.0f", r/w}') | $rss |"
+done
+say ""
+
+say "## End to end: input formats (10,000 agents, one day)"
+say ""
+say "| format | input MB | records | wall s | records/s | MB/s | peak RSS MB |"
+say "|---|---:|---:|---:|---:|---:|---:|"
+for f in events cti agentoprinfo; do
+	gen=$work/fmt-$f
+	[ -d "$gen" ] || "$bin" generate --agents 10000 --days 1 --start "$day" --format "$f" --out "$gen" >/dev/null
+	file=$(ls "$gen"/*"$day"*)
+	lake=$work/lake-fmt-$f
+	rm -rf "$lake"
+	timed "fmt-$f" "$bin" ingest --lake "$lake" --date "$day" --format "$f" "$file"
+	records=$(manifest_count "$lake" records)
+	bytes=$(stat -c %s "$file")
+	say "| $f | $((bytes / 1000000)) | $records | $wall | $(awk -v r="$records" -v w="$wall" 'BEGIN{printf "%.0f", r/w}') | $(awk -v b="$bytes" -v w="$wall" 'BEGIN{printf "%.0f", b/w/1e6}') | $rss |"
+done
+say ""
+
+say "## Parquet size against DuckDB's own writer (the 10,000-agent day)"
+say ""
+lake=$work/lake-10000
+ours=$lake/bills/date=$day/bills.parquet
+for c in zstd snappy; do
+	"$bin" query --lake "$lake" "COPY (SELECT * EXCLUDE (date) FROM read_parquet('$ours')) TO '$work/duckdb-$c.parquet' (FORMAT parquet, COMPRESSION $c)" >/dev/null
+done
+o=$(stat -c %s "$ours")
+z=$(stat -c %s "$work/duckdb-zstd.parquet")
+s=$(stat -c %s "$work/duckdb-snappy.parquet")
+say "| file | bytes | ours ÷ it |"
+say "|---|---:|---:|"
+say "| agentbill bills.parquet | $o | |"
+say "| DuckDB COPY, ZSTD | $z | $(awk -v a="$o" -v b="$z" 'BEGIN{printf "%.2f", a/b}') |"
+say "| DuckDB COPY, default (Snappy) | $s | $(awk -v a="$o" -v b="$s" 'BEGIN{printf "%.2f", a/b}') |"
+say ""
+
+if [ "$quick" != 1 ]; then
+	say "## One agent with a million events in a day"
+	say ""
+	busy=$work/busy-agent.csv
+	if [ ! -s "$busy" ]; then
+		awk -v day="$day" 'BEGIN {
+			print "time,agent_id,op_type,op_object,op_cause,call_id,media_type"
+			printf "%sT00:00:00.000000Z,BUSY1,1,,,,\n", day
+			for (i = 1; i <= 1000000; i++) {
+				us = i * 86000; s = int(us / 1000000); f = us % 1000000
+				t = sprintf("%sT%02d:%02d:%02d.%06dZ", day, int(s / 3600), int(s % 3600 / 60), s % 60, f)
+				if (i % 2) printf "%s,BUSY1,4,,,call%d,voice\n", t, i
+				else printf "%s,BUSY1,26,,%d,,\n", t, i % 5
+			}
+		}' >"$busy"
+	fi
+	lake=$work/lake-busy
+	rm -rf "$lake"
+	timed busy "$bin" ingest --lake "$lake" --date "$day" "$busy"
+	say "| events | bills | wall s | peak RSS MB |"
+	say "|---:|---:|---:|---:|"
+	say "| $(manifest_count "$lake" records) | $(manifest_count "$lake" bills) | $wall | $rss |"
+	say ""
+fi
+
+say "## Reports over 30 days (500 agents)"
+say ""
+gen=$work/gen-30days
+lake=$work/lake-30days
+if [ ! -d "$lake/runs" ]; then
+	"$bin" generate --agents 500 --days 30 --start 2026-10-01 --format events --out "$gen" >/dev/null
+	"$bin" ingest --lake "$lake" "$gen"/events-*.csv 2>/dev/null
+fi
+timed report30 "$bin" report all --lake "$lake" --from 2026-10-01 --to 2026-10-31 --out "$work/report-out"
+say "| what | wall s | peak RSS MB |"
+say "|---|---:|---:|"
+say "| agentbill report, all three, 30 days | $wall | $rss |"
+say ""
+echo "results in $out"

@@ -1,0 +1,147 @@
+package lake
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/agentbill/agentbill/billing"
+)
+
+// A day's new files go into place by one rename each, and a kill can fall
+// between two of them. So before the first rename, Commit writes a journal,
+// runs/D.commit, naming every rename; it removes the journal after the
+// last. A journal still there means a run stopped half way through putting
+// its files in place: RollForward finishes the renames, and the day is the
+// new one whole. Without a journal, the day is the old one whole (the
+// temporary files are left for the next write to remove).
+type journal struct {
+	Date    string   `json:"date"`
+	Renames []rename `json:"renames"` // paths relative to the lake
+}
+
+type rename struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+const journalSuffix = ".commit"
+
+func (l *Lake) journalPath(day billing.Date) string {
+	return filepath.Join(l.Dir, runsDir, day.String()+journalSuffix)
+}
+
+// writeJournal records the renames of day's commit, durably.
+func (l *Lake) writeJournal(day billing.Date, files []*atomicFile) error {
+	j := journal{Date: day.String()}
+	for _, f := range files {
+		from, err := filepath.Rel(l.Dir, f.f.Name())
+		if err != nil {
+			return err
+		}
+		to, err := filepath.Rel(l.Dir, f.final)
+		if err != nil {
+			return err
+		}
+		j.Renames = append(j.Renames, rename{From: filepath.ToSlash(from), To: filepath.ToSlash(to)})
+	}
+	data, err := json.MarshalIndent(j, "", "  ")
+	if err != nil {
+		return err
+	}
+	jf, err := createAtomic(l.journalPath(day))
+	if err != nil {
+		return err
+	}
+	if _, err := jf.Write(append(data, '\n')); err != nil {
+		jf.abort()
+		return err
+	}
+	if err := jf.finish(); err != nil {
+		jf.abort()
+		return err
+	}
+	if err := jf.commit(); err != nil {
+		jf.abort()
+		return err
+	}
+	return nil
+}
+
+// removeJournal ends day's commit: every file is in place.
+func (l *Lake) removeJournal(day billing.Date) error {
+	if err := os.Remove(l.journalPath(day)); err != nil {
+		return err
+	}
+	return syncDir(filepath.Join(l.Dir, runsDir))
+}
+
+// RollForward finishes every commit a stopped run left half done (see
+// journal) and returns the days it finished. Ingest, check and status call
+// it before they look at the lake.
+func (l *Lake) RollForward() ([]billing.Date, error) {
+	dir := filepath.Join(l.Dir, runsDir)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var days []billing.Date
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), journalSuffix)
+		if !ok || e.IsDir() {
+			continue
+		}
+		day, err := billing.ParseDate(name)
+		if err != nil {
+			continue
+		}
+		if err := l.rollForward(day); err != nil {
+			return days, fmt.Errorf("finish the interrupted commit of %s: %w", day, err)
+		}
+		days = append(days, day)
+	}
+	slices.SortFunc(days, billing.Date.Compare)
+	return days, nil
+}
+
+func (l *Lake) rollForward(day billing.Date) error {
+	data, err := os.ReadFile(l.journalPath(day))
+	if err != nil {
+		return err
+	}
+	var j journal
+	if err := json.Unmarshal(data, &j); err != nil {
+		return fmt.Errorf("journal %s: %w", l.journalPath(day), err)
+	}
+	for _, r := range j.Renames {
+		from, to := l.inside(r.From), l.inside(r.To)
+		if from == "" || to == "" {
+			return fmt.Errorf("journal %s names a path outside the lake", l.journalPath(day))
+		}
+		// A temporary file that is gone was renamed before the stop.
+		if err := os.Rename(from, to); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err := syncDir(filepath.Dir(to)); err != nil {
+			return err
+		}
+	}
+	return l.removeJournal(day)
+}
+
+// inside is the path rel names in the lake, or "" when it leaves the lake.
+func (l *Lake) inside(rel string) string {
+	p := filepath.Join(l.Dir, filepath.FromSlash(rel))
+	if r, err := filepath.Rel(l.Dir, p); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	return p
+}
