@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/agentbill/agentbill/billing"
@@ -85,30 +84,15 @@ func (l *Lake) removeJournal(day billing.Date) error {
 // journal) and returns the days it finished. Ingest, check and status call
 // it before they look at the lake.
 func (l *Lake) RollForward() ([]billing.Date, error) {
-	dir := filepath.Join(l.Dir, runsDir)
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	days, err := l.runFiles(journalSuffix)
 	if err != nil {
 		return nil, err
 	}
-	var days []billing.Date
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), journalSuffix)
-		if !ok || e.IsDir() {
-			continue
-		}
-		day, err := billing.ParseDate(name)
-		if err != nil {
-			continue
-		}
+	for i, day := range days {
 		if err := l.rollForward(day); err != nil {
-			return days, fmt.Errorf("finish the interrupted commit of %s: %w", day, err)
+			return days[:i], fmt.Errorf("finish the interrupted commit of %s: %w", day, err)
 		}
-		days = append(days, day)
 	}
-	slices.SortFunc(days, billing.Date.Compare)
 	return days, nil
 }
 

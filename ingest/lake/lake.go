@@ -82,7 +82,11 @@ func (l *Lake) Files(table string) ([]string, error) {
 }
 
 // Days lists the days that have a manifest, in order.
-func (l *Lake) Days() ([]billing.Date, error) {
+func (l *Lake) Days() ([]billing.Date, error) { return l.runFiles(".json") }
+
+// runFiles lists the days that have a file D+suffix in the runs folder,
+// in order.
+func (l *Lake) runFiles(suffix string) ([]billing.Date, error) {
 	entries, err := os.ReadDir(filepath.Join(l.Dir, runsDir))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -92,7 +96,7 @@ func (l *Lake) Days() ([]billing.Date, error) {
 	}
 	var days []billing.Date
 	for _, e := range entries {
-		d, ok := strings.CutSuffix(e.Name(), ".json")
+		d, ok := strings.CutSuffix(e.Name(), suffix)
 		if !ok || e.IsDir() {
 			continue
 		}
