@@ -144,7 +144,10 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		os.RemoveAll(dir)
+		os.Remove(parent) // when no other run is using it
+	}()
 	in := newDayInputs(cfg.Location, day, dir, a.cfg.IngestMemoryMB<<20)
 	defer in.close()
 	before := statInputs(files)

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,8 +70,8 @@ func TestIngestSpillsToDisk(t *testing.T) {
 			t.Errorf("%s differs when the ingest sorts on disk", name)
 		}
 	}
-	if left, _ := os.ReadDir(filepath.Join(onDisk, ".spill")); len(left) != 0 {
-		t.Errorf("spilled files left behind: %v", left)
+	if _, err := os.Stat(filepath.Join(onDisk, ".spill")); err == nil {
+		t.Errorf("the spill folder is left behind")
 	}
 
 	// The lake's bills as agentOprInfo, imported again.
@@ -90,5 +92,33 @@ func TestIngestSpillsToDisk(t *testing.T) {
 		if !bytes.Equal([]byte(got[name]), []byte(data)) {
 			t.Errorf("imported %s differs when the ingest sorts on disk", name)
 		}
+	}
+}
+
+// The spill folder of a run that was killed is removed by the next run;
+// that of a live one is not.
+func TestIngestRemovesDeadRunsSpill(t *testing.T) {
+	events, day, _ := sampleEvents(t)
+	lakeDir := filepath.Join(t.TempDir(), "lake")
+	done := exec.Command("true")
+	if err := done.Run(); err != nil {
+		t.Skip("no true(1) to take a dead process id from")
+	}
+	dead := filepath.Join(lakeDir, ".spill", fmt.Sprintf("ingest-%d-1", done.Process.Pid))
+	live := filepath.Join(lakeDir, ".spill", "ingest-1-1") // pid 1 is always running
+	for _, d := range []string{dead, live} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "run-1"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, nil, "ingest", "--lake", lakeDir, "--date", day.String(), events)
+	if _, err := os.Stat(dead); err == nil {
+		t.Error("the killed run's spill folder is still there")
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live run's spill folder went: %v", err)
 	}
 }
