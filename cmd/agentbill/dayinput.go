@@ -23,6 +23,7 @@ import (
 type dayInputs struct {
 	loc     *time.Location
 	only    *billing.Date // the one day to run; nil: every day of the inputs
+	onlyNum int32         // its spill.DayNumber
 	events  *spill.EventSorter
 	bills   *spill.Sorter[spill.DayBill]
 	rejects []ingest.Reject // reader rejects (the reading side's)
@@ -44,8 +45,12 @@ func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budge
 	compare := func(a, b *spill.DayBill) int {
 		return cmp.Or(cmp.Compare(a.Day, b.Day), billing.CompareBills(&a.Bill, &b.Bill))
 	}
+	var onlyNum int32
+	if only != nil {
+		onlyNum = spill.DayNumber(*only)
+	}
 	return &dayInputs{
-		loc: loc, only: only,
+		loc: loc, only: only, onlyNum: onlyNum,
 		events:  spill.NewEventSorter(spillDir, budget),
 		bills:   spill.NewSorter(spillDir, billsInMemory(budget), compare, &spill.DayBillCodec{}),
 		skipped: map[string]int64{},
@@ -95,7 +100,7 @@ func (d *dayInputs) runDay(t time.Time, src billing.Source) (int32, bool) {
 		d.dayNum = spill.DayNumber(date)
 	}
 	day := d.dayNum
-	if d.only != nil && day != spill.DayNumber(*d.only) {
+	if d.only != nil && day != d.onlyNum {
 		d.outside = append(d.outside, ingest.Reject{File: src.File, Line: src.Line, Reason: billing.ErrOutsideDay.Error()})
 		return 0, false
 	}

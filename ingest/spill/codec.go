@@ -16,10 +16,15 @@ var errCorrupt = errors.New("spill: corrupt record")
 type fileTable struct {
 	names []string
 	index map[string]uint64
+	last  uint64 // the number looked up last: records come file by file
 }
 
 func (t *fileTable) number(name string) uint64 {
+	if t.last < uint64(len(t.names)) && t.names[t.last] == name {
+		return t.last
+	}
 	if n, ok := t.index[name]; ok {
+		t.last = n
 		return n
 	}
 	if t.index == nil {
@@ -28,6 +33,7 @@ func (t *fileTable) number(name string) uint64 {
 	n := uint64(len(t.names))
 	t.names = append(t.names, name)
 	t.index[name] = n
+	t.last = n
 	return n
 }
 
