@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"iter"
 	"time"
 )
 
@@ -25,11 +26,11 @@ type BatchResult struct {
 	Refusals []Refusal
 }
 
-// DayRange returns the first and last site-zone day of the events, and
+// DayRange returns the first and last site-zone day of the instants, and
 // false when there are none.
-func DayRange(events []Event, loc *time.Location) (first, last Date, ok bool) {
-	for i := range events {
-		d := DateIn(events[i].Time, loc)
+func DayRange(instants iter.Seq[time.Time], loc *time.Location) (first, last Date, ok bool) {
+	for t := range instants {
+		d := DateIn(t, loc)
 		if !ok || d.Before(first) {
 			first = d
 		}

@@ -1,18 +1,6 @@
 package billing
 
-import (
-	"cmp"
-	"iter"
-	"strings"
-)
-
-// SortEventsByAgent orders events by agent, then time; events of one agent
-// at one time keep their order (the input order).
-func SortEventsByAgent(events []Event) {
-	sortStable(events, func(a, b *Event) int {
-		return cmp.Or(strings.Compare(a.AgentID, b.AgentID), a.Time.Compare(b.Time))
-	})
-}
+import "iter"
 
 // DayResult is what RunByAgent leaves besides the bills.
 type DayResult struct {
@@ -30,8 +18,9 @@ type AgentBills struct {
 }
 
 // RunByAgent runs day one agent at a time. events must come by agent, then
-// time (as SortEventsByAgent leaves them), and carried in the lake's order
-// (by agent first); an event pointer need be valid only until the next.
+// time, events of one agent at one time in input order; carried must be in
+// the lake's order (by agent first). An event pointer need be valid only
+// until the next.
 // It hands on each agent's bills before it starts the next agent, so that
 // neither the events nor the bills of a day need all be in memory. The
 // bills and open spans are those NewRun and Apply would give.
@@ -128,15 +117,4 @@ func RunByAgent(cfg Config, day Date, carried []OpenSpan, events iter.Seq[*Event
 	}
 	res.Counts.OpenRows = int64(len(res.Open))
 	return res, nil
-}
-
-// Events yields pointers to the events of a slice, for RunByAgent.
-func Events(events []Event) iter.Seq[*Event] {
-	return func(yield func(*Event) bool) {
-		for i := range events {
-			if !yield(&events[i]) {
-				return
-			}
-		}
-	}
 }

@@ -130,7 +130,14 @@ func runCase(t *testing.T, dir string) []byte {
 	billing.SortEvents(events)
 	if o.first.IsZero() {
 		var ok bool
-		if o.first, o.last, ok = billing.DayRange(events, o.cfg.Location); !ok {
+		times := func(yield func(time.Time) bool) {
+			for _, e := range events {
+				if !yield(e.Time) {
+					return
+				}
+			}
+		}
+		if o.first, o.last, ok = billing.DayRange(times, o.cfg.Location); !ok {
 			t.Fatal("no events and no days option")
 		}
 	}

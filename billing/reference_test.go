@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -305,11 +306,19 @@ func sameByAgent(cfg billing.Config, events []billing.Event, first billing.Date,
 				dayEvents = append(dayEvents, e)
 			}
 		}
-		billing.SortEventsByAgent(dayEvents)
+		slices.SortStableFunc(dayEvents, func(a, b billing.Event) int {
+			return cmp.Or(strings.Compare(a.AgentID, b.AgentID), a.Time.Compare(b.Time))
+		})
 		// Each agent's bills must come whole, before the next agent's.
 		var agentBills []billing.Bill
 		var lastAgent string
-		res, err := billing.RunByAgent(cfg, day, open, billing.Events(dayEvents), billing.AgentBills{
+		res, err := billing.RunByAgent(cfg, day, open, func(yield func(*billing.Event) bool) {
+			for i := range dayEvents {
+				if !yield(&dayEvents[i]) {
+					return
+				}
+			}
+		}, billing.AgentBills{
 			Bill: func(b *billing.Bill) error { agentBills = append(agentBills, *b); return nil },
 			Done: func() error {
 				for _, b := range agentBills {

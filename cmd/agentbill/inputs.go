@@ -138,18 +138,18 @@ func runBatch(cfg billing.Config, c *ingest.Collected, date *billing.Date) (*bat
 // events' days, and the days imported bills ended on (where they land).
 // ok is false when there is neither.
 func inputDays(cfg billing.Config, c *ingest.Collected) (first, last billing.Date, ok bool) {
-	first, last, ok = billing.DayRange(c.Events, cfg.Location)
-	for i := range c.Bills {
-		d := billing.DateIn(c.Bills[i].End, cfg.Location)
-		if !ok || d.Before(first) {
-			first = d
+	return billing.DayRange(func(yield func(time.Time) bool) {
+		for i := range c.Events {
+			if !yield(c.Events[i].Time) {
+				return
+			}
 		}
-		if !ok || last.Before(d) {
-			last = d
+		for i := range c.Bills {
+			if !yield(c.Bills[i].End) {
+				return
+			}
 		}
-		ok = true
-	}
-	return first, last, ok
+	}, cfg.Location)
 }
 
 // refusalRejects turns the rules' refusals into rejects; fillRejectRaw
