@@ -84,9 +84,8 @@ func (a *app) check(ctx context.Context, date, lakeDir string) error {
 	return nil
 }
 
-// openLake is the lake of a --lake flag (else of the config), with any
-// half-done commit finished (see lake.RollForward). It must
-// exist.
+// openLake is the lake of a --lake flag (else of the config), which must
+// exist, with any half-done commit finished (see lake.RollForward).
 func (a *app) openLake(flag string) (*lake.Lake, error) {
 	cfg, err := a.billingConfig("")
 	if err != nil {

@@ -29,8 +29,8 @@ type dayInputs struct {
 	rejects []ingest.Reject // reader rejects (the reading side's)
 	outside []ingest.Reject // records of no run day (the sorting side's)
 	skipped map[string]int64
-	// per run day (as spill.DayNumber): events and imported bills
-	nEvents, nBills map[int32]int64
+	// records (events and imported bills) per run day, as spill.DayNumber
+	perDay map[int32]int64
 	// the first and last day seen, and the first record of each
 	first, last       int32
 	firstSrc, lastSrc billing.Source
@@ -54,7 +54,7 @@ func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budge
 		events:  spill.NewEventSorter(spillDir, budget),
 		bills:   spill.NewSorter(spillDir, billsInMemory(budget), compare, &spill.DayBillCodec{}),
 		skipped: map[string]int64{},
-		nEvents: map[int32]int64{}, nBills: map[int32]int64{},
+		perDay:  map[int32]int64{},
 	}
 }
 
@@ -78,7 +78,7 @@ func (d *dayInputs) addEvent(e *billing.Event) error {
 	if !ok {
 		return nil
 	}
-	d.nEvents[day]++
+	d.perDay[day]++
 	return d.events.Add(day, e)
 }
 
@@ -87,7 +87,7 @@ func (d *dayInputs) addBill(b *billing.Bill) error {
 	if !ok {
 		return nil
 	}
-	d.nBills[day]++
+	d.perDay[day]++
 	return d.bills.Add(&spill.DayBill{Day: day, Bill: *b})
 }
 
@@ -113,6 +113,9 @@ func (d *dayInputs) runDay(t time.Time, src billing.Source) (int32, bool) {
 	d.seen = true
 	return day, true
 }
+
+// records is the number of events and imported bills of run day day.
+func (d *dayInputs) records(day billing.Date) int64 { return d.perDay[spill.DayNumber(day)] }
 
 // days is the day asked for, or every day from the first to the last of
 // the inputs.

@@ -148,7 +148,8 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 		os.RemoveAll(dir)
 		os.Remove(parent) // when no other run is using it
 	}()
-	in := newDayInputs(cfg.Location, day, dir, a.cfg.IngestMemoryMB<<20)
+	budget := a.cfg.IngestMemoryMB << 20
+	in := newDayInputs(cfg.Location, day, dir, budget)
 	defer in.close()
 	before := statInputs(files)
 	h, finish := in.handler()
@@ -174,25 +175,23 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 	imported := in.bills.Sorted()
 	defer imported.Close()
 	run := dayRun{lk: lk, cfg: cfg, files: stats, started: started, events: events, imported: imported,
-		agentBills: spill.NewSorter(dir, billsInMemory(a.cfg.IngestMemoryMB<<20), billing.CompareBills, &spill.BillCodec{})}
+		agentBills: spill.NewSorter(dir, billsInMemory(budget), billing.CompareBills, &spill.BillCodec{})}
 	defer run.agentBills.Close()
 	// The first day's manifest takes what the readers counted and the
 	// other days do not, with the rejects of no day: every record is
 	// counted in exactly one manifest, and it balances only if the
 	// readers handed on every record.
-	records := int64(0)
+	first := int64(0)
 	for _, f := range stats {
-		records += f.Records
+		first += f.Records
+	}
+	for _, d := range days[1:] {
+		first -= in.records(d)
 	}
 	for i, d := range days {
-		n := spill.DayNumber(d)
-		run.records = in.nEvents[n] + in.nBills[n]
-		run.rejects, run.skipped = nil, nil
+		run.records, run.rejects, run.skipped = in.records(d), nil, nil
 		if i == 0 {
-			for _, o := range days[1:] {
-				records -= in.nEvents[spill.DayNumber(o)] + in.nBills[spill.DayNumber(o)]
-			}
-			run.records, run.rejects, run.skipped = records, append(in.rejects, in.outside...), in.skipped
+			run.records, run.rejects, run.skipped = first, append(in.rejects, in.outside...), in.skipped
 		}
 		if err := a.ingestDay(ctx, &run, d); err != nil {
 			return fmt.Errorf("ingest %s: %w", d, err)
@@ -270,7 +269,7 @@ type dayRun struct {
 
 // ingestDay runs one day from the lake's carried state and writes it.
 func (a *app) ingestDay(ctx context.Context, run *dayRun, day billing.Date) error {
-	lk, cfg, in := run.lk, run.cfg, run
+	lk, cfg := run.lk, run.cfg
 	prev := day.AddDays(-1)
 	carried, found, err := lk.ReadOpen(ctx, prev)
 	if err != nil {
@@ -349,7 +348,7 @@ func (a *app) ingestDay(ctx context.Context, run *dayRun, day billing.Date) erro
 		return err
 	}
 	open := res.Open
-	rejects := append(in.rejects, refusalRejects(res.Refusals)...)
+	rejects := append(run.rejects, refusalRejects(res.Refusals)...)
 	if err := fillRejectRaw(rejects); err != nil {
 		return err
 	}
@@ -361,7 +360,7 @@ func (a *app) ingestDay(ctx context.Context, run *dayRun, day billing.Date) erro
 		Duplicates:      counts.Duplicates,
 		ZeroLength:      counts.ZeroLength,
 		Rejects:         int64(len(rejects)), // the rules' refusals are among them
-		Skipped:         sumCounts(in.skipped),
+		Skipped:         sumCounts(run.skipped),
 		Imported:        nImported,
 		OpenRows:        int64(len(open)),
 		BillsByType:     byType,
@@ -373,7 +372,7 @@ func (a *app) ingestDay(ctx context.Context, run *dayRun, day billing.Date) erro
 			"sessions_timed_out":   counts.TimedOut,
 		},
 	}
-	for kind, n := range in.skipped {
+	for kind, n := range run.skipped {
 		m.Counts.Other["skipped_"+strings.ReplaceAll(kind, " ", "_")] = n
 	}
 	for _, f := range run.files {
