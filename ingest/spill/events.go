@@ -198,17 +198,13 @@ func (s *EventSorter) spill() error {
 	if err != nil {
 		return err
 	}
-	fail := func(err error) error {
-		w.f.Close()
-		os.Remove(w.f.Name())
-		return err
-	}
 	for _, slot := range s.order() {
 		for _, off := range s.starts[slot] {
 			s.rec = binary.AppendVarint(s.rec[:0], int64(s.keys[slot].day))
 			s.rec = s.record(s.rec, off)
 			if err := w.write(s.rec); err != nil {
-				return fail(fmt.Errorf("spill: %w", err))
+				w.discard()
+				return fmt.Errorf("spill: %w", err)
 			}
 		}
 		s.starts[slot] = s.starts[slot][:0]
@@ -216,7 +212,6 @@ func (s *EventSorter) spill() error {
 	clear(s.left)
 	f, err := w.finish()
 	if err != nil {
-		os.Remove(w.f.Name())
 		return err
 	}
 	s.runs = append(s.runs, f)

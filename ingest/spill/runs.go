@@ -41,17 +41,24 @@ func (r *runWriter) write(rec []byte) error {
 	return err
 }
 
-// finish flushes the run and rewinds it for reading.
+// finish flushes the run and rewinds it for reading; on failure the run
+// is discarded.
 func (r *runWriter) finish() (*os.File, error) {
-	if err := r.w.Flush(); err != nil {
-		r.f.Close()
-		return nil, fmt.Errorf("spill: %w", err)
+	err := r.w.Flush()
+	if err == nil {
+		_, err = r.f.Seek(0, io.SeekStart)
 	}
-	if _, err := r.f.Seek(0, io.SeekStart); err != nil {
-		r.f.Close()
+	if err != nil {
+		r.discard()
 		return nil, fmt.Errorf("spill: %w", err)
 	}
 	return r.f, nil
+}
+
+// discard closes and removes a run that will not be finished.
+func (r *runWriter) discard() {
+	r.f.Close()
+	os.Remove(r.f.Name())
 }
 
 // runReader reads back what a runWriter wrote.

@@ -3,6 +3,7 @@ package spill
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -67,14 +68,12 @@ func (s *Sorter[T]) spill() error {
 	for _, i := range s.order() {
 		s.buf = s.codec.Append(s.buf[:0], &s.held[i])
 		if err := w.write(s.buf); err != nil {
-			w.f.Close()
-			os.Remove(w.f.Name())
-			return err
+			w.discard()
+			return fmt.Errorf("spill: %w", err)
 		}
 	}
 	f, err := w.finish()
 	if err != nil {
-		os.Remove(w.f.Name())
 		return err
 	}
 	s.runs = append(s.runs, f)
