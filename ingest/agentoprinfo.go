@@ -49,6 +49,19 @@ const (
 	aoiColumns
 )
 
+// aoiStringColumn marks the columns that are copied as strings onto the
+// bill: identifiers, which may hold no control character.
+var aoiStringColumn = func() (m [aoiColumns]bool) {
+	for i := range m {
+		switch i {
+		case aoiBegin, aoiEnd, aoiOpType, aoiOpObject, aoiOpCause, aoiLogonSN:
+		default:
+			m[i] = true
+		}
+	}
+	return m
+}()
+
 // AgentOprInfoTimeLayout is how agentOprInfo writes times, on the site
 // zone's clock.
 const AgentOprInfoTimeLayout = "2006-01-02 15:04:05"
@@ -65,7 +78,9 @@ var (
 // "say ""hi"""), as AgentOprInfoWriter writes values holding a comma, a
 // quote or a CR. Each valid record becomes one bill through h.Bill, as it
 // is: no state machine. A record that is not valid becomes a reject whose
-// reason names the field, and the read goes on. Blank lines are not records.
+// reason names the field, and the read goes on; a string column (every
+// column but the times, numbers and logon_sn) holding a control character,
+// tab included, is not valid (ErrControlChar). Blank lines are not records.
 //
 // Times are YYYY-MM-DD hh:mm:ss on the site zone's clock. op_object and
 // op_cause take -1, 65535 or an empty field as US_NO_USE (stored as 65535).
@@ -130,6 +145,15 @@ func parseAgentOprInfo(sp *aoiSplitter, line []byte, loc *time.Location) (billin
 	for i, v := range f {
 		if !utf8.Valid(v) {
 			return billing.Bill{}, &FieldError{Field: AgentOprInfoColumns[i], Err: ErrInvalidUTF8}
+		}
+	}
+	if mayHoldControl(line) {
+		for i, v := range f {
+			if aoiStringColumn[i] {
+				if err := checkIdentifier(AgentOprInfoColumns[i], v); err != nil {
+					return billing.Bill{}, err
+				}
+			}
 		}
 	}
 	for _, i := range [...]int{aoiID, aoiAgentID} {
@@ -319,7 +343,8 @@ func (o AgentOprInfoOptions) Validate() error {
 // a comma, a quote or a CR, or starting with a byte-order mark, is quoted
 // CSV-style; one holding a line break
 // cannot be written (ErrLineBreakInValue), since every record is one line.
-// Reading back what it writes gives the same bills.
+// Reading back what it writes gives the same bills, for bills whose strings
+// hold no control character (which no reader lets in).
 type AgentOprInfoWriter struct {
 	w     *bufio.Writer
 	loc   *time.Location

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -112,7 +111,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // FetchLines returns the text of the given lines (1-based) of a file, for
 // rejects found after reading, when only the line number is at hand. Lines
-// longer than the reject limit are cut.
+// longer than the reject limit are cut. A compressed file is decompressed,
+// as Read does, so that the numbers are those of the lines Read counted.
 func FetchLines(path string, lines []int64) (map[int64]string, error) {
 	want := slices.Clone(lines)
 	slices.Sort(want)
@@ -126,7 +126,12 @@ func FetchLines(path string, lines []int64) (map[int64]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	lr := newLineReader(bufio.NewReader(f), maxRawLen)
+	r, _, done, err := decompress(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	defer done()
+	lr := newLineReader(r, maxRawLen)
 	i := 0
 	for i < len(want) {
 		line, no, _, err := lr.next()
@@ -134,7 +139,7 @@ func FetchLines(path string, lines []int64) (map[int64]string, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: read after line %d: %w", path, no, err)
 		}
 		if no == want[i] {
 			out[no] = NewReject("", 0, line, "").Raw

@@ -63,7 +63,9 @@ const scrubMark = "***"
 // message is one record (Stats.Records), and becomes exactly one of an
 // event, a reject or a skip. A line over the limit that starts or continues
 // a message makes the message a reject; any other such line is a reject of
-// its own.
+// its own. A message is rejected when a field the reader uses (AgentID,
+// AgentExtension, the call ids and devices, the enums) holds a control
+// character, tab included (ErrControlChar, naming the key).
 //
 // Memory stays proportional to the devices, agents and open calls seen:
 // a call's context is forgotten when it ends (m.CallEndEvents), and a call
@@ -141,6 +143,7 @@ type ctiMsg struct {
 	inECC   bool
 	tooLong bool
 	badUTF8 bool
+	ctl     bool // the text may hold a control character
 }
 
 type ctiSpan struct {
@@ -550,7 +553,7 @@ func (c *ctiReader) startMsg(line []byte, tsEnd int, no int64, p ctiPair, end in
 	m.open, m.line = true, no
 	m.ts, m.hasTS, m.badTS = c.ts, c.hasTS, c.badTS
 	m.buf, m.scrub = m.buf[:0], m.scrub[:0]
-	m.inECC, m.tooLong, m.badUTF8 = false, false, false
+	m.inECC, m.tooLong, m.badUTF8, m.ctl = false, false, false, false
 	clear(m.fields)
 	if tsEnd > 0 {
 		m.buf = append(m.buf, line[:tsEnd]...)
@@ -566,6 +569,7 @@ func (c *ctiReader) startMsg(line []byte, tsEnd int, no int64, p ctiPair, end in
 	if !utf8.Valid(seg) {
 		m.badUTF8 = true
 	}
+	m.ctl = m.ctl || mayHoldControl(seg)
 	m.typ = ctiSpan{p.vs + base, p.ve + base, true}
 	for _, q := range rest {
 		c.addPair(line, q, base)
@@ -586,6 +590,7 @@ func (c *ctiReader) addSegment(line []byte, a, b int, pairs []ctiPair) {
 	if !utf8.Valid(seg) {
 		m.badUTF8 = true
 	}
+	m.ctl = m.ctl || mayHoldControl(seg)
 	for _, p := range pairs {
 		c.addPair(line, p, base)
 	}
@@ -712,6 +717,11 @@ func (c *ctiReader) finishMsg() error {
 	if !m.hasTS {
 		return c.rejectMsg(ErrNoTimestamp.Error())
 	}
+	if m.ctl {
+		if err := c.checkFields(); err != nil {
+			return c.rejectMsg(err.Error())
+		}
+	}
 	up := c.upper(typ)
 	switch kind := c.rules.kinds[string(up)]; kind {
 	case kindAgentState:
@@ -740,6 +750,22 @@ func (c *ctiReader) finishMsg() error {
 		}
 		return nil
 	}
+}
+
+// checkFields fails with a *FieldError when a field the reader uses (the
+// agent, the call ids, the devices, the enums) holds a control character,
+// tab included: such a value would make an agent, a call or a device of its
+// own.
+func (c *ctiReader) checkFields() error {
+	for slot, s := range c.msg.fields {
+		if !s.ok || s.e <= s.s {
+			continue
+		}
+		if err := checkIdentifier(c.rules.names[slot], ctiTrim(c.msg.buf[s.s:s.e])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // upper returns v in upper case, in scratch space.

@@ -503,6 +503,8 @@ func ctiFuzzSeeds(f *testing.F) {
 	}
 	f.Add([]byte("MsgType:"))
 	f.Add([]byte("2026-11-20 09:00:00 MsgType: X A: <<b> C:\n"))
+	f.Add([]byte("2026-11-20 09:00:00 MsgType: AGENT_STATE_EVENT AgentState: LOGIN AgentID: a\x00b AgentExtension: 1\t2\n" +
+		"2026-11-20 09:00:01 MsgType: CALL_HELD_EVENT ConnectionCallID: 9\u0085 HoldingDeviceID: 1\n"))
 }
 
 func FuzzReadCTI(f *testing.F) {
@@ -525,7 +527,7 @@ func FuzzReadCTI(f *testing.F) {
 			t.Fatalf("events+rejects+skips = %d, Stats.Records = %d", res.handled(), st.Records)
 		}
 		for _, e := range res.events {
-			if e.AgentID == "" || !billing.Known(e.OpType) || e.Time.IsZero() {
+			if e.AgentID == "" || !billing.Known(e.OpType) || e.Time.IsZero() || hasControlString(e.AgentID, e.CallID) {
 				t.Fatalf("bad event %+v", e)
 			}
 		}

@@ -366,6 +366,8 @@ type ctiRules struct {
 	text     map[string]bool
 	keys     map[string]ctiSlot // lower-case key → slot
 	nSlots   int
+	// names are the keys of the slots, as reject reasons spell them.
+	names []string
 	// contextSlots are the slots of m.ContextDevices.
 	contextSlots []ctiSlot
 	// keyFilter has, for each key length, a bit for the first letter of
@@ -457,6 +459,12 @@ func compileCTI(m CTIMapping) (*ctiRules, error) {
 	for k, op := range m.AgentStates {
 		r.states[normState([]byte(k))] = op
 	}
+	r.names = []string{
+		slotAgentState: "AgentState", slotReason: "EventReasonCode", slotAgentID: "AgentID",
+		slotExtension: "AgentExtension", slotConnCallID: "ConnectionCallID", slotCallID: "CallID",
+		slotNewCallID: "NewConnectionCallID", slotNewDevice: "NewConnectionDeviceID",
+		slotCallType: "CallType", slotEventCause: "EventCause", slotMedia: m.MediaField,
+	}
 	next := slotFirstDevice
 	device := func(name string) ctiSlot {
 		k := strings.ToLower(name)
@@ -466,6 +474,7 @@ func compileCTI(m CTIMapping) (*ctiRules, error) {
 		s := next
 		next++
 		r.keys[k] = s
+		r.names = append(r.names, name)
 		return s
 	}
 	for _, d := range m.ContextDevices {

@@ -2,5 +2,7 @@
 // CSV or JSON Lines, Cisco UCCX CTI text, Huawei agentOprInfo bills) into
 // billing events and bills, and writes bills back out. Readers stream from an
 // io.Reader; a record that cannot be read becomes a Reject with its file,
-// line, raw text and reason, and the read goes on.
+// line, raw text and reason, and the read goes on. Read, which chooses the
+// reader, also decompresses gzip and zstd inputs and refuses, as one reject,
+// a file that no reader can read (UTF-16 text, an archive, binary data).
 package ingest

@@ -153,8 +153,9 @@ func (b *eventBuilder) pair(x, y []byte) (string, string) {
 
 // build validates a record and makes it the event ev. The error is a
 // *FieldError naming the first field in error, in field order; ev is then
-// left as it was.
-func (b *eventBuilder) build(rec *evRecord, line int64, ev *billing.Event) error {
+// left as it was. ctl says that the record may hold a control character:
+// its string fields are then checked for one (ErrControlChar).
+func (b *eventBuilder) build(rec *evRecord, line int64, ev *billing.Event, ctl bool) error {
 	v := rec[fTime]
 	if len(v) == 0 {
 		return &FieldError{Field: fTime.String(), Err: ErrMissing}
@@ -169,6 +170,11 @@ func (b *eventBuilder) build(rec *evRecord, line int64, ev *billing.Event) error
 	}
 	if len(rec[fAgentID]) == 0 {
 		return &FieldError{Field: fAgentID.String(), Err: ErrMissing}
+	}
+	if ctl {
+		if err := checkIdentifier(fAgentID.String(), rec[fAgentID]); err != nil {
+			return err
+		}
 	}
 	v = rec[fOpType]
 	if len(v) == 0 {
@@ -188,6 +194,13 @@ func (b *eventBuilder) build(rec *evRecord, line int64, ev *billing.Event) error
 	cause, err := parseUSField(fOpCause, rec[fOpCause])
 	if err != nil {
 		return err
+	}
+	if ctl {
+		for f := fCallID; f < nFields; f++ {
+			if err := checkIdentifier(f.String(), rec[f]); err != nil {
+				return err
+			}
+		}
 	}
 	// Field by field rather than *ev = billing.Event{...}, which would
 	// build the event aside and copy it.
@@ -333,7 +346,9 @@ func readLineRecords(ctx context.Context, lr *lineReader, name string, h Handler
 // error or the context's error stops the read and is returned.
 //
 // Each line is one record: quoted fields may hold commas and doubled quotes
-// but not line breaks, and a CR inside a line is refused.
+// but not line breaks, and a CR inside a line is refused. A string field
+// (agent_id, call_id ...) that holds a control character once its blanks
+// are trimmed, a tab inside it included, rejects the line (ErrControlChar).
 func ReadCSV(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {
 	var st Stats
 	lr := newLineReader(r, opts.maxLine())
@@ -382,7 +397,7 @@ func ReadCSV(ctx context.Context, r io.Reader, name string, opts Options, h Hand
 				}
 			}
 		}
-		return b.build(&rec, no, ev)
+		return b.build(&rec, no, ev, sp.ctl)
 	})
 	return st, err
 }
@@ -451,22 +466,27 @@ func (e *csvSplitError) Unwrap() error { return e.err }
 type csvSplitter struct {
 	fields [][]byte
 	buf    []byte
+	ctl    bool // the line may hold a control character
 }
 
 // split splits line into its fields. A line that is not UTF-8 fails with
-// ErrInvalidUTF8, a quoting problem with a *csvSplitError.
+// ErrInvalidUTF8, a quoting problem with a *csvSplitError. It sets ctl when
+// the line may hold a control character (mayHoldControl).
 func (s *csvSplitter) split(line []byte) ([][]byte, error) {
 	s.fields = s.fields[:0]
 	if bytes.IndexByte(line, '"') < 0 {
 		// The common case, no quotes: commas are all there is to find.
-		if !s.splitPlain(line) && !utf8.Valid(line) {
+		ascii, ctl := s.splitPlain(line)
+		if !ascii && !utf8.Valid(line) {
 			return nil, ErrInvalidUTF8
 		}
+		s.ctl = ctl
 		return s.fields, nil
 	}
 	if !utf8.Valid(line) {
 		return nil, ErrInvalidUTF8
 	}
+	s.ctl = mayHoldControl(line)
 	s.buf = s.buf[:0]
 	if cap(s.buf) < len(line) {
 		// Unquoting only shrinks a field, so the buffer never moves.
@@ -519,13 +539,16 @@ const (
 )
 
 // splitPlain splits a line without quotes at its commas, eight bytes at a
-// time, and reports whether the line is all ASCII (so valid UTF-8).
-func (s *csvSplitter) splitPlain(line []byte) (ascii bool) {
+// time, and reports whether the line is all ASCII (so valid UTF-8) and
+// whether it may hold a control character (mayHoldControl).
+func (s *csvSplitter) splitPlain(line []byte) (ascii, ctl bool) {
 	var seen uint64 // every byte of the line, or-ed together
+	var ctlBits uint64
 	start, i := 0, 0
 	for ; i+8 <= len(line); i += 8 {
 		w := binary.LittleEndian.Uint64(line[i:])
 		seen |= w
+		ctlBits |= controlBits(w)
 		// Each zero byte of x is a comma of w; m has the high bit of
 		// those bytes set, and maybe of bytes above one (the borrow of
 		// the subtraction), which the byte check drops.
@@ -538,14 +561,18 @@ func (s *csvSplitter) splitPlain(line []byte) (ascii bool) {
 		}
 	}
 	for ; i < len(line); i++ {
-		seen |= uint64(line[i])
-		if line[i] == ',' {
+		c := line[i]
+		seen |= uint64(c)
+		if c < 0x20 || c == 0x7f || c == 0xc2 {
+			ctlBits |= swarHighs
+		}
+		if c == ',' {
 			s.fields = append(s.fields, trimBlanks(line[start:i]))
 			start = i + 1
 		}
 	}
 	s.fields = append(s.fields, trimBlanks(line[start:]))
-	return seen&swarHighs == 0
+	return seen&swarHighs == 0, ctlBits&swarHighs != 0
 }
 
 // quoted reads a quoted field whose text starts at line[i], after the
@@ -581,8 +608,10 @@ func (s *csvSplitter) quoted(line []byte, i int) (f []byte, next int, err error)
 // hands each record to h as an event or a reject. A value may be a string or
 // a number, whose literal text is kept ("op_type": 3 and "op_type": "3" are
 // the same); null is absent. An unknown or repeated key, a value of another
-// kind, or a string holding a line break rejects the line. A callback's
-// error, a read error or the context's error stops the read and is returned.
+// kind, a string holding a line break, or a string field holding another
+// control character (\u0000, \t ...: ErrControlChar) rejects the line. A
+// callback's error, a read error or the context's error stops the read and
+// is returned.
 func ReadJSONL(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {
 	var st Stats
 	lr := newLineReader(r, opts.maxLine())
@@ -591,35 +620,60 @@ func ReadJSONL(ctx context.Context, r io.Reader, name string, opts Options, h Ha
 	var rec evRecord
 	err := readLineRecords(ctx, lr, name, h, &st, func(line []byte, no int64, ev *billing.Event) error {
 		rec = evRecord{}
-		if err := sc.scan(line, &rec); err != nil {
-			return err
+		err := sc.scan(line, &rec)
+		if err == nil {
+			err = b.build(&rec, no, ev, sc.escaped || mayHoldControl(line))
 		}
-		return b.build(&rec, no, ev)
+		if sc.repaired && !errors.Is(err, ErrControlChar) {
+			// The line is not JSON; its control characters, escaped,
+			// were not the reason to name.
+			return invalidJSON(line)
+		}
+		return err
 	})
 	return st, err
 }
 
+// invalidJSON is the reject reason of a line that is not JSON.
+func invalidJSON(line []byte) error {
+	var raw json.RawMessage
+	err := json.Unmarshal(line, &raw)
+	if err == nil { // cannot happen: Valid and Unmarshal agree
+		err = errors.New("syntax error")
+	}
+	return fmt.Errorf("%w: %v", ErrInvalidJSON, err)
+}
+
 // jsonScanner reads one JSON object of scalar values into a record.
 type jsonScanner struct {
-	buf []byte // unescaped strings
+	buf     []byte // unescaped strings
+	escaped bool   // a string of the line had escapes (\t, \u0000 ...)
+	fixed   []byte // a line with its control characters escaped
+	// repaired says that the line was read with its control characters
+	// escaped: it is not JSON as it stands.
+	repaired bool
 }
 
 // scan reads line into rec. It lets json.Valid check the syntax, so that
 // walking the object needs no error handling, and decodes only strings with
 // escapes through encoding/json.
 func (sc *jsonScanner) scan(line []byte, rec *evRecord) error {
+	sc.repaired = false
 	if !utf8.Valid(line) {
 		return ErrInvalidUTF8
 	}
 	if !json.Valid(line) {
-		var raw json.RawMessage
-		err := json.Unmarshal(line, &raw)
-		if err == nil { // cannot happen: Valid and Unmarshal agree
-			err = errors.New("syntax error")
+		// JSON allows no raw control character in a string: such a line
+		// is read with them escaped, so that the reason can name the
+		// field that holds one (ErrControlChar), as for CSV. Any other
+		// reason is that the line is not JSON (ReadJSONL).
+		fixed := sc.escapeControls(line)
+		if fixed == nil || !json.Valid(fixed) {
+			return invalidJSON(line)
 		}
-		return fmt.Errorf("%w: %v", ErrInvalidJSON, err)
+		line, sc.repaired = fixed, true
 	}
-	sc.buf = sc.buf[:0]
+	sc.buf, sc.escaped = sc.buf[:0], false
 	if cap(sc.buf) < len(line) {
 		// A decoded string is never longer than its JSON text, so the
 		// buffer never moves.
@@ -679,6 +733,35 @@ func (sc *jsonScanner) scan(line []byte, rec *evRecord) error {
 	}
 }
 
+// escapeControls returns line with the C0 control bytes inside its strings
+// written as \u00XX escapes, or nil when there are none.
+func (sc *jsonScanner) escapeControls(line []byte) []byte {
+	const hexDigits = "0123456789abcdef"
+	out := sc.fixed[:0]
+	found, inString := false, false
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case !inString:
+			inString = c == '"'
+		case c == '\\' && i+1 < len(line):
+			out = append(out, c)
+			i++ // the escaped byte, appended below
+		case c == '"':
+			inString = false
+		case c < 0x20:
+			out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			found = true
+			continue
+		}
+		out = append(out, line[i])
+	}
+	sc.fixed = out
+	if !found {
+		return nil
+	}
+	return out
+}
+
 // str reads the JSON string that opens at line[i] and returns its text and
 // the index after it.
 func (sc *jsonScanner) str(line []byte, i int) ([]byte, int, error) {
@@ -694,6 +777,7 @@ func (sc *jsonScanner) str(line []byte, i int) ([]byte, int, error) {
 	if !escaped {
 		return line[i+1 : j], j + 1, nil
 	}
+	sc.escaped = true
 	var s string
 	if err := json.Unmarshal(line[i:j+1], &s); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", ErrInvalidJSON, err)

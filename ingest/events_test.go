@@ -730,6 +730,9 @@ func checkFuzzRead(t *testing.T, read readFunc, data []byte, header bool) {
 			t.Errorf("line %d gave more than one record", ev.Source.Line)
 		}
 		lines[ev.Source.Line] = true
+		if hasControlString(ev.AgentID, ev.CallID, ev.MediaType, ev.SkillID, ev.VDNID, ev.CCID, ev.AgentType, ev.PhoneNo, ev.CallInOut, ev.LocationID) {
+			t.Errorf("event with a control character %+v", ev)
+		}
 		if ev.AgentID == "" || !billing.Known(ev.OpType) ||
 			ev.OpObject < 0 || ev.OpObject > billing.USNoUse || ev.OpCause < 0 || ev.OpCause > billing.USNoUse ||
 			ev.Time.Location() != time.UTC || ev.Time.Nanosecond()%1000 != 0 {
@@ -768,6 +771,7 @@ func FuzzReadCSV(f *testing.F) {
 		"time,agent_id,op_type,call_id\n2026-03-08 02:30:00,1,60,\"a\"\"b\"\n2026-03-08 02:30:00,1,60,\"open\n",
 		"time,agent_id,op_type\n"+strings.Repeat("x", fuzzMaxLine+1)+"\n2026-03-02T08:00:00Z,1,1\n",
 		"time,agent_id,op_type,call_id\r\n2026-03-02T08:00:00Z,1,1,a\rb\r\n2026-03-02T08:00:00Z,1,1,\"a\rb\"\n",
+		"time,agent_id,op_type,call_id,skill_id\n2026-03-02T08:00:00Z,1\x00,1,,\n2026-03-02T08:00:00Z,\t1\t,1,c\x7f,\"s\u0085\"\n2026-03-02T08:00:00Z,1,1,\u00a0\u00a3,s\t1\n",
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFuzzRead(t, ReadCSV, data, true)
@@ -780,6 +784,7 @@ func FuzzReadJSONL(f *testing.F) {
 		`{"time":"2026-11-01 01:30:00","agent_id":1,"op_type":"60","call_id":"\u00e9\n"}`,
 		`{"time":"2026-03-02T08:00:00Z","agent_id":"a\"b","op_type":1,"op_object":-1,"op_cause":null}`+"\r\n \r\n{}",
 		`{"TIME":"2026-03-02T08:00:00Z","Agent_Id":" x ","op_type":1e0}`,
+		`{"time":"2026-03-02T08:00:00Z","agent_id":"a\u0000","op_type":1,"call_id":"\t\u0085`+"\x7f"+`"}`,
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFuzzRead(t, ReadJSONL, data, false)

@@ -61,15 +61,17 @@ const (
 const detectLines = 5
 
 // DetectFormat guesses the format of an input from its name and its first
-// bytes. The extensions .jsonl, .ndjson and .json are JSON Lines. A .csv file
-// is agentOprInfo when one of its first lines has exactly 21 comma-separated
-// fields whose 8th looks like "YYYY-MM-DD hh:mm:ss" (Huawei's files are .csv
-// too), else canonical CSV. Any other name is read by content: a first
-// non-blank byte '{' is JSON Lines; a line containing "MsgType:" (in any
-// letter case) is CTI text; the agentOprInfo shape is agentOprInfo; anything
-// else is CSV.
+// bytes (decompressed). The extension that counts is the one before those
+// of compression (.gz, .zst) and log rotation (.1): events.csv.gz is CSV,
+// cti.log.1.gz is read by content. The extensions .jsonl, .ndjson and .json
+// are JSON Lines. A .csv file is agentOprInfo when one of its first lines
+// has exactly 21 comma-separated fields whose 8th looks like
+// "YYYY-MM-DD hh:mm:ss" (Huawei's files are .csv too), else canonical CSV.
+// Any other name is read by content: a first non-blank byte '{' is JSON
+// Lines; a line containing "MsgType:" (in any letter case) is CTI text; the
+// agentOprInfo shape is agentOprInfo; anything else is CSV.
 func DetectFormat(name string, head []byte) Format {
-	byExt, known := formatByExt[strings.ToLower(filepath.Ext(name))]
+	byExt, known := formatByExt[strings.ToLower(filepath.Ext(formatName(name)))]
 	if known && byExt != FormatCSV {
 		return byExt
 	}
@@ -139,16 +141,39 @@ func looksAgentOprInfo(line []byte) bool {
 }
 
 // Read reads one input in the given format and hands what it holds to h.
-// FormatAuto detects the format from the name and the first 64 KiB
-// (DetectFormat).
+// An input compressed with gzip or zstd (known by its first bytes, whatever
+// its name) is decompressed as it is read; line numbers are those of the
+// decompressed text. FormatAuto detects the format from the name and the
+// first 64 KiB (DetectFormat).
+//
+// An input that no reader can read, whatever the format (UTF-16 text, an
+// archive, binary data: see sniffFile), is one record: a reject of line 1
+// whose reason says what the file looks like, and whose raw text is its
+// start. A damaged compressed input is an error.
 func Read(ctx context.Context, r io.Reader, name string, format Format, opts Options, h Handler) (Stats, error) {
-	br := bufio.NewReaderSize(r, lineBufferSize)
+	dr, comp, done, err := decompress(r)
+	if err != nil {
+		return Stats{}, fmt.Errorf("%s: %w", name, err)
+	}
+	defer done()
+	br := bufio.NewReaderSize(dr, lineBufferSize)
+	head, err := br.Peek(peekSize)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return Stats{}, fmt.Errorf("%s: read: %w", name, err)
+	}
 	if format == FormatAuto {
-		head, err := br.Peek(peekSize)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return Stats{}, fmt.Errorf("%s: read: %w", name, err)
-		}
 		format = DetectFormat(name, head)
+	}
+	if what, raw := sniffFile(head); what != "" {
+		reason := "file looks like " + what
+		if comp != "" {
+			reason = comp + "-compressed " + reason
+		}
+		st := Stats{Records: 1, Format: format}
+		if h.Reject != nil {
+			return st, h.Reject(NewReject(name, 1, []byte(raw), reason))
+		}
+		return st, nil
 	}
 	var read func(context.Context, io.Reader, string, Options, Handler) (Stats, error)
 	switch format {

@@ -104,6 +104,11 @@ func (e *FieldError) Unwrap() error { return e.Err }
 var (
 	ErrInvalidUTF8 = errors.New("invalid UTF-8")
 	ErrMissing     = errors.New("missing")
+	// ErrControlChar is the reason of an identifier (agent_id, call_id,
+	// skill_id ...) that holds a control character: a NUL or other C0
+	// control (tab included), DEL or a C1 control. Such a value would make
+	// an agent, call or skill of its own that looks like another one.
+	ErrControlChar = errors.New("control character")
 )
 
 func fieldErr(field string, format string, args ...any) *FieldError {
@@ -115,7 +120,7 @@ type Stats struct {
 	// Records is the number of input records the reader handed on as an
 	// event, a bill, a reject or a skip: lines with content for the line
 	// formats; for CTI, messages plus the prose and stray-field lines it
-	// skipped.
+	// skipped; one for an input Read refuses whole (binary, UTF-16 ...).
 	Records int64
 	// Format is the format the input was read as (Read fills it in).
 	Format Format

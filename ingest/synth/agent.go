@@ -139,12 +139,23 @@ func workID(idx int) int32 {
 	return int32(idx) + 2
 }
 
-// otherWorkID is the work id of an agent other than a, when there is one.
-func (a *agent) otherWorkID() int32 {
-	if a.g.agents < 2 {
-		return a.workID
+// objectOf is the op_object that names the agent with work id id. op_object
+// holds 0..65535 and 65535 is US_NO_USE, so a work id above 65534 (a centre
+// of more agents) is folded into 1..65534: the id itself up to 65534, then
+// 65536 → 2, 65537 → 3 and so on.
+func objectOf(id int32) int32 {
+	if id < usNoUse {
+		return id
 	}
-	return workID((a.idx + 1 + a.rng.IntN(a.g.agents-1)) % a.g.agents)
+	return (id-1)%(usNoUse-1) + 1
+}
+
+// otherObject is the op_object of an agent other than a, when there is one.
+func (a *agent) otherObject() int32 {
+	if a.g.agents < 2 {
+		return objectOf(a.workID)
+	}
+	return objectOf(workID((a.idx + 1 + a.rng.IntN(a.g.agents-1)) % a.g.agents))
 }
 
 // next returns the agent's next event, false when it has no more.
@@ -403,7 +414,7 @@ func (a *agent) do(it item) {
 	t := max(a.t, it.at) + a.between(1*second, 20*second)
 	switch it.kind {
 	case itemRest:
-		a.push(t, billing.OpRest, a.workID, it.cause, false)
+		a.push(t, billing.OpRest, objectOf(a.workID), it.cause, false)
 		t += it.dur
 	case itemStudy:
 		a.push(t, opStudy, usNoUse, usNoUse, false)
@@ -505,7 +516,7 @@ func (a *agent) talk(t0 int64, text bool) {
 				he := min(hs+a.between(10*second, 120*second), end-2*second)
 				obj, cause := usNoUse, usNoUse
 				if a.chance(qcHoldRate) {
-					obj, cause = a.otherWorkID(), 1
+					obj, cause = a.otherObject(), 1
 				}
 				a.push(hs, billing.OpHold, obj, cause, true)
 				a.push(he, opRetrieve, usNoUse, usNoUse, true)
@@ -522,14 +533,14 @@ func (a *agent) talk(t0 int64, text bool) {
 		}
 		switch p := a.rng.Float64(); {
 		case p < conferenceRate:
-			a.push(a.between(t0+dur/5, t0+dur*7/10), opConference, a.otherWorkID(), usNoUse, true)
+			a.push(a.between(t0+dur/5, t0+dur*7/10), opConference, a.otherObject(), usNoUse, true)
 		case p < conferenceRate+threePartyRate:
-			a.push(a.between(t0+dur/5, t0+dur*7/10), opThreeParty, a.otherWorkID(), usNoUse, true)
+			a.push(a.between(t0+dur/5, t0+dur*7/10), opThreeParty, a.otherObject(), usNoUse, true)
 		}
 	}
 
 	if a.chance(transferRate) {
-		a.push(end, opTransfer, a.otherWorkID(), usNoUse, true)
+		a.push(end, opTransfer, a.otherObject(), usNoUse, true)
 		end += a.between(300*msec, 2*second)
 	}
 	if !a.chance(noWorkRate) {
