@@ -42,9 +42,13 @@ type Config struct {
 	// with the number of agents.
 	IngestMemoryMB int `mapstructure:"ingest_memory_mb"`
 	// SpillDir is where an ingest sorts on disk; empty means LAKE/.spill.
-	SpillDir string        `mapstructure:"spill_dir"`
-	Labels   LabelsConfig  `mapstructure:"labels"`
-	Reports  ReportsConfig `mapstructure:"reports"`
+	SpillDir string `mapstructure:"spill_dir"`
+	// MaxRejectShare is the share of a day's records (0..1) that may be
+	// refused as bad before an ingest keeps the day as it was instead of
+	// replacing it; records of other days are not bad.
+	MaxRejectShare float64       `mapstructure:"max_reject_share"`
+	Labels         LabelsConfig  `mapstructure:"labels"`
+	Reports        ReportsConfig `mapstructure:"reports"`
 	// CTI maps Cisco UCCX CTI messages to operation types and causes.
 	CTI ingest.CTIMapping `mapstructure:"cti"`
 	// Jobs are what agentbill schedule runs on their schedules and
@@ -112,6 +116,10 @@ type JobConfig struct {
 	MailTo []string `mapstructure:"mail_to"`
 	// Timeout bounds one run; 0 means 2h.
 	Timeout time.Duration `mapstructure:"timeout"`
+	// AllowIncomplete writes and mails the reports of a period with days
+	// the lake does not hold whole (missing, broken or stale), naming them;
+	// false fails the run instead.
+	AllowIncomplete bool `mapstructure:"allow_incomplete"`
 }
 
 // MailConfig is the SMTP server jobs send mail through.
@@ -154,6 +162,7 @@ func Default() Config {
 		Lake:           "./lake",
 		Inputs:         []string{},
 		IngestMemoryMB: 64,
+		MaxRejectShare: 0.05,
 		Labels: LabelsConfig{
 			Rest:   map[int]string{},
 			Busy:   map[int]string{},
@@ -205,6 +214,7 @@ func defaults() map[string]any {
 		"input_format":                   d.InputFormat,
 		"ingest_memory_mb":               d.IngestMemoryMB,
 		"spill_dir":                      d.SpillDir,
+		"max_reject_share":               d.MaxRejectShare,
 		"labels.rest":                    d.Labels.Rest,
 		"labels.busy":                    d.Labels.Busy,
 		"labels.logout":                  d.Labels.Logout,
@@ -459,6 +469,9 @@ func (c Config) Validate() error {
 		if in == "" {
 			bad("inputs: entry %d is empty", i+1)
 		}
+	}
+	if !(c.MaxRejectShare >= 0 && c.MaxRejectShare <= 1) {
+		bad("max_reject_share: %g; give a share from 0 to 1 (0.05 is 5 %%)", c.MaxRejectShare)
 	}
 	if c.IngestMemoryMB < 1 || c.IngestMemoryMB > 2048 {
 		bad("ingest_memory_mb: %d; give 1 to 2048 (MiB)", c.IngestMemoryMB)

@@ -28,8 +28,10 @@ manifest names still has the sha256 it had when it was read (an input that is
 gone is a note, not a failure).
 
 It prints one line per problem, and "ok" for a day without one; a stale day
-or a gap (see agentbill status) is a note. The exit code is non-zero when
-there is any problem.`,
+is a problem (its bills were built on a state the lake no longer holds), a
+gap (see agentbill status) is a note. Temporary files that a stopped run
+left are listed (the next ingest removes them). The exit code is non-zero
+when there is any problem.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.check(cmd.Context(), date, lakeDir)
@@ -63,10 +65,13 @@ func (a *app) check(ctx context.Context, date, lakeDir string) error {
 		switch {
 		case r.State == lake.StateOK && len(r.Problems) == 0:
 			fmt.Fprintf(a.stdout, "%s ok\n", r.Day)
-		case r.State == lake.StateStale || r.State == lake.StateGap:
+		case r.State == lake.StateStale && len(r.Problems) == 0:
+			problems++
+			fmt.Fprintf(a.stdout, "%s FAIL: stale: %s; repair it with agentbill ingest --date %s --cascade\n", r.Day, r.Reason, firstStale(reports, r.Day))
+		case r.State == lake.StateGap:
 			fmt.Fprintf(a.stdout, "%s note: %s: %s\n", r.Day, r.State, r.Reason)
 		}
-		if len(r.Problems) > 0 {
+		if len(r.Problems) > 0 || r.State == lake.StateStale {
 			failed++
 		}
 		for _, p := range r.Problems {
@@ -77,11 +82,54 @@ func (a *app) check(ctx context.Context, date, lakeDir string) error {
 			fmt.Fprintf(a.stdout, "%s note: %s\n", r.Day, n)
 		}
 	}
+	// Records of other days that a run read are billed by the runs of
+	// their own days: say so where such a day has none.
+	have := map[string]bool{}
+	if days, err := lk.Days(); err == nil {
+		for _, d := range days {
+			have[d.String()] = true
+		}
+	}
+	for _, r := range reports {
+		if r.Manifest == nil {
+			continue
+		}
+		for d, n := range sortedCounts(r.Manifest.Counts.OtherDays) {
+			if !have[d] {
+				fmt.Fprintf(a.stdout, "%s note: %d record(s) of %s were read, and %s has no run in the lake (agentbill ingest --date %s)\n", r.Day, n, d, d, d)
+			}
+		}
+	}
+	if busy := lk.Busy(); busy != nil {
+		fmt.Fprintf(a.stdout, "note: %v; checked what it last committed\n", busy)
+	} else if left, err := lk.Leftovers(); err == nil && len(left) > 0 {
+		for _, p := range left {
+			fmt.Fprintf(a.stdout, "leftover: %s\n", p)
+		}
+		fmt.Fprintf(a.stdout, "note: %d temporary file(s) left by stopped runs; the next ingest removes them\n", len(left))
+	}
 	if problems > 0 {
 		return fmt.Errorf("check: %d problem(s) in %d of %d day(s)", problems, failed, len(reports))
 	}
 	fmt.Fprintf(a.stdout, "checked %d day(s) of %s: no problem\n", len(reports), lk.Dir)
 	return nil
+}
+
+// firstStale is the first day of the run of stale days that ends at day:
+// ingesting it again with --cascade repairs them all.
+func firstStale(reports []lake.DayReport, day billing.Date) billing.Date {
+	first := day
+	for i := len(reports) - 1; i >= 0; i-- {
+		r := reports[i]
+		if day.Before(r.Day) {
+			continue
+		}
+		if r.Day != first || r.State != lake.StateStale {
+			break
+		}
+		first, day = r.Day, r.Day.AddDays(-1)
+	}
+	return first
 }
 
 // openLake is the lake of a --lake flag (else of the config), which must
@@ -103,10 +151,16 @@ func (a *app) openLake(flag string) (*lake.Lake, error) {
 	}
 	lk := &lake.Lake{Dir: dir, Location: cfg.Location}
 	// A run stopped while it put a day's files in place left a journal;
-	// finishing its renames makes that day the new one whole.
+	// finishing its renames makes that day the new one whole. While a
+	// writer holds the lake, its commit is its own: the lake is read as it
+	// last committed.
 	done, err := lk.RollForward()
 	for _, d := range done {
 		a.log.Warn("finished putting a day's files in place, where a stopped run left off", "day", d.String())
+	}
+	if errors.Is(err, lake.ErrBusy) {
+		a.log.Warn("another run is writing the lake: reading what it last committed", "writer", err.Error())
+		err = nil
 	}
 	return lk, err
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,20 +19,33 @@ import (
 
 // dayInputs takes what the readers hand on and sorts it for the day runs:
 // events by day, agent and time, imported bills by day and the lake's
-// order, both spilled to disk past a memory budget. Records of no run day
-// become rejects at once. Its memory grows with agents and rejects, not
-// with events.
+// order, both spilled to disk past a memory budget. Every record read
+// belongs to one site-zone day: an event to the day of its time, an
+// imported bill to the day it ended, and a reject or skipped record to the
+// day of the dated record before it in its file (the one after it, at the
+// head of a file). A record belongs to one day whichever run reads it, so a
+// day run again from the inputs of a run over several days counts its own
+// records and no others. With one day to run, records of other days are
+// only counted (otherDays); they are billed, rejected or skipped by the run
+// of their own day. Its memory grows with agents and the run days'
+// rejects, not with events.
 type dayInputs struct {
 	loc     *time.Location
 	only    *billing.Date // the one day to run; nil: every day of the inputs
 	onlyNum int32         // its spill.DayNumber
 	events  *spill.EventSorter
 	bills   *spill.Sorter[spill.DayBill]
-	rejects []ingest.Reject // reader rejects (the reading side's)
-	outside []ingest.Reject // records of no run day (the sorting side's)
-	skipped map[string]int64
-	// records (events and imported bills) per run day, as spill.DayNumber
-	perDay map[int32]int64
+	bg      *sortInBackground
+	// What belongs to each run day, by spill.DayNumber: the records, and of
+	// them the rejects and skipped ones (by kind).
+	perDay  map[int32]int64
+	rejects map[int32][]ingest.Reject
+	skipped map[int32]map[string]int64
+	// otherDays counts the records of days not run (with only).
+	otherDays map[int32]int64
+	// undated holds the rejects and skips of files with no dated record,
+	// when every day of the inputs runs: they go to the first day.
+	undated dayRecords
 	// the first and last day seen, and the first record of each
 	first, last       int32
 	firstSrc, lastSrc billing.Source
@@ -39,6 +54,21 @@ type dayInputs struct {
 	// while times stay within it
 	dayStart, dayEnd time.Time
 	dayNum           int32
+}
+
+// dayRecords are rejects and skipped records waiting for their day.
+type dayRecords struct {
+	rejects []ingest.Reject
+	skipped map[string]int64
+	n       int64
+}
+
+func (r *dayRecords) skip(kind string) {
+	if r.skipped == nil {
+		r.skipped = map[string]int64{}
+	}
+	r.skipped[kind]++
+	r.n++
 }
 
 func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budget int) *dayInputs {
@@ -51,58 +81,135 @@ func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budge
 	}
 	return &dayInputs{
 		loc: loc, only: only, onlyNum: onlyNum,
-		events:  spill.NewEventSorter(spillDir, budget),
-		bills:   spill.NewSorter(spillDir, billsInMemory(budget), compare, &spill.DayBillCodec{}),
-		skipped: map[string]int64{},
-		perDay:  map[int32]int64{},
+		events:    spill.NewEventSorter(spillDir, budget),
+		bills:     spill.NewSorter(spillDir, billsInMemory(budget), compare, &spill.DayBillCodec{}),
+		perDay:    map[int32]int64{},
+		rejects:   map[int32][]ingest.Reject{},
+		skipped:   map[int32]map[string]int64{},
+		otherDays: map[int32]int64{},
 	}
 }
 
 // billsInMemory is how many bills fit a budget: about 400 bytes each.
 func billsInMemory(budget int) int { return max(budget/400, 1024) }
 
-// handler reads into d; the events and imported bills are sorted on a
-// goroutine of their own until finish is called with the reading's error.
-func (d *dayInputs) handler() (h ingest.Handler, finish func(readErr error) error) {
-	bg := newSortInBackground(d)
-	return ingest.Handler{
-		Event:  bg.event,
-		Bill:   bg.bill,
-		Reject: func(r ingest.Reject) error { d.rejects = append(d.rejects, r); return nil },
-		Skip:   func(kind string) { d.skipped[kind]++ },
-	}, bg.finish
+// read is the reader of each input file: it reads the file into d, with
+// the file's records given their days. The events and imported bills are
+// sorted on a goroutine of their own until finish is called with the
+// reading's error.
+func (d *dayInputs) read() (read func(context.Context, io.Reader, ingest.Input, ingest.Options, ingest.Handler) (ingest.Stats, error), finish func(readErr error) error) {
+	d.bg = newSortInBackground(d)
+	return func(ctx context.Context, r io.Reader, in ingest.Input, opts ingest.Options, _ ingest.Handler) (ingest.Stats, error) {
+		f := &fileDays{d: d}
+		st, err := readInput(ctx, r, in, opts, ingest.Handler{Event: f.event, Bill: f.bill, Reject: f.reject, Skip: f.skip})
+		if err == nil {
+			f.end()
+		}
+		return st, err
+	}, d.bg.finish
 }
 
-func (d *dayInputs) addEvent(e *billing.Event) error {
-	day, ok := d.runDay(e.Time, e.Source)
-	if !ok {
+// fileDays gives the records of one file their days, in the file's order.
+type fileDays struct {
+	d       *dayInputs
+	day     int32 // the day of the last dated record
+	dated   bool
+	pending dayRecords // rejects and skips before the first dated record
+}
+
+func (f *fileDays) event(e billing.Event) error {
+	day := f.dayOfRecord(e.Time)
+	if !f.d.take(day, e.Source) {
 		return nil
 	}
-	d.perDay[day]++
-	return d.events.Add(day, e)
+	return f.d.bg.event(day, &e)
 }
 
-func (d *dayInputs) addBill(b *billing.Bill) error {
-	day, ok := d.runDay(b.End, b.Source)
-	if !ok {
+func (f *fileDays) bill(b billing.Bill) error {
+	day := f.dayOfRecord(b.End)
+	if !f.d.take(day, b.Source) {
 		return nil
 	}
-	d.perDay[day]++
-	return d.bills.Add(&spill.DayBill{Day: day, Bill: *b})
+	return f.d.bg.bill(day, &b)
 }
 
-// runDay is the run day of a record at t, or false when it belongs to no
-// run (outside the one day asked for) and has become a reject.
-func (d *dayInputs) runDay(t time.Time, src billing.Source) (int32, bool) {
+func (f *fileDays) reject(r ingest.Reject) error {
+	if f.dated {
+		f.d.addReject(f.day, r)
+	} else {
+		f.pending.rejects = append(f.pending.rejects, r)
+		f.pending.n++
+	}
+	return nil
+}
+
+func (f *fileDays) skip(kind string) {
+	if f.dated {
+		f.d.addSkip(f.day, kind, 1)
+	} else {
+		f.pending.skip(kind)
+	}
+}
+
+// dated1 notes a dated record at t and returns its day; the rejects and
+// skips before the first one go to its day.
+func (f *fileDays) dayOfRecord(t time.Time) int32 {
+	day := f.d.dayOf(t)
+	f.day = day
+	if !f.dated {
+		f.dated = true
+		f.d.addPending(day, &f.pending)
+	}
+	return day
+}
+
+// end gives the rejects and skips of a file without a dated record to the
+// day run, or, when every day of the inputs runs, to the first.
+func (f *fileDays) end() {
+	switch {
+	case f.dated:
+	case f.d.only != nil:
+		f.d.addPending(f.d.onlyNum, &f.pending)
+	default:
+		u := &f.d.undated
+		u.rejects = append(u.rejects, f.pending.rejects...)
+		for kind, n := range f.pending.skipped {
+			if u.skipped == nil {
+				u.skipped = map[string]int64{}
+			}
+			u.skipped[kind] += n
+		}
+		u.n += f.pending.n
+	}
+	f.pending = dayRecords{}
+}
+
+// dayOf is the spill.DayNumber of the site-zone day of t.
+func (d *dayInputs) dayOf(t time.Time) int32 {
 	if t.Before(d.dayStart) || !t.Before(d.dayEnd) {
 		date := billing.DateIn(t, d.loc)
 		d.dayStart, d.dayEnd = date.Bounds(d.loc)
 		d.dayNum = spill.DayNumber(date)
 	}
-	day := d.dayNum
+	return d.dayNum
+}
+
+// runs reports whether day is run; a record of another day is counted in
+// otherDays.
+func (d *dayInputs) runs(day int32) bool {
 	if d.only != nil && day != d.onlyNum {
-		d.outside = append(d.outside, ingest.Reject{File: src.File, Line: src.Line, Reason: billing.ErrOutsideDay.Error()})
-		return 0, false
+		d.otherDays[day]++
+		return false
+	}
+	d.perDay[day]++
+	return true
+}
+
+// take counts an event or imported bill of day and reports whether it
+// goes to a day run.
+func (d *dayInputs) take(day int32, src billing.Source) bool {
+	if !d.runs(day) {
+		return false
 	}
 	if !d.seen || day < d.first {
 		d.first, d.firstSrc = day, src
@@ -111,11 +218,69 @@ func (d *dayInputs) runDay(t time.Time, src billing.Source) (int32, bool) {
 		d.last, d.lastSrc = day, src
 	}
 	d.seen = true
-	return day, true
+	return true
 }
 
-// records is the number of events and imported bills of run day day.
-func (d *dayInputs) records(day billing.Date) int64 { return d.perDay[spill.DayNumber(day)] }
+func (d *dayInputs) addReject(day int32, r ingest.Reject) {
+	if d.runs(day) {
+		d.rejects[day] = append(d.rejects[day], r)
+	}
+}
+
+func (d *dayInputs) addSkip(day int32, kind string, n int64) {
+	if d.only != nil && day != d.onlyNum {
+		d.otherDays[day] += n
+		return
+	}
+	d.perDay[day] += n
+	m := d.skipped[day]
+	if m == nil {
+		m = map[string]int64{}
+		d.skipped[day] = m
+	}
+	m[kind] += n
+}
+
+func (d *dayInputs) addPending(day int32, p *dayRecords) {
+	for _, r := range p.rejects {
+		d.addReject(day, r)
+	}
+	for kind, n := range p.skipped {
+		d.addSkip(day, kind, n)
+	}
+	*p = dayRecords{}
+}
+
+// dayRecords is what belongs to run day day: its number of records, its
+// reader rejects and its skipped records by kind.
+func (d *dayInputs) dayRecords(day billing.Date) dayRecords {
+	n := spill.DayNumber(day)
+	return dayRecords{rejects: d.rejects[n], skipped: d.skipped[n], n: d.perDay[n]}
+}
+
+// otherDayCounts are the records of days not run, by date.
+func (d *dayInputs) otherDayCounts() map[string]int64 {
+	if len(d.otherDays) == 0 {
+		return nil
+	}
+	m := make(map[string]int64, len(d.otherDays))
+	for n, c := range d.otherDays {
+		m[spill.DayOfNumber(n).String()] = c
+	}
+	return m
+}
+
+// attributed is the number of records given a day, or held as undated.
+func (d *dayInputs) attributed() int64 {
+	n := d.undated.n
+	for _, c := range d.perDay {
+		n += c
+	}
+	for _, c := range d.otherDays {
+		n += c
+	}
+	return n
+}
 
 // days is the day asked for, or every day from the first to the last of
 // the inputs.
@@ -127,7 +292,7 @@ func (d *dayInputs) days() ([]billing.Date, error) {
 		return nil, fmt.Errorf("the inputs hold no event or bill: give --date to record an empty day")
 	}
 	if n := int(d.last-d.first) + 1; n > maxDaysWithoutDate {
-		return nil, fmt.Errorf("the inputs span %d days, from %s (%s line %d) to %s (%s line %d), more than %d: give --date D to ingest one day (records of other days become rejects)",
+		return nil, fmt.Errorf("the inputs span %d days, from %s (%s line %d) to %s (%s line %d), more than %d: give --date D to ingest one day",
 			n, spill.DayOfNumber(d.first), d.firstSrc.File, d.firstSrc.Line, spill.DayOfNumber(d.last), d.lastSrc.File, d.lastSrc.Line, maxDaysWithoutDate)
 	}
 	var days []billing.Date

@@ -3,8 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,7 +22,7 @@ import (
 
 func (a *app) ingestCmd() *cobra.Command {
 	var date, lakeDir, format string
-	var cascade bool
+	var cascade, force bool
 	cmd := &cobra.Command{
 		Use:   "ingest [--date D [--cascade]] [--lake DIR] [--format F] [FILE...]",
 		Short: "Bill a day's inputs into the Parquet lake",
@@ -35,16 +35,30 @@ in the inputs is ingested in order.
 
 With --cascade, every later day that was built on the state D left open
 before (a stale day, see agentbill status) is ingested again afterwards, in
-order, from the inputs its manifest names.`,
+order, from the inputs its manifest names.
+
+Ingest holds the lake's lock for its whole run: a second writer stops at
+once with exit status 75. A run that looks wrong (more records refused than
+max_reject_share of the config, or no event used from a non-empty input)
+leaves the day as it was, keeps the refused records in
+LAKE/refused/D.rejects.csv and fails; --force commits it anyway.`,
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if cascade && date == "" {
-				return errors.New("--cascade needs --date: the day whose successors to ingest again")
+				return usageErrorf("--cascade needs --date: the day whose successors to ingest again")
 			}
-			if err := a.ingest(cmd.Context(), date, lakeDir, format, files); err != nil {
+			if _, err := a.resolveDate(date, a.cfg.Location()); err != nil {
+				return err
+			}
+			ctx, unlock, err := a.lockLake(cmd.Context(), a.lakeDir(lakeDir), "ingest", date)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			if err := a.ingest(ctx, ingestPlan{date: date, lake: lakeDir, format: format, files: files, force: force}); err != nil {
 				return err
 			}
 			if cascade {
-				return a.cascade(cmd.Context(), date, lakeDir)
+				return a.cascade(ctx, date, lakeDir)
 			}
 			return nil
 		},
@@ -54,6 +68,7 @@ order, from the inputs its manifest names.`,
 	f.StringVar(&lakeDir, "lake", "", "lake folder (default: lake of the config)")
 	f.StringVar(&format, "format", "", "input format (default: input_format of the config, else detected per file)")
 	f.BoolVar(&cascade, "cascade", false, "then ingest again every later stale day, from the inputs its manifest names")
+	f.BoolVar(&force, "force", false, "commit the day even when the run looks wrong (too many rejects, no event used)")
 	return cmd
 }
 
@@ -78,7 +93,7 @@ func (a *app) dateFlag(flag, s string, loc *time.Location) (billing.Date, error)
 	}
 	d, err := billing.ParseDate(s)
 	if err != nil {
-		return d, fmt.Errorf("%s: %w", flag, err)
+		return d, usageErrorf("%s: %w", flag, err)
 	}
 	return d, nil
 }
@@ -91,7 +106,7 @@ func (a *app) inputFiles(args []string, day *billing.Date) ([]string, error) {
 		return args, nil
 	}
 	if len(a.cfg.Inputs) == 0 {
-		return nil, errors.New("no input files: give them as arguments or set inputs in the config")
+		return nil, usageErrorf("no input files: give them as arguments or set inputs in the config")
 	}
 	var files []string
 	for _, pattern := range a.cfg.Inputs {
@@ -114,28 +129,42 @@ func (a *app) inputFiles(args []string, day *billing.Date) ([]string, error) {
 	return files, nil
 }
 
-func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []string) error {
+// ingestPlan is what one ingest is asked to do: the day (empty: every day
+// of the inputs), the lake folder (empty: the config's), the input format
+// (empty: the config's, else detected) and files (none: the config's
+// inputs), and whether to commit a run that looks wrong.
+type ingestPlan struct {
+	date, lake, format string
+	files              []string
+	force              bool
+}
+
+func (a *app) ingest(ctx context.Context, plan ingestPlan) error {
 	started := a.now()
 	cfg, err := a.billingConfig("")
 	if err != nil {
 		return err
 	}
-	day, err := a.resolveDate(date, cfg.Location)
+	day, err := a.resolveDate(plan.date, cfg.Location)
 	if err != nil {
 		return err
 	}
-	if format == "" {
-		format = a.cfg.InputFormat
-	}
+	format := cmp.Or(plan.format, a.cfg.InputFormat)
 	fmtName, err := ingest.ParseFormat(format)
 	if err != nil {
 		return err
 	}
-	files, err := a.inputFiles(args, day)
+	files, err := a.inputFiles(plan.files, day)
 	if err != nil {
 		return err
 	}
-	lk := &lake.Lake{Dir: a.lakeDir(lakeDir), Location: cfg.Location}
+	ctx, unlock, err := a.lockLake(ctx, a.lakeDir(plan.lake), "ingest", plan.date)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	lk := lockedLake(ctx)
+	lk.Location = cfg.Location
 	parent := a.cfg.SpillDir
 	if parent == "" {
 		parent = filepath.Join(lk.Dir, ".spill")
@@ -152,8 +181,8 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 	in := newDayInputs(cfg.Location, day, dir, budget)
 	defer in.close()
 	before := statInputs(files)
-	h, finish := in.handler()
-	stats, cleanup, err := a.streamInputs(ctx, files, fmtName, cfg.Location, h)
+	readFile, finish := in.read()
+	stats, cleanup, err := a.streamInputs(ctx, files, fmtName, cfg.Location, readFile)
 	defer cleanup()
 	if err := cmp.Or(finish(err), err); err != nil {
 		return err
@@ -175,23 +204,33 @@ func (a *app) ingest(ctx context.Context, date, lakeDir, format string, args []s
 	imported := in.bills.Sorted()
 	defer imported.Close()
 	run := dayRun{lk: lk, cfg: cfg, files: stats, started: started, events: events, imported: imported,
-		agentBills: spill.NewSorter(dir, billsInMemory(budget), billing.CompareBills, &spill.BillCodec{})}
+		agentBills: spill.NewSorter(dir, billsInMemory(budget), billing.CompareBills, &spill.BillCodec{}),
+		check:      runCheck{maxRejectShare: a.cfg.MaxRejectShare, force: plan.force}}
 	defer run.agentBills.Close()
-	// The first day's manifest takes what the readers counted and the
-	// other days do not, with the rejects of no day: every record is
-	// counted in exactly one manifest, and it balances only if the
-	// readers handed on every record.
-	first := int64(0)
+	// Every record read belongs to one day (see dayInputs). The first
+	// day's manifest also takes the records of files with no dated record,
+	// and any the readers counted but did not hand on: its counts balance
+	// only if the readers handed on every record.
+	var read int64
 	for _, f := range stats {
-		first += f.Records
-	}
-	for _, d := range days[1:] {
-		first -= in.records(d)
+		read += f.Records
 	}
 	for i, d := range days {
-		run.records, run.rejects, run.skipped = in.records(d), nil, nil
+		run.day = in.dayRecords(d)
+		run.otherDays = nil
 		if i == 0 {
-			run.records, run.rejects, run.skipped = first, append(in.rejects, in.outside...), in.skipped
+			u := in.undated
+			run.day.rejects = append(slices.Clip(run.day.rejects), u.rejects...)
+			run.day.skipped = maps.Clone(run.day.skipped)
+			for kind, n := range u.skipped {
+				if run.day.skipped == nil {
+					run.day.skipped = map[string]int64{}
+				}
+				run.day.skipped[kind] += n
+			}
+			run.day.n += u.n + read - in.attributed()
+			run.otherDays = in.otherDayCounts()
+			run.check.inputRecords = read
 		}
 		if err := a.ingestDay(ctx, &run, d); err != nil {
 			return fmt.Errorf("ingest %s: %w", d, err)
@@ -239,7 +278,7 @@ func (a *app) cascade(ctx context.Context, date, lakeDir string) error {
 			return fmt.Errorf("cascade stopped: %w", err)
 		}
 		a.log.Info("ingesting a stale day again", "day", d.String(), "reason", reason)
-		if err := a.ingest(ctx, d.String(), lakeDir, format, files); err != nil {
+		if err := a.ingest(ctx, ingestPlan{date: d.String(), lake: lakeDir, format: format, files: files}); err != nil {
 			return fmt.Errorf("cascade: %w", err)
 		}
 	}
@@ -261,29 +300,25 @@ type dayRun struct {
 	imported *spill.Cursor[spill.DayBill] // every day's imported bills
 	// agentBills puts one agent's bills in the lake's order.
 	agentBills *spill.Sorter[billing.Bill]
+	check      runCheck
 	// of the day being run:
-	records int64           // input records it accounts for
-	rejects []ingest.Reject // reader rejects and records of no run day
-	skipped map[string]int64
+	day       dayRecords       // its records, reader rejects and skips
+	otherDays map[string]int64 // records of days not run, by date
 }
 
 // ingestDay runs one day from the lake's carried state and writes it.
 func (a *app) ingestDay(ctx context.Context, run *dayRun, day billing.Date) error {
 	lk, cfg := run.lk, run.cfg
 	prev := day.AddDays(-1)
-	carried, found, err := lk.ReadOpen(ctx, prev)
+	carried, carriedIn, err := lk.ReadOpen(ctx, prev)
 	if err != nil {
-		return fmt.Errorf("read the state %s left open: %w", prev, err)
+		return err
 	}
-	m := lake.Manifest{Version: version, Started: run.started}
-	if found {
-		sum, _, err := lake.FileSHA256(lk.Path("open", prev))
-		if err != nil {
-			return err
+	m := lake.Manifest{Version: version, Started: run.started, CarriedIn: carriedIn}
+	if carriedIn == nil {
+		if earlier, err := lk.Days(); err == nil && len(earlier) > 0 && earlier[0].Before(day) {
+			a.log.Warn("no run for the day before: starting from nothing", "day", day.String(), "missing", prev.String())
 		}
-		m.CarriedIn = &lake.CarriedState{Date: prev.String(), SHA256: sum, Rows: len(carried)}
-	} else if earlier, err := lk.Days(); err == nil && len(earlier) > 0 && earlier[0].Before(day) {
-		a.log.Warn("no run for the day before: starting from nothing", "day", day.String(), "missing", prev.String())
 	}
 	// Bills stream into the day's file one agent at a time, merged with the
 	// imported bills in the lake's order, so a day's bills are never all in
@@ -348,19 +383,19 @@ func (a *app) ingestDay(ctx context.Context, run *dayRun, day billing.Date) erro
 		return err
 	}
 	open := res.Open
-	rejects := append(run.rejects, refusalRejects(res.Refusals)...)
+	rejects := append(slices.Clip(run.day.rejects), refusalRejects(res.Refusals)...)
 	if err := fillRejectRaw(rejects); err != nil {
 		return err
 	}
 	counts := res.Counts
 	m.Counts = lake.Counts{
-		Records:         run.records,
+		Records:         run.day.n,
 		Events:          counts.Events,
 		Bills:           nBills,
 		Duplicates:      counts.Duplicates,
 		ZeroLength:      counts.ZeroLength,
 		Rejects:         int64(len(rejects)), // the rules' refusals are among them
-		Skipped:         sumCounts(run.skipped),
+		Skipped:         sumCounts(run.day.skipped),
 		Imported:        nImported,
 		OpenRows:        int64(len(open)),
 		BillsByType:     byType,
@@ -372,7 +407,8 @@ func (a *app) ingestDay(ctx context.Context, run *dayRun, day billing.Date) erro
 			"sessions_timed_out":   counts.TimedOut,
 		},
 	}
-	for kind, n := range run.skipped {
+	m.Counts.OtherDays = run.otherDays
+	for kind, n := range run.day.skipped {
 		m.Counts.Other["skipped_"+strings.ReplaceAll(kind, " ", "_")] = n
 	}
 	for _, f := range run.files {
@@ -384,6 +420,9 @@ func (a *app) ingestDay(ctx context.Context, run *dayRun, day billing.Date) erro
 	}
 	if n := m.Counts.Unaccounted(); n != 0 {
 		a.log.Warn("the counts do not balance: the readers counted records they did not hand on", "day", day.String(), "unaccounted", n)
+	}
+	if err := run.check.verdict(day, &m.Counts); err != nil {
+		return a.keepRefused(lk, day, rejects, err)
 	}
 	m.Finished = a.now()
 	if err := dw.Commit(open, rejects, m); err != nil {

@@ -47,14 +47,14 @@ func (a *app) readInputs(ctx context.Context, files []string, format ingest.Form
 	return c, cleanup, err
 }
 
-// streamInputs reads the files in order into h, as readInputs does without
-// keeping what it reads.
-func (a *app) streamInputs(ctx context.Context, files []string, format ingest.Format, loc *time.Location, h ingest.Handler) ([]ingest.FileStat, func(), error) {
+// streamInputs reads the files in order with read, as readInputs does
+// without keeping what it reads.
+func (a *app) streamInputs(ctx context.Context, files []string, format ingest.Format, loc *time.Location, read func(context.Context, io.Reader, ingest.Input, ingest.Options, ingest.Handler) (ingest.Stats, error)) ([]ingest.FileStat, func(), error) {
 	inputs, cleanup, err := spoolInputs(files, format)
 	if err != nil {
 		return nil, cleanup, err
 	}
-	stats, err := ingest.ReadInputs(ctx, inputs, a.readOptions(loc), readInput, h)
+	stats, err := ingest.ReadInputs(ctx, inputs, a.readOptions(loc), read, ingest.Handler{})
 	return stats, cleanup, err
 }
 

@@ -17,8 +17,8 @@ const batchSize = 1024
 // cores. Rejects and skips stay on the reader's side, in input order.
 type sortInBackground struct {
 	d      *dayInputs
-	events []billing.Event
-	bills  []billing.Bill
+	events []spill.DayEvent
+	bills  []spill.DayBill
 	work   chan eventBatch
 	free   chan eventBatch
 	wg     sync.WaitGroup
@@ -27,8 +27,8 @@ type sortInBackground struct {
 }
 
 type eventBatch struct {
-	events []billing.Event
-	bills  []billing.Bill
+	events []spill.DayEvent
+	bills  []spill.DayBill
 }
 
 func newSortInBackground(d *dayInputs) *sortInBackground {
@@ -56,12 +56,12 @@ func (s *sortInBackground) sort() {
 
 func (s *sortInBackground) add(b eventBatch) error {
 	for i := range b.events {
-		if err := s.d.addEvent(&b.events[i]); err != nil {
+		if err := s.d.events.Add(b.events[i].Day, &b.events[i].Event); err != nil {
 			return err
 		}
 	}
 	for i := range b.bills {
-		if err := s.d.addBill(&b.bills[i]); err != nil {
+		if err := s.d.bills.Add(&b.bills[i]); err != nil {
 			return err
 		}
 	}
@@ -84,22 +84,23 @@ func (s *sortInBackground) send() error {
 	case next := <-s.free:
 		s.events, s.bills = next.events, next.bills
 	default:
-		s.events, s.bills = make([]billing.Event, 0, batchSize), nil
+		s.events, s.bills = make([]spill.DayEvent, 0, batchSize), nil
 	}
 	return nil
 }
 
-// event and bill are the reader's callbacks.
-func (s *sortInBackground) event(e billing.Event) error {
-	s.events = append(s.events, e)
+// event and bill take a record of run day day (a spill.DayNumber) from
+// the reading side.
+func (s *sortInBackground) event(day int32, e *billing.Event) error {
+	s.events = append(s.events, spill.DayEvent{Day: day, Event: *e})
 	if len(s.events) >= batchSize {
 		return s.send()
 	}
 	return nil
 }
 
-func (s *sortInBackground) bill(b billing.Bill) error {
-	s.bills = append(s.bills, b)
+func (s *sortInBackground) bill(day int32, b *billing.Bill) error {
+	s.bills = append(s.bills, spill.DayBill{Day: day, Bill: *b})
 	if len(s.bills) >= batchSize {
 		return s.send()
 	}

@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/agentbill/agentbill/config"
+	"github.com/agentbill/agentbill/ingest/lake"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -29,6 +31,9 @@ type app struct {
 	cfg            config.Config
 	log            *slog.Logger
 	now            func() time.Time // the clock, for "yesterday" and run times
+	// waitForLake makes a writer wait for the lake's lock instead of
+	// failing at once (the scheduler's jobs wait for each other).
+	waitForLake bool
 }
 
 // run executes the command line args and returns the process exit code.
@@ -48,9 +53,57 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 130
 		}
 		fmt.Fprintln(stderr, "agentbill:", err)
-		return 1
+		return exitCode(err)
 	}
 	return 0
+}
+
+// The exit statuses, for scripts and monitoring.
+const (
+	exitFailed   = 1  // the command failed
+	exitUsage    = 2  // the command line is wrong
+	exitLakeBusy = 75 // another writer holds the lake (EX_TEMPFAIL: try again later)
+)
+
+func exitCode(err error) int {
+	var usage usageError
+	switch {
+	case errors.Is(err, lake.ErrBusy):
+		return exitLakeBusy
+	case errors.As(err, &usage), strings.HasPrefix(err.Error(), "unknown command "):
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// usageError is a mistake in the command line rather than a failure of
+// the work.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// markUsageErrors makes flag and argument errors of cmd and its
+// subcommands usage errors.
+func markUsageErrors(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see agentbill %s --help)", err, c.Name())}
+	})
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		markUsageErrors(sub)
+	}
 }
 
 func (a *app) rootCmd() *cobra.Command {
@@ -78,6 +131,7 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.MarkHidden("cpuprofile")
 	pf.MarkHidden("memprofile")
 	root.AddCommand(a.billsCmd(), a.demoCmd(), a.ingestCmd(), a.queryCmd(), a.exportCmd(), a.generateCmd(), a.reportCmd(), a.reportsCmd(), a.jobsCmd(), a.scheduleCmd(), a.runJobCmd(), a.checkCmd(), a.statusCmd())
+	markUsageErrors(root)
 	return root
 }
 

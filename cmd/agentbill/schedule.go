@@ -38,6 +38,9 @@ a job starts and one when it ends, with its figures.`,
 }
 
 func (a *app) schedule(ctx context.Context, grace time.Duration) error {
+	// The daemon's jobs wait for each other (and for an ingest run by hand)
+	// rather than fail while another writer holds the lake.
+	a.waitForLake = true
 	jobs, err := a.nightlyJobs()
 	if err != nil {
 		return err

@@ -107,10 +107,10 @@ func TestStatusAndCascade(t *testing.T) {
 	if !strings.Contains(out, "2026-11-16 was ingested again after this day") || !strings.Contains(out, "built on 2026-11-17, which is stale") {
 		t.Errorf("status gives no reasons:\n%s", out)
 	}
-	// check calls a stale day a note, not a failure.
-	out, _ = mustRun(t, nil, "check", "--lake", lakeDir)
-	if !strings.Contains(out, "2026-11-17 note: stale:") {
-		t.Errorf("check says nothing of the stale day:\n%s", out)
+	// check fails on a stale day, and names the repair.
+	code, out, _ := runCLI(t, nil, "check", "--lake", lakeDir)
+	if code != exitFailed || !strings.Contains(out, "2026-11-17 FAIL: stale:") || !strings.Contains(out, "2026-11-18 FAIL: stale:") || !strings.Contains(out, "agentbill ingest --date 2026-11-17 --cascade") {
+		t.Errorf("check over stale days: exit %d\n%s", code, out)
 	}
 
 	t.Run("cascade stops at a day whose input is gone", func(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // atomicFile is a file written under a temporary name in the folder of its
@@ -84,20 +83,6 @@ func (a *atomicFile) abort() {
 	}
 	a.f.Close() // may be closed already
 	os.Remove(a.f.Name())
-}
-
-// removeTemps removes temporary files of name left in dir by writes that
-// did not finish.
-func removeTemps(dir, name string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "."+name+tempMark) {
-			os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
 }
 
 // mkdirSynced creates dir and any missing parents, syncing the folder that

@@ -81,12 +81,31 @@ func (l *Lake) removeJournal(day billing.Date) error {
 }
 
 // RollForward finishes every commit a stopped run left half done (see
-// journal) and returns the days it finished. Ingest, check and status call
-// it before they look at the lake.
+// journal) and returns the days it finished. Only the lock's holder may:
+// when l does not hold the lake's lock, RollForward takes it for the time
+// it needs, and when another process holds it (that process may be the
+// one committing), it leaves the journals alone and returns ErrBusy (a
+// *BusyError): the lake then reads as its last commit left it, except for
+// the day being committed.
 func (l *Lake) RollForward() ([]billing.Date, error) {
 	days, err := l.runFiles(journalSuffix)
-	if err != nil {
+	if err != nil || len(days) == 0 {
 		return nil, err
+	}
+	if l.held == nil {
+		lk, err := l.tryLock(Holder{Command: "finish a commit"})
+		if err != nil {
+			return nil, err
+		}
+		if lk == nil {
+			return nil, l.busy()
+		}
+		l.held = lk
+		defer lk.Unlock()
+		// The journals may have gone while the lock was taken.
+		if days, err = l.runFiles(journalSuffix); err != nil {
+			return nil, err
+		}
 	}
 	for i, day := range days {
 		if err := l.rollForward(day); err != nil {

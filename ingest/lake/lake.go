@@ -27,6 +27,7 @@ import (
 type Lake struct {
 	Dir      string
 	Location *time.Location
+	held     *Lock // the writer lock this Lake value holds, if any
 }
 
 var errWriterClosed = errors.New("lake: writer closed")
@@ -159,31 +160,35 @@ type DayWriter struct {
 	bw    *BillWriter
 	temps []*atomicFile
 	done  bool
+	own   *Lock // the lock CreateDay took for this write; nil when the caller holds one
+	// journaled is set once the commit journal names the temporary files.
+	journaled bool
 }
 
 // ctxCheckRows is how often WriteBill looks at the context.
 const ctxCheckRows = 4096
 
-// CreateDay starts writing day. Temporary files that an interrupted write
-// of the same day left behind are removed.
+// CreateDay starts writing day. It needs the lake's writer lock: when l
+// does not hold it (see Lock), CreateDay takes it until Commit or Abort,
+// and fails with ErrBusy when another process holds it. Taking the lock
+// finishes a half-done commit and removes what stopped writers left.
 func (l *Lake) CreateDay(ctx context.Context, day billing.Date) (*DayWriter, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// A half-done commit of this day finishes before its temporary files
-	// go, and one of the day before before this day reads its state.
-	if _, err := l.RollForward(); err != nil {
-		return nil, err
+	var own *Lock
+	if l.held == nil {
+		var err error
+		if own, err = l.Lock(Holder{Command: "write day", Day: day.String()}); err != nil {
+			return nil, err
+		}
 	}
-	for _, t := range Tables() {
-		removeTemps(filepath.Dir(l.Path(t.Name, day)), t.Name+".parquet")
-	}
-	removeTemps(filepath.Join(l.Dir, runsDir), day.String()+".json")
 	f, err := createAtomic(l.Path(Bills.Name, day))
 	if err != nil {
+		own.Unlock()
 		return nil, err
 	}
-	dw := &DayWriter{lake: l, ctx: ctx, day: day, bills: f, temps: []*atomicFile{f}}
+	dw := &DayWriter{lake: l, ctx: ctx, day: day, bills: f, temps: []*atomicFile{f}, own: own}
 	dw.bw = NewBillWriter(f, l.location())
 	return dw, nil
 }
@@ -297,6 +302,9 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	if err := l.writeJournal(d.day, files); err != nil {
 		return fmt.Errorf("write the commit journal of %s: %w", d.day, err)
 	}
+	// From here the journal names the temporary files: they stay for the
+	// next writer to put in place, whatever happens.
+	d.journaled = true
 	stageHook("journal written")
 	for _, f := range files {
 		if err := f.commit(); err != nil {
@@ -307,6 +315,8 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	if err := l.removeJournal(d.day); err != nil {
 		return fmt.Errorf("end the commit of %s: %w", d.day, err)
 	}
+	d.own.Unlock()
+	d.own = nil
 	return nil
 }
 
@@ -338,10 +348,16 @@ func (d *DayWriter) writeTable(t Table, put func(*tableWriter) error) (*atomicFi
 func (d *DayWriter) Abort() {
 	d.bw.t.wait() // the background encoding may still write to the file
 	for _, f := range d.temps {
-		f.abort()
+		if d.journaled {
+			f.f.Close()
+		} else {
+			f.abort()
+		}
 	}
 	d.temps = nil
 	d.done = true
+	d.own.Unlock()
+	d.own = nil
 }
 
 // stageHook lets the crash test stop a writer at each stage.

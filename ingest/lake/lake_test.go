@@ -273,9 +273,12 @@ func TestReadOpen(t *testing.T) {
 			if err := l.WriteDay(context.Background(), testDay, sampleBills(loc), tt.open, nil, Manifest{}); err != nil {
 				t.Fatal(err)
 			}
-			got, found, err := l.ReadOpen(context.Background(), testDay)
-			if err != nil || !found {
-				t.Fatalf("ReadOpen = found %v, %v", found, err)
+			got, carried, err := l.ReadOpen(context.Background(), testDay)
+			if err != nil || carried == nil {
+				t.Fatalf("ReadOpen = carried %v, %v", carried, err)
+			}
+			if carried.Rows != len(tt.open) || carried.Date != testDay.String() {
+				t.Errorf("carried = %+v", carried)
 			}
 			if len(got) != len(tt.open) {
 				t.Fatalf("got %d spans, want %d", len(got), len(tt.open))
@@ -289,9 +292,9 @@ func TestReadOpen(t *testing.T) {
 	}
 	t.Run("missing day", func(t *testing.T) {
 		l := &Lake{Dir: t.TempDir(), Location: loc}
-		got, found, err := l.ReadOpen(context.Background(), testDay)
-		if err != nil || found || got != nil {
-			t.Fatalf("ReadOpen = %v, %v, %v; want nothing", got, found, err)
+		got, carried, err := l.ReadOpen(context.Background(), testDay)
+		if err != nil || carried != nil || got != nil {
+			t.Fatalf("ReadOpen = %v, %v, %v; want nothing", got, carried, err)
 		}
 	})
 }
@@ -423,12 +426,13 @@ func TestWriteDayCancelled(t *testing.T) {
 	}
 }
 
-// snapshot maps every file under dir to its content.
+// snapshot maps every file under dir to its content; the lock file, which
+// names its last holder, is left out.
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil || d.IsDir() || d.Name() == lockName {
 			return err
 		}
 		data, err := os.ReadFile(p)
@@ -461,4 +465,56 @@ func bigRejects(n int) []ingest.Reject {
 		}
 	}
 	return rs
+}
+
+// A day's open table is carried into the next day only when it is the one
+// its manifest names: anything else stops the next run.
+func TestReadOpenDamaged(t *testing.T) {
+	loc := kathmandu(t)
+	cases := []struct {
+		name  string
+		harm  func(t *testing.T, l *Lake)
+		wants string
+	}{
+		{"bit flipped", func(t *testing.T, l *Lake) {
+			p := l.Path(Open.Name, testDay)
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data[len(data)/2] ^= 0x10
+			os.WriteFile(p, data, 0o644)
+		}, "changed or damaged"},
+		{"truncated", func(t *testing.T, l *Lake) {
+			os.Truncate(l.Path(Open.Name, testDay), 10)
+		}, "has 10 bytes"},
+		{"removed", func(t *testing.T, l *Lake) {
+			os.Remove(l.Path(Open.Name, testDay))
+		}, "is missing"},
+		{"manifest removed", func(t *testing.T, l *Lake) {
+			os.Remove(l.manifestPath(testDay))
+		}, "has no manifest"},
+		{"manifest damaged", func(t *testing.T, l *Lake) {
+			os.WriteFile(l.manifestPath(testDay), []byte("{"), 0o644)
+		}, "read manifest"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l := &Lake{Dir: t.TempDir(), Location: loc}
+			if err := l.WriteDay(context.Background(), testDay, sampleBills(loc), sampleOpen(loc), nil, Manifest{}); err != nil {
+				t.Fatal(err)
+			}
+			tc.harm(t, l)
+			spans, carried, err := l.ReadOpen(context.Background(), testDay)
+			var cse *CarriedStateError
+			if !errors.As(err, &cse) || spans != nil || carried != nil {
+				t.Fatalf("ReadOpen = %d spans, %v, %v; want a CarriedStateError", len(spans), carried, err)
+			}
+			for _, want := range []string{tc.wants, "agentbill ingest --date " + testDay.String()} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+		})
+	}
 }

@@ -74,6 +74,10 @@ type Counts struct {
 	// Other holds counters with no field of their own, such as records
 	// skipped by kind.
 	Other map[string]int64 `json:"other"`
+	// OtherDays counts, by date, the records the run read that belong to
+	// other days (a run of one day over inputs of several): they are not
+	// among Records, and are counted by the run of their own day.
+	OtherDays map[string]int64 `json:"other_days,omitempty"`
 }
 
 // Unaccounted is the number of records read that the counts do not place:

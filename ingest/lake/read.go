@@ -48,31 +48,76 @@ type openRow struct {
 	LastEvent   int64   `parquet:"name=last_event_time, type=INT64, logicaltype=TIMESTAMP, logicaltype.isadjustedtoutc=false, logicaltype.unit=MICROS"`
 }
 
+// CarriedStateError says why the open table of a day cannot be carried
+// into the next: it is missing, damaged, or not the one its manifest names.
+type CarriedStateError struct {
+	Day     billing.Date // the day whose open table it is
+	File    string
+	Problem string
+}
+
+func (e *CarriedStateError) Error() string {
+	return fmt.Sprintf("the state %s left open, %s, %s: it cannot be carried into %s; repair %s by ingesting it again (agentbill ingest --date %s), then ingest %s",
+		e.Day, e.File, e.Problem, e.Day.Next(), e.Day, e.Day, e.Day.Next())
+}
+
 // ReadOpen reads the open table of day: the spans still open at the end of
-// that day, which the next day's run starts from. found is false when the
-// day has no open table.
-func (l *Lake) ReadOpen(ctx context.Context, day billing.Date) (spans []billing.OpenSpan, found bool, err error) {
+// that day, which the next day's run starts from. It is used only when it
+// is the file day's manifest names (size, SHA-256 and rows); anything else
+// (a manifest naming a file that is gone or changed, an open table without
+// a manifest) is a *CarriedStateError. found is false when the day has no
+// run at all: the next day then starts from nothing. carried names the
+// table read, for the next day's manifest.
+func (l *Lake) ReadOpen(ctx context.Context, day billing.Date) (spans []billing.OpenSpan, carried *CarriedState, err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	if _, err := l.RollForward(); err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	p := l.Path(Open.Name, day)
-	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
+	m, found, err := l.ReadManifest(day)
+	if err != nil {
+		return nil, nil, &CarriedStateError{Day: day, File: l.manifestPath(day), Problem: err.Error()}
+	}
+	bad := func(format string, args ...any) error {
+		return &CarriedStateError{Day: day, File: p, Problem: fmt.Sprintf(format, args...)}
+	}
+	if !found {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, bad("has no manifest (runs/%s.json): a run of %s did not finish, or its manifest was removed", day, day)
+		}
+		return nil, nil, nil
+	}
+	want := m.file(Open.Name, day)
+	if want == nil {
+		return nil, nil, bad("is not named in the manifest of %s", day)
+	}
+	sum, size, err := FileSHA256(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, bad("is missing, though the manifest of %s names it", day)
+	case err != nil:
+		return nil, nil, bad("cannot be read: %v", err)
+	case size != want.Size:
+		return nil, nil, bad("has %d bytes, the manifest of %s says %d", size, day, want.Size)
+	case sum != want.SHA256:
+		return nil, nil, bad("is not the file the manifest of %s names (sha256 %s, manifest %s): it was changed or damaged", day, sum, want.SHA256)
 	}
 	rows, err := readOpenRows(p)
 	if err != nil {
-		return nil, false, fmt.Errorf("read open spans of %s: %w", day, err)
+		return nil, nil, bad("cannot be read as Parquet: %v", err)
+	}
+	if int64(len(rows)) != want.Rows {
+		return nil, nil, bad("has %d rows, the manifest of %s says %d", len(rows), day, want.Rows)
 	}
 	spans = make([]billing.OpenSpan, len(rows))
 	for i := range rows {
 		if spans[i], err = rows[i].span(); err != nil {
-			return nil, false, fmt.Errorf("read open spans of %s: row %d: %w", day, i, err)
+			return nil, nil, bad("row %d: %v", i, err)
 		}
 	}
-	return spans, true, nil
+	return spans, &CarriedState{Date: day.String(), SHA256: sum, Rows: len(spans)}, nil
 }
 
 func readOpenRows(p string) (rows []openRow, err error) {

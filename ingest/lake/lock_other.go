@@ -1,0 +1,14 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package lake
+
+import (
+	"errors"
+	"os"
+)
+
+// lockFile cannot lock where flock is missing: writing the lake is refused
+// rather than left unguarded.
+func lockFile(*os.File) (bool, error) {
+	return false, errors.New("file locks are not supported on this system")
+}
