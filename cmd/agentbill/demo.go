@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,13 +54,14 @@ func (a *app) demo(ctx context.Context, out string) error {
 	if err != nil {
 		return err
 	}
+	// A demo run starts afresh: an old lake would hold days of another
+	// sample.
+	if err := prepareDemoDir(out); err != nil {
+		return err
+	}
 	eventsDir := filepath.Join(out, "events")
 	lakeDir := filepath.Join(out, "lake")
-	// A demo run starts afresh: an old lake would hold days of another sample.
 	for _, dir := range []string{eventsDir, lakeDir} {
-		if err := os.RemoveAll(dir); err != nil {
-			return err
-		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
@@ -69,7 +74,7 @@ func (a *app) demo(ctx context.Context, out string) error {
 	fmt.Fprintf(a.stdout, "  %d sample events in %s\n", n, eventsDir)
 	for i, file := range files {
 		day := demoStart.AddDays(i).String()
-		if err := a.ingest(ctx, day, lakeDir, "csv", []string{file}); err != nil {
+		if err := a.ingest(ctx, ingestPlan{date: day, lake: lakeDir, format: "csv", files: []string{file}}); err != nil {
 			return err
 		}
 	}
@@ -97,6 +102,79 @@ func (a *app) demo(ctx context.Context, out string) error {
 	fmt.Fprintf(a.stdout, "\nTry:\n  go run ./cmd/agentbill query --lake %s \"SELECT op_type, count(*) FROM bills GROUP BY ALL ORDER BY 1\"\n", lakeDir)
 	fmt.Fprintf(a.stdout, "  go run ./cmd/agentbill report occupancy --lake %s --from %s --out -\n", lakeDir, demoStart.AddDays(1))
 	return nil
+}
+
+// demoMarker is the file that marks a folder as a demo's output. It lists
+// what the demo made there, one name a line: what the next demo into the
+// folder removes.
+const demoMarker = ".agentbill-demo"
+
+// demoMade are the names a demo makes in its folder, besides the marker.
+var demoMade = []string{"events", "lake", "reports"}
+
+// prepareDemoDir makes out ready for a demo. A missing folder is created
+// and an empty one taken; in an earlier demo's output, what that demo made
+// is removed and nothing else. Any other folder is refused, untouched.
+func prepareDemoDir(out string) error {
+	if out == "" {
+		return errors.New("--out: give the folder for the demo's output")
+	}
+	entries, err := os.ReadDir(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		if fi, statErr := os.Stat(out); statErr == nil && !fi.IsDir() {
+			return fmt.Errorf("demo: %s is a file, not a folder: choose an empty or new folder with --out", out)
+		}
+		return fmt.Errorf("demo: %w", err)
+	case len(entries) > 0:
+		made, err := readDemoMarker(out)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("demo: %s is not empty and holds no earlier demo's output (it has no %s), "+
+				"and the demo does not delete what it did not make: choose an empty or new folder with --out, or remove %s", out, demoMarker, out)
+		}
+		if err != nil {
+			return err
+		}
+		for _, name := range made {
+			if err := os.RemoveAll(filepath.Join(out, name)); err != nil {
+				return fmt.Errorf("demo: remove the earlier demo's %s: %w", name, err)
+			}
+		}
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	// The marker comes first, so that the output of a demo stopped half-way
+	// is known for a demo's too.
+	marker := strings.Join(demoMade, "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(out, demoMarker), []byte(marker), 0o644); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
+}
+
+// readDemoMarker returns the names the marker in dir lists. A name the
+// demo does not make (a path elsewhere, say) is an error: the marker is
+// not trusted to name what to delete.
+func readDemoMarker(dir string) ([]string, error) {
+	path := filepath.Join(dir, demoMarker)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var made []string
+	for line := range strings.Lines(string(data)) {
+		name := strings.TrimSpace(line)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(demoMade, name) {
+			return nil, fmt.Errorf("demo: %s names %q, which no demo makes; nothing removed: choose an empty or new folder with --out, or remove %s", path, name, dir)
+		}
+		made = append(made, name)
+	}
+	return made, nil
 }
 
 // writeSampleDays generates the sample and writes each site-zone day's

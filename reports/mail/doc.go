@@ -6,7 +6,8 @@
 // reasons, the logout causes) and a bar chart of occupancy by agent as an
 // inline PNG with alternative text, a plain-text body saying the same, and
 // the report files attached. The chart is drawn with the standard library
-// and a small bitmap font of its own.
+// and a small bitmap font of its own. ComposeFailure writes the message of
+// a run that failed: what failed, why, and no attachment.
 //
 // SMTP delivers a Message with github.com/wneessen/go-mail: STARTTLS is
 // required unless the site says otherwise, credentials come from the

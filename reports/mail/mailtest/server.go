@@ -7,10 +7,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"errors"
 	"io"
 	"math/big"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +36,14 @@ type Options struct {
 	// RefuseCode is the reply code of a refusal: 451 (try again later)
 	// when 0; 550 is a permanent refusal.
 	RefuseCode int
+	// EchoAuth makes the server offer PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1
+	// and SCRAM-SHA-256 and refuse every login, as a careless server may,
+	// with a reply that quotes what the client sent: each response as it
+	// came (base64), decoded as it is and decoded Go-quoted, one line each.
+	EchoAuth bool
+	// EchoAuthCode is the reply code of that refusal: 535 (authentication
+	// failed) when 0; 454 is a temporary failure.
+	EchoAuthCode int
 }
 
 // Received is a message the server took.
@@ -133,13 +144,19 @@ type session struct {
 }
 
 func (ss *session) AuthMechanisms() []string {
+	if ss.srv.opts.EchoAuth {
+		return []string{sasl.Plain, sasl.Login, "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"}
+	}
 	if ss.srv.opts.Username == "" {
 		return nil
 	}
 	return []string{sasl.Plain}
 }
 
-func (ss *session) Auth(string) (sasl.Server, error) {
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	if ss.srv.opts.EchoAuth {
+		return &echoAuth{srv: ss.srv, mech: mech}, nil
+	}
 	return sasl.NewPlainServer(func(_, username, password string) error {
 		if username != ss.srv.opts.Username || password != ss.srv.opts.Password {
 			ss.srv.mu.Lock()
@@ -150,6 +167,44 @@ func (ss *session) Auth(string) (sasl.Server, error) {
 		ss.authed = true
 		return nil
 	}), nil
+}
+
+// echoAuth is a login that fails with a reply quoting what the client sent.
+type echoAuth struct {
+	srv  *Server
+	mech string
+	got  [][]byte
+}
+
+// Next asks for what the mechanism sends (for LOGIN the user name, then the
+// password; for CRAM-MD5 and SCRAM their first message), then refuses.
+func (a *echoAuth) Next(response []byte) ([]byte, bool, error) {
+	if response != nil {
+		a.got = append(a.got, response)
+	}
+	switch {
+	case a.mech == sasl.Login && len(a.got) == 0:
+		return []byte("Username:"), false, nil
+	case a.mech == sasl.Login && len(a.got) == 1:
+		return []byte("Password:"), false, nil
+	case a.mech == "CRAM-MD5" && len(a.got) == 0:
+		return []byte("<1896.697170952@localhost>"), false, nil
+	case len(a.got) == 0: // PLAIN and SCRAM without an initial response
+		return []byte{}, false, nil
+	}
+	a.srv.mu.Lock()
+	a.srv.authFail++
+	a.srv.mu.Unlock()
+	lines := []string{"Authentication failed for AUTH " + a.mech}
+	for _, r := range a.got {
+		lines = append(lines, "you sent "+base64.StdEncoding.EncodeToString(r),
+			"that is "+string(r), "that is "+strconv.Quote(string(r)))
+	}
+	code := a.srv.opts.EchoAuthCode
+	if code == 0 {
+		code = 535
+	}
+	return nil, false, &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 7, 8}, Message: strings.Join(lines, "\n")}
 }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
