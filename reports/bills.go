@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest/lake"
 )
 
 // billColumns are the bills view's columns ReadBills scans, in order.
@@ -20,12 +23,30 @@ var billColumns = []string{
 
 // ReadBills returns the bills the run for day wrote, in the order they were
 // written (the lake's order: DuckDB keeps a plain scan's order, as its
-// preserve_insertion_order setting is on by default).
-func ReadBills(ctx context.Context, db *sql.DB, day billing.Date) ([]billing.Bill, error) {
+// preserve_insertion_order setting is on by default). db is the lake in dir
+// as OpenLake opened it; when the day's bills file cannot be read, the
+// error is a *FileError naming it.
+func ReadBills(ctx context.Context, db *sql.DB, dir string, day billing.Date) ([]billing.Bill, error) {
+	bills, err := readBills(ctx, db, day)
+	if err != nil {
+		abs, absErr := filepath.Abs(dir)
+		if absErr != nil {
+			abs = dir
+		}
+		file := (&lake.Lake{Dir: abs}).Path(lake.Bills.Name, day)
+		if _, statErr := os.Stat(file); statErr == nil {
+			err = unreadable(ctx, db, []string{file}, err)
+		}
+		return nil, fmt.Errorf("read bills of %s: %w", day, err)
+	}
+	return bills, nil
+}
+
+func readBills(ctx context.Context, db *sql.DB, day billing.Date) ([]billing.Bill, error) {
 	q := "SELECT " + strings.Join(billColumns, ", ") + " FROM bills WHERE date = CAST(? AS DATE)"
 	rows, err := db.QueryContext(ctx, q, day.String())
 	if err != nil {
-		return nil, fmt.Errorf("read bills of %s: %w", day, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var bills []billing.Bill
@@ -40,7 +61,7 @@ func ReadBills(ctx context.Context, db *sql.DB, day billing.Date) ([]billing.Bil
 			&b.LogonSN, &sourceCause, &flags, &b.Source.File, &b.Source.Line,
 			&opt[9], &opt[10], &opt[11], &opt[12], &opt[13])
 		if err != nil {
-			return nil, fmt.Errorf("read bills of %s: %w", day, err)
+			return nil, err
 		}
 		b.Begin, b.End = begin.UTC(), end.UTC()
 		b.Attrs = billing.Attrs{
@@ -55,7 +76,7 @@ func ReadBills(ctx context.Context, db *sql.DB, day billing.Date) ([]billing.Bil
 		b.SourceCause, b.HasSourceCause = sourceCause.Int32, sourceCause.Valid
 		var ok bool
 		if b.Flags, ok = billing.ParseFlags(flags); !ok {
-			return nil, fmt.Errorf("read bills of %s: bill %s: unknown flags %q", day, b.ID, flags)
+			return nil, fmt.Errorf("bill %s: unknown flags %q", b.ID, flags)
 		}
 		bills = append(bills, b)
 	}

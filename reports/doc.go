@@ -9,6 +9,12 @@
 // both, Open sets up a Session over the lake for the days [From, To), and
 // Session.Run or WriteFiles runs reports into NAME_FROM_TO.csv files.
 //
+// A report counts what the lake holds. Holes lists the days of a period
+// that it does not hold whole (missing, broken or stale), so that callers
+// refuse such a period (IncompleteError) or say which days it lacks; a
+// lake file that DuckDB cannot read fails a report with a FileError that
+// names it.
+//
 // # Parameters
 //
 // DuckDB here has no time-zone functions, so Go works out each site-zone

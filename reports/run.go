@@ -100,12 +100,14 @@ func (s *Session) Close() error {
 }
 
 // Run runs report r and writes its result to w in format (FormatCSV,
-// FormatTable or FormatJSON).
+// FormatTable or FormatJSON). When a file of the lake cannot be read, the
+// error is a *FileError naming it.
 func (s *Session) Run(ctx context.Context, r Report, format string, w io.Writer) error {
 	if s.conn == nil {
 		return errClosed
 	}
 	if err := Query(ctx, s.conn, r.SQL, format, w); err != nil {
+		err = unreadable(ctx, s.conn, filesFrom(s.opts.Lake, s.opts.From), err)
 		return fmt.Errorf("report %s: %w", r.Name, err)
 	}
 	return nil
@@ -140,6 +142,17 @@ func WriteFiles(ctx context.Context, opts Options, list []Report, dir string) ([
 		return nil, err
 	}
 	defer s.Close()
+	paths, err := s.WriteFiles(ctx, list, dir)
+	if err != nil {
+		return nil, err
+	}
+	return paths, s.Close()
+}
+
+// WriteFiles runs each report of list on the session and writes them to
+// dir as the function WriteFiles does: all of them, or, when one fails,
+// none.
+func (s *Session) WriteFiles(ctx context.Context, list []Report, dir string) ([]string, error) {
 	var temps []tempFile
 	for _, r := range list {
 		t, err := s.writeTemp(ctx, r, dir)
@@ -158,7 +171,7 @@ func WriteFiles(ctx context.Context, opts Options, list []Report, dir string) ([
 	for i, t := range temps {
 		paths[i] = t.final
 	}
-	return paths, s.Close()
+	return paths, nil
 }
 
 // tempFile is a report written under a temporary name, waiting to be

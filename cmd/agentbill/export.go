@@ -18,18 +18,23 @@ import (
 func (a *app) exportCmd() *cobra.Command {
 	var date, lakeDir, format, out, order string
 	var noUse int
+	var allowIncomplete bool
 	cmd := &cobra.Command{
-		Use:   "export --date D [--format agentoprinfo|csv] [--lake DIR] [--out FILE]",
+		Use:   "export --date D [--format agentoprinfo|csv] [--lake DIR] [--out FILE] [--allow-incomplete]",
 		Short: "Write a day's bills from the lake as Huawei agentOprInfo or CSV",
 		Long: `Export writes the bills the run for day D wrote, as Huawei agentOprInfo
 (21 columns, no header, times on the site clock to the second) or as the bill
 CSV of the bills command. Bills imported from agentOprInfo keep their own id,
 developer, account, service and skill-info columns, and by default come out
 in the order of the records they were read from, so that a file read in and
-exported again is the same file.`,
+exported again is the same file.
+
+A day that the lake does not hold whole (missing: no run; broken; stale: see
+agentbill status) is refused, with the ingest that repairs it.
+--allow-incomplete exports what the lake holds of it, with a warning.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.export(cmd.Context(), date, lakeDir, format, out, order, noUse)
+			return a.export(cmd.Context(), date, lakeDir, format, out, order, noUse, allowIncomplete)
 		},
 	}
 	f := cmd.Flags()
@@ -39,11 +44,12 @@ exported again is the same file.`,
 	f.StringVar(&out, "out", "-", "file to write; - for standard output")
 	f.StringVar(&order, "order", "source", "source (the order of the input records that opened the bills) or lake (agent, begin time)")
 	f.IntVar(&noUse, "no-use", billing.USNoUse, "how agentoprinfo writes US_NO_USE: 65535 or -1")
+	f.BoolVar(&allowIncomplete, "allow-incomplete", false, "export a day that is missing, broken or stale, with a warning")
 	cmd.MarkFlagRequired("date")
 	return cmd
 }
 
-func (a *app) export(ctx context.Context, date, lakeDir, format, out, order string, noUse int) error {
+func (a *app) export(ctx context.Context, date, lakeDir, format, out, order string, noUse int, allowIncomplete bool) error {
 	cfg, err := a.billingConfig("")
 	if err != nil {
 		return err
@@ -56,12 +62,17 @@ func (a *app) export(ctx context.Context, date, lakeDir, format, out, order stri
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("--no-use: %w", err)
 	}
-	db, err := reports.OpenLake(ctx, a.lakeDir(lakeDir))
+	dir := a.lakeDir(lakeDir)
+	db, err := reports.OpenLake(ctx, dir)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	bills, err := reports.ReadBills(ctx, db, *day)
+	holes, err := a.checkPeriod(ctx, dir, *day, day.Next(), allowIncomplete)
+	if err != nil {
+		return err
+	}
+	bills, err := reports.ReadBills(ctx, db, dir, *day)
 	if err != nil {
 		return err
 	}
@@ -101,6 +112,9 @@ func (a *app) export(ctx context.Context, date, lakeDir, format, out, order stri
 	if err := writeFile(out, write); err != nil {
 		os.Remove(out)
 		return err
+	}
+	if len(holes) > 0 {
+		a.log.Warn("export written of a day the lake does not hold whole", "file", out, "incomplete", reports.HoleDays(holes))
 	}
 	return nil
 }

@@ -47,3 +47,34 @@ func TestAgentOprInfoRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// An export of a day the lake lacks fails, naming the day and the ingest
+// that repairs it, rather than writing an empty file; --allow-incomplete
+// writes what there is (nothing) with a warning.
+func TestExportMissingDay(t *testing.T) {
+	lakeDir := reportLake(t) // 2026-03-09 and 2026-03-10
+	out := filepath.Join(t.TempDir(), "export.csv")
+	code, stdout, stderr := runCLI(t, nil, "export", "--lake", lakeDir, "--date", "2026-03-11", "--out", out)
+	if code != 1 || stdout != "" {
+		t.Fatalf("exit %d, output %q; want 1 and nothing:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"2026-03-11 missing", "agentbill ingest --date 2026-03-11", "--allow-incomplete"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error lacks %q:\n%s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a refused export wrote %s: %v", out, err)
+	}
+	code, _, stderr = runCLI(t, nil, "export", "--lake", lakeDir, "--date", "2026-03-11", "--out", out, "--allow-incomplete")
+	if code != 0 || !strings.Contains(stderr, "warning") || !strings.Contains(stderr, "2026-03-11 missing") {
+		t.Errorf("--allow-incomplete: exit %d:\n%s", code, stderr)
+	}
+	if data, err := os.ReadFile(out); err != nil || len(data) != 0 {
+		t.Errorf("export of a missing day: %q, %v", data, err)
+	}
+	// A day the lake holds exports as before.
+	if code, stdout, stderr := runCLI(t, nil, "export", "--lake", lakeDir, "--date", "2026-03-10"); code != 0 || strings.Count(stdout, "\n") != 2 {
+		t.Errorf("export of a whole day: exit %d, %q\n%s", code, stdout, stderr)
+	}
+}

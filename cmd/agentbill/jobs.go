@@ -92,13 +92,14 @@ func (a *app) nightlyJobs() ([]nightly.Job, error) {
 	var jobs []nightly.Job
 	for _, jc := range a.cfg.Jobs {
 		j := nightly.Job{
-			Name:     jc.Name,
-			Schedule: jc.Schedule,
-			Ingest:   jc.Ingest,
-			Reports:  slices.Clone(jc.ReportNames),
-			Out:      jc.Out,
-			MailTo:   slices.Clone(jc.MailTo),
-			Timeout:  jc.Timeout,
+			Name:            jc.Name,
+			Schedule:        jc.Schedule,
+			Ingest:          jc.Ingest,
+			Reports:         slices.Clone(jc.ReportNames),
+			Out:             jc.Out,
+			MailTo:          slices.Clone(jc.MailTo),
+			Timeout:         jc.Timeout,
+			AllowIncomplete: jc.AllowIncomplete,
 		}
 		if j.Out == "" {
 			j.Out = a.cfg.Reports.Out
@@ -129,9 +130,9 @@ func (a *app) findJob(name string) (nightly.Job, error) {
 		names = append(names, j.Name)
 	}
 	if len(names) == 0 {
-		return nightly.Job{}, fmt.Errorf("no job %q: the config has no jobs", name)
+		return nightly.Job{}, usageErrorf("no job %q: the config has no jobs", name)
 	}
-	return nightly.Job{}, fmt.Errorf("no job %q (have %s)", name, strings.Join(names, ", "))
+	return nightly.Job{}, usageErrorf("no job %q (have %s)", name, strings.Join(names, ", "))
 }
 
 // nightlyRunner is a Runner whose tasks are this command line's: ingest
@@ -196,7 +197,7 @@ type appIngester struct{ a *app }
 
 func (i appIngester) Ingest(ctx context.Context, day billing.Date) (nightly.IngestFigures, error) {
 	a := i.a
-	if err := a.ingest(ctx, day.String(), "", "", nil); err != nil {
+	if err := a.ingest(ctx, ingestPlan{date: day.String()}); err != nil {
 		return nightly.IngestFigures{}, err
 	}
 	lk := &lake.Lake{Dir: a.cfg.Lake, Location: a.cfg.Location()}
@@ -211,6 +212,20 @@ func (i appIngester) Ingest(ctx context.Context, day billing.Date) (nightly.Inge
 // appReporter writes reports as agentbill report does, with the site's
 // reports and labels.
 type appReporter struct{ a *app }
+
+// Holes are the days of [from, to) that the config's lake does not hold
+// whole, as agentbill report finds them.
+func (r appReporter) Holes(ctx context.Context, from, to billing.Date) ([]mail.Hole, error) {
+	holes, err := reports.Holes(ctx, r.a.cfg.Lake, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mail.Hole, len(holes))
+	for i, h := range holes {
+		out[i] = mail.Hole{Day: h.Day.String(), State: string(h.State), Reason: h.Reason, Repair: h.Repair()}
+	}
+	return out, nil
+}
 
 func (r appReporter) WriteReports(ctx context.Context, names []string, from, to billing.Date, dir string) ([]mail.File, error) {
 	a := r.a
@@ -245,7 +260,10 @@ func (r appReporter) WriteReports(ctx context.Context, names []string, from, to 
 func summary(res nightly.Result, err error) string {
 	var parts []string
 	if res.Ingest != nil {
-		parts = append(parts, fmt.Sprintf("%d bills, %d rejects", res.Ingest.Bills, res.Ingest.Rejects))
+		parts = append(parts, fmt.Sprintf("%s, %d duplicates, %d bills", res.Ingest.Intake(), res.Ingest.Duplicates, res.Ingest.Bills))
+	}
+	for _, p := range res.Incomplete {
+		parts = append(parts, fmt.Sprintf("%s INCOMPLETE: %s", p.Period, p.Days()))
 	}
 	if len(res.Files) > 0 {
 		parts = append(parts, fmt.Sprintf("%d report files", len(res.Files)))
@@ -259,6 +277,9 @@ func summary(res nightly.Result, err error) string {
 	}
 	if res.MailedTo > 0 {
 		parts = append(parts, fmt.Sprintf("mailed to %d", res.MailedTo))
+	}
+	if res.Notified > 0 {
+		parts = append(parts, fmt.Sprintf("failure mailed to %d", res.Notified))
 	}
 	status := "done"
 	if err != nil {

@@ -179,4 +179,8 @@ func TestExampleJobs(t *testing.T) {
 	if strings.Join(names, ",") != "nightly,weekly,monthly" || cfg.Jobs[0].Timeout != time.Hour || !cfg.Jobs[0].Ingest {
 		t.Errorf("jobs %+v", cfg.Jobs)
 	}
+	// They document allow_incomplete with its default.
+	if !strings.Contains(b.String(), "    allow_incomplete: false") || cfg.Jobs[0].AllowIncomplete {
+		t.Errorf("the example's jobs do not show allow_incomplete with its default:\n%s", b.String())
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/reports"
 )
 
@@ -18,8 +19,9 @@ const stdoutDir = "-"
 
 func (a *app) reportCmd() *cobra.Command {
 	var from, to, lakeDir, out, format string
+	var allowIncomplete bool
 	cmd := &cobra.Command{
-		Use:   "report NAME|all --from D [--to D] [--lake DIR] [--out DIR|-] [--format csv|table|json]",
+		Use:   "report NAME|all --from D [--to D] [--lake DIR] [--out DIR|-] [--format csv|table|json] [--allow-incomplete]",
 		Short: "Run a report over the lake into DIR/NAME_FROM_TO.csv",
 		Long: `Report runs one SQL report (or all of them) over the lake for the site-zone
 days from --from up to --to, which is not included (default: the day after
@@ -29,13 +31,18 @@ in --format. Dates are YYYY-MM-DD, "today" or "yesterday" on the site clock.
 
 The built-in reports are occupancy, rest_reasons and logout_causes (SPEC §5);
 the site's own are the *.sql files of the config's reports.dir. "agentbill
-reports" lists them.`,
+reports" lists them.
+
+A period with a day that the lake does not hold whole (missing: no run;
+broken; stale: see agentbill status) is refused, naming each such day and the
+ingest that repairs it. --allow-incomplete reports it anyway, with a warning
+naming those days.`,
 		Example: `  agentbill report occupancy --from 2026-03-08 --to 2026-03-09
   agentbill report all --from yesterday
   agentbill report rest_reasons --from 2026-03-01 --to 2026-04-01 --out - --format table`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.report(cmd.Context(), args[0], from, to, lakeDir, out, format)
+			return a.report(cmd.Context(), args[0], from, to, lakeDir, out, format, allowIncomplete)
 		},
 	}
 	f := cmd.Flags()
@@ -44,6 +51,7 @@ reports" lists them.`,
 	f.StringVar(&lakeDir, "lake", "", "lake folder (default: lake of the config)")
 	f.StringVar(&out, "out", "", `folder for the CSV files (default: reports.out of the config); "-" for standard output`)
 	f.StringVar(&format, "format", reports.FormatCSV, "output on standard output: csv, table or json (JSON Lines); files are CSV")
+	f.BoolVar(&allowIncomplete, "allow-incomplete", false, "report a period with days that are missing, broken or stale, warning which")
 	cmd.MarkFlagRequired("from")
 	return cmd
 }
@@ -88,7 +96,7 @@ func (a *app) reportCatalog() ([]reports.Report, error) {
 	return reports.Catalog(site)
 }
 
-func (a *app) report(ctx context.Context, name, from, to, lakeDir, out, format string) error {
+func (a *app) report(ctx context.Context, name, from, to, lakeDir, out, format string, allowIncomplete bool) error {
 	cfg, err := a.billingConfig("")
 	if err != nil {
 		return err
@@ -130,17 +138,47 @@ func (a *app) report(ctx context.Context, name, from, to, lakeDir, out, format s
 		Lake: a.lakeDir(lakeDir), From: first, To: end, Location: cfg.Location,
 		Labels: reports.Labels(a.cfg.Labels),
 	}
-	if out != stdoutDir {
-		paths, err := reports.WriteFiles(ctx, opts, list, out)
-		for _, p := range paths {
-			a.log.Info("report written", "file", p)
-		}
-		return err
-	}
 	s, err := reports.Open(ctx, opts)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	return s.Run(ctx, list[0], format, a.stdout)
+	holes, err := a.checkPeriod(ctx, opts.Lake, first, end, allowIncomplete)
+	if err != nil {
+		return err
+	}
+	if out == stdoutDir {
+		if err := s.Run(ctx, list[0], format, a.stdout); err != nil {
+			return err
+		}
+		return s.Close()
+	}
+	paths, err := s.WriteFiles(ctx, list, out)
+	for _, p := range paths {
+		if len(holes) > 0 {
+			a.log.Warn("report written over days the lake does not hold whole", "file", p, "incomplete", reports.HoleDays(holes))
+		} else {
+			a.log.Info("report written", "file", p)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+// checkPeriod finds the days of [from, to) that the lake in dir does not
+// hold whole. With holes, it fails naming them, or, when allowed, warns
+// on standard error and returns them.
+func (a *app) checkPeriod(ctx context.Context, dir string, from, to billing.Date, allow bool) ([]reports.Hole, error) {
+	holes, err := reports.Holes(ctx, dir, from, to)
+	if err != nil || len(holes) == 0 {
+		return nil, err
+	}
+	incomplete := &reports.IncompleteError{From: from, To: to, Holes: holes}
+	if !allow {
+		return nil, fmt.Errorf("%w\n(--allow-incomplete goes on with what the lake holds of these days, with a warning)", incomplete)
+	}
+	fmt.Fprintf(a.stderr, "agentbill: warning: %v\n(--allow-incomplete: going on with what the lake holds of these days)\n", incomplete)
+	return holes, nil
 }

@@ -5,12 +5,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest/lake"
+	"github.com/agentbill/agentbill/reports"
 )
 
 // reportLake writes a two-day UTC lake: agent A01 logs in on 2026-03-09 at
@@ -56,12 +58,35 @@ func reportLake(t *testing.T) string {
 			}, nil},
 	}
 	for _, d := range days {
-		billing.SortBills(d.bills)
-		if err := l.WriteDay(context.Background(), d.day, d.bills, d.open, nil, lake.Manifest{}); err != nil {
-			t.Fatal(err)
-		}
+		writeWholeDay(t, l, d.day, d.bills, d.open)
 	}
 	return dir
+}
+
+// writeWholeDay writes day into the lake as a run would, with a manifest
+// whose counts agree with the files and that names the open table of the
+// day before as carried in, when there is one: agentbill status calls the
+// day ok.
+func writeWholeDay(t *testing.T, l *lake.Lake, day billing.Date, bills []billing.Bill, open []billing.OpenSpan) {
+	t.Helper()
+	billing.SortBills(bills)
+	n := int64(len(bills) + len(open))
+	m := lake.Manifest{Counts: lake.Counts{Records: n, Events: n, Bills: int64(len(bills)), OpenRows: int64(len(open)),
+		BillsByType: map[string]int64{}}}
+	for _, b := range bills {
+		m.Counts.BillsByType[strconv.Itoa(int(b.OpType))]++
+	}
+	prev := day.AddDays(-1)
+	if pm, found, err := l.ReadManifest(prev); err == nil && found {
+		sum, _, err := lake.FileSHA256(l.Path(lake.Open.Name, prev))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.CarriedIn = &lake.CarriedState{Date: prev.String(), SHA256: sum, Rows: int(pm.Counts.OpenRows)}
+	}
+	if err := l.WriteDay(context.Background(), day, bills, open, nil, m); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // runAt runs the command line with the clock at now.
@@ -76,7 +101,7 @@ func runAt(t *testing.T, now time.Time, env []string, args ...string) (int, stri
 	code := 0
 	if err := root.ExecuteContext(context.Background()); err != nil {
 		stderr.WriteString("agentbill: " + err.Error() + "\n")
-		code = 1
+		code = exitCode(err)
 	}
 	return code, stdout.String(), stderr.String()
 }
@@ -216,4 +241,106 @@ func TestReportsCommand(t *testing.T) {
 	if !strings.HasSuffix(lines[3], "Calls abandoned in the queue.") {
 		t.Errorf("site report line %q", lines[3])
 	}
+}
+
+// A report over a period with a day that is missing, stale or broken fails
+// and names the day, its state and its repair; --allow-incomplete writes
+// the report, warns on standard error and names the days in the log line
+// of each file.
+func TestReportIncompletePeriod(t *testing.T) {
+	d9, d10 := mustDate(t, "2026-03-09"), mustDate(t, "2026-03-10")
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, l *lake.Lake)
+		to     string
+		want   string // the day's line in the error
+		repair string
+	}{
+		{name: "missing day", to: "2026-03-12",
+			want: "2026-03-11 missing: no run of 2026-03-11 in the lake", repair: "repair: agentbill ingest --date 2026-03-11"},
+		{name: "stale day", to: "2026-03-11",
+			damage: func(t *testing.T, l *lake.Lake) {
+				// 03-09 ingested again with another open table: 03-10 was
+				// built on a state the lake no longer holds.
+				open, _, err := l.ReadOpen(context.Background(), d9)
+				if err != nil {
+					t.Fatal(err)
+				}
+				open[0].LastEvent = open[0].LastEvent.Add(time.Minute)
+				bills := readLakeBills(t, l, d9)
+				writeWholeDay(t, l, d9, bills, open)
+			},
+			want: "2026-03-10 stale: 2026-03-09 was ingested again", repair: "repair: agentbill ingest --date 2026-03-10 --cascade"},
+		{name: "broken day", to: "2026-03-11",
+			damage: func(t *testing.T, l *lake.Lake) {
+				// The bills file of 03-10 replaced by other bytes.
+				data, err := os.ReadFile(l.Path(lake.Bills.Name, d9))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(l.Path(lake.Bills.Name, d10), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "2026-03-10 broken: bills/date=2026-03-10/bills.parquet is not the file the run wrote", repair: "repair: agentbill ingest --date 2026-03-10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lakeDir := reportLake(t)
+			if tt.damage != nil {
+				tt.damage(t, &lake.Lake{Dir: lakeDir, Location: time.UTC})
+			}
+			out := filepath.Join(t.TempDir(), "out")
+			env := []string{"AGENTBILL_LAKE=" + lakeDir, "AGENTBILL_REPORTS_OUT=" + out}
+			args := []string{"report", "all", "--from", "2026-03-09", "--to", tt.to}
+			code, _, stderr := runAt(t, time.Now(), env, args...)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1:\n%s", code, stderr)
+			}
+			for _, want := range []string{tt.want, tt.repair, "--allow-incomplete"} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("error lacks %q:\n%s", want, stderr)
+				}
+			}
+			if entries, _ := os.ReadDir(out); len(entries) != 0 {
+				t.Errorf("%d files written over a period with a hole", len(entries))
+			}
+
+			code, _, stderr = runAt(t, time.Now(), env, append(args, "--allow-incomplete")...)
+			if code != 0 {
+				t.Fatalf("--allow-incomplete: exit %d:\n%s", code, stderr)
+			}
+			if !strings.Contains(stderr, "agentbill: warning: ") || !strings.Contains(stderr, tt.want) {
+				t.Errorf("no warning naming %q:\n%s", tt.want, stderr)
+			}
+			day, state, _ := strings.Cut(strings.SplitN(tt.want, ":", 2)[0], " ")
+			written := logLines(t, stderr, "report written over days the lake does not hold whole")
+			if len(written) != 3 {
+				t.Fatalf("%d warning lines for the report files, want 3:\n%s", len(written), stderr)
+			}
+			for _, l := range written {
+				if l["level"] != "WARN" || l["incomplete"] != day+" "+state || !strings.HasPrefix(l["file"].(string), out) {
+					t.Errorf("log line %v", l)
+				}
+			}
+			if entries, _ := os.ReadDir(out); len(entries) != 3 {
+				t.Errorf("%d files written, want 3", len(entries))
+			}
+		})
+	}
+}
+
+// readLakeBills reads the bills of day from the lake's Parquet file.
+func readLakeBills(t *testing.T, l *lake.Lake, day billing.Date) []billing.Bill {
+	t.Helper()
+	db, err := reports.OpenLake(context.Background(), l.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	bills, err := reports.ReadBills(context.Background(), db, l.Dir, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bills
 }

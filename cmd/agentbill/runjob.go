@@ -13,9 +13,9 @@ import (
 
 func (a *app) runJobCmd() *cobra.Command {
 	var date string
-	var force bool
+	var force, allowIncomplete bool
 	cmd := &cobra.Command{
-		Use:   "run JOB [--date D] [--force]",
+		Use:   "run JOB [--date D] [--force] [--allow-incomplete]",
 		Short: "Run a job of the config once, for system cron or a systemd timer",
 		Long: `Run does what "agentbill schedule" does when the job's schedule comes round,
 once: for the logical day (yesterday on the site clock), and before it any
@@ -26,28 +26,48 @@ record holds is not run again: a second start does nothing and succeeds.
 
 With --date D it runs day D only; --force runs it even when the record
 holds it. The exit status is 0 only when every day it had to do was done,
-mail delivered included.`,
+mail delivered included.
+
+A report period with a day that the lake does not hold whole (missing,
+broken or stale) fails the run, naming the days, unless the job's config
+says allow_incomplete: true or --allow-incomplete is given: then the reports
+are written and mailed, and the log and the mail name the days. When the
+ingest fails, the job's recipients get a mail saying that the day was NOT
+billed, and why.`,
 		Example: `  agentbill run nightly
   agentbill run nightly --date 2026-03-10 --force`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runJob(cmd.Context(), args[0], date, force)
+			return a.runJob(cmd.Context(), args[0], date, force, allowIncomplete)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&date, "date", "", `logical day to run: YYYY-MM-DD, "yesterday" or "today"`)
 	f.BoolVar(&force, "force", false, "run the --date day even when the job's record holds it")
+	f.BoolVar(&allowIncomplete, "allow-incomplete", false, "report periods with days that are missing, broken or stale, naming them (as allow_incomplete in the job's config)")
 	return cmd
 }
 
-func (a *app) runJob(ctx context.Context, name, date string, force bool) error {
+func (a *app) runJob(ctx context.Context, name, date string, force, allowIncomplete bool) error {
 	job, err := a.findJob(name)
 	if err != nil {
 		return err
 	}
+	if allowIncomplete {
+		job.AllowIncomplete = true
+	}
 	runner, err := a.nightlyRunner([]nightly.Job{job})
 	if err != nil {
 		return err
+	}
+	if job.Ingest {
+		// The whole run writes the lake: it holds the lock from the first
+		// day it catches up to the last (exit 75 when another writer has it).
+		var unlock func()
+		if ctx, unlock, err = a.lockLake(ctx, a.cfg.Lake, "run "+job.Name, date); err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	loc := a.cfg.Location()
 	if date != "" {
@@ -64,7 +84,7 @@ func (a *app) runJob(ctx context.Context, name, date string, force bool) error {
 		return err
 	}
 	if force {
-		return errors.New("--force needs --date: it runs one day again")
+		return usageErrorf("--force needs --date: it runs one day again")
 	}
 	var sched cron.Schedule
 	if job.Schedule != "" {

@@ -47,8 +47,23 @@ type Digest struct {
 	Day      string // the logical day, YYYY-MM-DD
 	To       []string
 	Sections []Section
+	// Ingest is the day's ingest in a line, such as "12,345 records read,
+	// 37 rejected (0.3 %)"; empty when the job does not ingest.
+	Ingest string
+	// Holes are the days of the sections' periods that the lake does not
+	// hold whole: the reports were written without them, and the message
+	// says so near its top.
+	Holes []Hole
 	// Date is the message's date; zero means when it is sent.
 	Date time.Time
+}
+
+// Hole is a day of a report's period that the lake does not hold whole.
+type Hole struct {
+	Day    string // YYYY-MM-DD
+	State  string // missing, broken or stale
+	Reason string // why, as the lake's check says it
+	Repair string // the command that makes the day whole
 }
 
 // Figures are the headline figures of one section, read from its files.
@@ -168,7 +183,7 @@ func Compose(d Digest) (*Message, error) {
 		views = append(views, v)
 	}
 	m.Subject = subject(d, views)
-	page := pageView{Subject: m.Subject, Job: d.Job, Day: d.Day, Sections: views}
+	page := pageView{Subject: m.Subject, Job: d.Job, Day: d.Day, Sections: views, Ingest: d.Ingest, Holes: d.Holes}
 	var html, text bytes.Buffer
 	if err := htmlBody.Execute(&html, page); err != nil {
 		return nil, err
@@ -192,6 +207,11 @@ func subject(d Digest, views []sectionView) string {
 			break
 		}
 	}
+	if n := len(d.Holes); n == 1 {
+		s += " [INCOMPLETE: 1 day missing or not whole]"
+	} else if n > 1 {
+		s += fmt.Sprintf(" [INCOMPLETE: %d days missing or not whole]", n)
+	}
 	return s
 }
 
@@ -199,6 +219,8 @@ type pageView struct {
 	Subject  string
 	Job, Day string
 	Sections []sectionView
+	Ingest   string
+	Holes    []Hole
 }
 
 type sectionView struct {
@@ -246,6 +268,19 @@ var htmlBody = htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!
 <body style="font-family: Arial, Helvetica, sans-serif; color: #222222; font-size: 14px; line-height: 1.4; max-width: 820px;">
 <h1 style="font-size: 20px; margin: 0 0 4px 0;">agentbill {{.Job}}</h1>
 <p style="margin: 0 0 16px 0; color: #555555;">The reports of job {{.Job}} for {{.Day}}.</p>
+{{- if .Holes}}
+<div style="margin: 0 0 16px 0; padding: 8px 12px; background: #fff4e5; border-left: 4px solid #d9822b;">
+<p style="margin: 0 0 6px 0;"><strong>Incomplete: these days are missing from the lake, or not whole in it.</strong> The figures below leave them out or count them as they are:</p>
+<ul style="margin: 0; padding-left: 20px;">
+{{- range .Holes}}
+<li><strong>{{.Day}} {{.State}}</strong>: {{.Reason}}. Repair: <code>{{.Repair}}</code></li>
+{{- end}}
+</ul>
+</div>
+{{- end}}
+{{- if .Ingest}}
+<p style="margin: 0 0 16px 0;">Ingest of {{.Day}}: {{.Ingest}}.</p>
+{{- end}}
 {{- range .Sections}}
 <h2 style="font-size: 17px; margin: 24px 0 8px 0; border-bottom: 1px solid #d9d9d9;">{{.Title}}</h2>
 {{- if .HasOccupancy}}
@@ -296,6 +331,17 @@ logged in {{hours .Total.LoggedIn}} h, talk {{hours .Total.Talk}} h, work {{hour
 `))
 
 var textBody = texttemplate.Must(texttemplate.New("text").Funcs(funcs).Parse(`agentbill {{.Job}}: reports for {{.Day}}
+{{- if .Holes}}
+
+INCOMPLETE: these days are missing from the lake, or not whole in it; the figures below leave them out or count them as they are:
+{{- range .Holes}}
+  {{.Day}} {{.State}}: {{.Reason}}. Repair: {{.Repair}}
+{{- end}}
+{{- end}}
+{{- if .Ingest}}
+
+Ingest of {{.Day}}: {{.Ingest}}.
+{{- end}}
 {{range .Sections}}
 == {{.Title}} ==
 {{- if .HasOccupancy}}

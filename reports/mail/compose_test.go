@@ -124,6 +124,36 @@ func TestCompose(t *testing.T) {
 	mailtest.SavePreview(t, "nightly.eml", eml.Bytes())
 }
 
+func TestComposeIncomplete(t *testing.T) {
+	dir := t.TempDir()
+	files := writeReports(t, dir, "2026-03-10", 3)
+	m, err := Compose(Digest{Job: "weekly", Day: "2026-03-10", To: []string{"floor@example.com"},
+		Sections: []Section{{Title: "2026-03-10", Files: files}},
+		Ingest:   "12,345 records read, 37 rejected (0.3 %)",
+		Holes: []Hole{
+			{Day: "2026-03-08", State: "missing", Reason: "no run of 2026-03-08 in the lake", Repair: "agentbill ingest --date 2026-03-08"},
+			{Day: "2026-03-09", State: "stale", Reason: "built on 2026-03-08, which is stale", Repair: "agentbill ingest --date 2026-03-09 --cascade"},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(m.Subject, " [INCOMPLETE: 2 days missing or not whole]") {
+		t.Errorf("subject %q", m.Subject)
+	}
+	for _, tt := range []struct{ name, body, first string }{{"HTML", m.HTML, "<h2"}, {"text", m.Text, "== 2026-03-10 =="}} {
+		top, _, ok := strings.Cut(tt.body, tt.first)
+		if !ok {
+			t.Fatalf("%s body has no section", tt.name)
+		}
+		for _, want := range []string{"2026-03-08 missing", "no run of 2026-03-08 in the lake", "agentbill ingest --date 2026-03-08",
+			"2026-03-09 stale", "agentbill ingest --date 2026-03-09 --cascade", "12,345 records read, 37 rejected (0.3 %)"} {
+			if !strings.Contains(top, want) {
+				t.Errorf("%s body lacks %q before the first section:\n%s", tt.name, want, top)
+			}
+		}
+	}
+}
+
 func TestComposeSiteReportOnly(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "agents_2026-03-10_2026-03-11.csv")

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/agentbill/agentbill/billing"
@@ -23,8 +26,49 @@ type IngestFigures struct {
 	Records, Bills, OpenRows, Rejects, Duplicates int64
 }
 
+// RejectPercent is the share of the records read that were rejected, in
+// percent, rounded to one decimal; 0 when no record was read.
+func (f IngestFigures) RejectPercent() float64 {
+	if f.Records <= 0 {
+		return 0
+	}
+	return round(100*float64(f.Rejects)/float64(f.Records), 1)
+}
+
+// Intake says in a line what the ingest read and refused: "12,345 records
+// read, 37 rejected (0.3 %)".
+func (f IngestFigures) Intake() string {
+	s := fmt.Sprintf("%s records read, %s rejected", thousands(f.Records), thousands(f.Rejects))
+	if f.Records > 0 {
+		s += fmt.Sprintf(" (%.1f %%)", f.RejectPercent())
+	}
+	return s
+}
+
+// thousands writes n with a comma between groups of three digits.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
 // Reporter writes reports over the lake.
 type Reporter interface {
+	// Holes returns, in day order, the days of [from, to) that the lake
+	// does not hold whole (missing, broken or stale), each with what
+	// repairs it.
+	Holes(ctx context.Context, from, to billing.Date) ([]mail.Hole, error)
 	// WriteReports runs the reports named (every report when names is
 	// empty) over the days [from, to) and writes them into dir, returning
 	// the files written, also when it fails part way.
@@ -51,8 +95,11 @@ type Result struct {
 	Job string
 	Day billing.Date
 	// Ingest holds the ingested day's counts; nil when the job does not
-	// ingest.
+	// ingest, or its ingest failed.
 	Ingest *IngestFigures
+	// Incomplete are the periods reported on although the lake does not
+	// hold them whole (the job allows it), with the days it lacks.
+	Incomplete []Incomplete
 	// Files are the report files written.
 	Files []string
 	// Agents and Occupancy are the headline of the first period's
@@ -60,17 +107,66 @@ type Result struct {
 	HasOccupancy bool
 	Agents       int
 	Occupancy    mail.Occupancy
-	// MailedTo is the number of recipients the message was delivered to.
+	// MailedTo is the number of recipients the reports were delivered to.
 	MailedTo int
+	// Notified is the number of recipients told that the run failed.
+	Notified int
 	// Undelivered is the message kept as a file when delivery failed.
 	Undelivered string
 }
 
-// Do runs job once for logical day: it ingests the day, writes the
-// reports of each period ending with it, and mails them. A step that fails
-// stops the run. When delivery fails, the report files stay where they
-// were written and the message is kept beside them as
-// JOB_DAY.eml, so it can be sent by hand; a later delivery removes it.
+// Incomplete is a period of a job's reports and the days of it that the
+// lake does not hold whole.
+type Incomplete struct {
+	Period string // the period's title, as Period.Title gives it
+	Holes  []mail.Hole
+}
+
+// Days names the days and their states: "2026-03-10 missing, 2026-03-12
+// stale".
+func (p Incomplete) Days() string {
+	parts := make([]string, len(p.Holes))
+	for i, h := range p.Holes {
+		parts[i] = h.Day + " " + h.State
+	}
+	return strings.Join(parts, ", ")
+}
+
+// IncompleteError is returned by Do when a period to report on has days
+// that the lake does not hold whole, and the job does not allow that.
+type IncompleteError struct {
+	Job     string
+	Day     billing.Date // the logical day
+	Periods []Incomplete
+}
+
+// Error names each period, each of its days that is not whole with its
+// state, why and the command that repairs it, and how to report anyway.
+func (e *IncompleteError) Error() string {
+	var b strings.Builder
+	b.WriteString("the lake does not hold the reports' periods whole")
+	for _, p := range e.Periods {
+		for _, h := range p.Holes {
+			fmt.Fprintf(&b, "\n  %s: %s %s: %s; repair: %s", p.Period, h.Day, h.State, h.Reason, h.Repair)
+		}
+	}
+	fmt.Fprintf(&b, "\nto report without them: agentbill run %s --date %s --allow-incomplete, or allow_incomplete: true for the job in the config", e.Job, e.Day)
+	return b.String()
+}
+
+// Do runs job for logical day: it ingests the day, checks that the lake
+// holds every day of the report periods ending with it, writes the
+// reports of each period, and mails them. A step that fails stops the
+// run. A period with a day that is missing, broken or stale stops it too
+// (an *IncompleteError), unless the job allows incomplete periods: then
+// the reports are written, and the result and the message name the days.
+//
+// When the run fails before its reports are mailed, and the job mails
+// anyone, a message says so and why, with no report attached: when the
+// ingest failed, that the day was NOT billed. When delivery fails, the
+// report files stay where they were written and the message is kept
+// beside them as JOB_DAY.eml, so it can be sent by hand; a later delivery
+// of the reports removes it.
 func Do(ctx context.Context, job Job, day billing.Date, t Tasks) (Result, error) {
 	res := Result{Job: job.Name, Day: day}
 	if job.Ingest {
@@ -79,33 +175,14 @@ func Do(ctx context.Context, job Job, day billing.Date, t Tasks) (Result, error)
 		}
 		fig, err := t.Ingester.Ingest(ctx, day)
 		if err != nil {
-			return res, fmt.Errorf("ingest %s: %w", day, err)
+			err = fmt.Errorf("ingest %s: %w", day, err)
+			return res, notify(ctx, job, day, t, &res, true, err)
 		}
 		res.Ingest = &fig
 	}
-	var sections []mail.Section
-	for _, p := range job.Periods {
-		if t.Reporter == nil {
-			return res, fmt.Errorf("%w: reports", ErrNoTask)
-		}
-		from, to := p.Range(day)
-		files, err := t.Reporter.WriteReports(ctx, job.Reports, from, to, job.Out)
-		for _, f := range files {
-			res.Files = append(res.Files, f.Path)
-		}
-		if err != nil {
-			return res, fmt.Errorf("reports for %s: %w", p.Title(day), err)
-		}
-		sections = append(sections, mail.Section{Title: p.Title(day), Files: files})
-	}
-	if len(sections) > 0 {
-		fig, err := mail.ReadFigures(sections[0].Title, sections[0].Files)
-		if err != nil {
-			return res, err
-		}
-		if fig.HasOccupancy {
-			res.HasOccupancy, res.Agents, res.Occupancy = true, len(fig.Agents), fig.Total
-		}
+	sections, holes, err := report(ctx, job, day, t, &res)
+	if err != nil {
+		return res, notify(ctx, job, day, t, &res, false, err)
 	}
 	if len(job.MailTo) == 0 || len(sections) == 0 {
 		return res, nil
@@ -113,15 +190,15 @@ func Do(ctx context.Context, job Job, day billing.Date, t Tasks) (Result, error)
 	if t.Mailer == nil {
 		return res, fmt.Errorf("%w: mail", ErrNoTask)
 	}
-	now := time.Now
-	if t.Now != nil {
-		now = t.Now
+	d := mail.Digest{Job: job.Name, Day: day.String(), To: job.MailTo, Sections: sections, Holes: holes, Date: now(t)}
+	if res.Ingest != nil {
+		d.Ingest = res.Ingest.Intake()
 	}
-	msg, err := mail.Compose(mail.Digest{Job: job.Name, Day: day.String(), To: job.MailTo, Sections: sections, Date: now()})
+	msg, err := mail.Compose(d)
 	if err != nil {
-		return res, fmt.Errorf("compose the mail: %w", err)
+		return res, notify(ctx, job, day, t, &res, false, fmt.Errorf("compose the mail: %w", err))
 	}
-	kept := filepath.Join(job.Out, fmt.Sprintf("%s_%s.eml", job.Name, day))
+	kept := keptPath(job, day)
 	if err := t.Mailer.Send(ctx, msg); err != nil {
 		if saveErr := saveMessage(kept, msg); saveErr != nil {
 			return res, errors.Join(err, fmt.Errorf("keep the message: %w", saveErr))
@@ -134,6 +211,112 @@ func Do(ctx context.Context, job Job, day billing.Date, t Tasks) (Result, error)
 		return res, err
 	}
 	return res, nil
+}
+
+// report checks the lake for each period of job and writes its reports,
+// into sections for the mail; holes are the days, of every period, that
+// the lake does not hold whole, when the job allows that.
+func report(ctx context.Context, job Job, day billing.Date, t Tasks, res *Result) ([]mail.Section, []mail.Hole, error) {
+	if len(job.Periods) == 0 {
+		return nil, nil, nil
+	}
+	if t.Reporter == nil {
+		return nil, nil, fmt.Errorf("%w: reports", ErrNoTask)
+	}
+	var incomplete []Incomplete
+	var holes []mail.Hole
+	seen := map[string]bool{}
+	for _, p := range job.Periods {
+		from, to := p.Range(day)
+		found, err := t.Reporter.Holes(ctx, from, to)
+		if err != nil {
+			return nil, nil, fmt.Errorf("check the lake for %s: %w", p.Title(day), err)
+		}
+		if len(found) == 0 {
+			continue
+		}
+		incomplete = append(incomplete, Incomplete{Period: p.Title(day), Holes: found})
+		for _, h := range found {
+			if !seen[h.Day] {
+				seen[h.Day] = true
+				holes = append(holes, h)
+			}
+		}
+	}
+	if len(incomplete) > 0 && !job.AllowIncomplete {
+		return nil, nil, &IncompleteError{Job: job.Name, Day: day, Periods: incomplete}
+	}
+	slices.SortFunc(holes, func(a, b mail.Hole) int { return strings.Compare(a.Day, b.Day) })
+	res.Incomplete = incomplete
+	var sections []mail.Section
+	for _, p := range job.Periods {
+		from, to := p.Range(day)
+		files, err := t.Reporter.WriteReports(ctx, job.Reports, from, to, job.Out)
+		for _, f := range files {
+			res.Files = append(res.Files, f.Path)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("reports for %s: %w", p.Title(day), err)
+		}
+		sections = append(sections, mail.Section{Title: p.Title(day), Files: files})
+	}
+	fig, err := mail.ReadFigures(sections[0].Title, sections[0].Files)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fig.HasOccupancy {
+		res.HasOccupancy, res.Agents, res.Occupancy = true, len(fig.Agents), fig.Total
+	}
+	return sections, holes, nil
+}
+
+// noticeTimeout bounds the delivery of a failure notice once the run's own
+// time is up.
+const noticeTimeout = 5 * time.Minute
+
+// notify tells the job's recipients that the run for day failed with
+// runErr, and returns runErr, joined with why the notice could not be
+// delivered when it could not (it is then kept as JOB_DAY.eml). A run that
+// was stopped (context.Canceled) notifies nobody.
+func notify(ctx context.Context, job Job, day billing.Date, t Tasks, res *Result, notBilled bool, runErr error) error {
+	if len(job.MailTo) == 0 || errors.Is(runErr, context.Canceled) {
+		return runErr
+	}
+	if t.Mailer == nil {
+		return errors.Join(runErr, fmt.Errorf("%w: mail, to say that the run failed", ErrNoTask))
+	}
+	if ctx.Err() != nil { // the run's time is up; the notice still goes
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), noticeTimeout)
+		defer cancel()
+	}
+	msg, err := mail.ComposeFailure(mail.Failure{Job: job.Name, Day: day.String(), To: job.MailTo,
+		NotBilled: notBilled, Error: runErr.Error(), Date: now(t)})
+	if err != nil {
+		return errors.Join(runErr, fmt.Errorf("compose the failure notice: %w", err))
+	}
+	if err := t.Mailer.Send(ctx, msg); err != nil {
+		kept := keptPath(job, day)
+		if saveErr := saveMessage(kept, msg); saveErr != nil {
+			return errors.Join(runErr, fmt.Errorf("the failure notice was not delivered: %w", err), fmt.Errorf("keep the notice: %w", saveErr))
+		}
+		res.Undelivered = kept
+		return errors.Join(runErr, fmt.Errorf("the failure notice was not delivered: %w; it is kept in %s", err, kept))
+	}
+	res.Notified = len(job.MailTo)
+	return runErr
+}
+
+// keptPath is where a message that could not be delivered is kept.
+func keptPath(job Job, day billing.Date) string {
+	return filepath.Join(job.Out, fmt.Sprintf("%s_%s.eml", job.Name, day))
+}
+
+func now(t Tasks) time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
 }
 
 // saveMessage writes m to path whole: under a temporary name, then renamed.

@@ -11,6 +11,12 @@
 // a restart, a system timer that fires again) does nothing, and the days a
 // stopped machine missed are run, oldest first, when it comes back.
 //
+// A run that fails before its reports are mailed tells the job's
+// recipients why, with no report attached; when the ingest failed, that
+// the day was NOT billed. A report period with a day the lake does not
+// hold whole fails the run, unless the job allows incomplete periods: then
+// the log and the mail name the days.
+//
 // Scheduler is the daemon: it runs each job on its cron schedule with
 // robfig/cron, every run with its own context and time limit, catches up
 // missed days at start and, when its context ends (SIGTERM), waits a

@@ -40,6 +40,10 @@ type Job struct {
 	MailTo []string
 	// Timeout bounds one run (one logical day); 0 means DefaultTimeout.
 	Timeout time.Duration
+	// AllowIncomplete writes and mails the reports of a period that has
+	// days the lake does not hold whole (missing, broken or stale), naming
+	// them; without it such a period fails the run.
+	AllowIncomplete bool
 }
 
 // timeout is the job's time limit for one run.
@@ -64,6 +68,9 @@ func (j Job) Does() string {
 		}
 		if len(j.Reports) > 0 {
 			p += " (" + strings.Join(j.Reports, ",") + ")"
+		}
+		if j.AllowIncomplete {
+			p += " incomplete allowed"
 		}
 		parts = append(parts, p)
 	}

@@ -124,6 +124,10 @@ func TestJobDoes(t *testing.T) {
 	if got := j.Does(); got != "ingest, reports day week (occupancy), mail 2" {
 		t.Errorf("Does %q", got)
 	}
+	j.AllowIncomplete = true
+	if got := j.Does(); got != "ingest, reports day week (occupancy) incomplete allowed, mail 2" {
+		t.Errorf("Does %q", got)
+	}
 	for name, ok := range map[string]bool{"nightly": true, "week-1.a_b": true, "": false, ".hidden": false, "a/b": false, "über": false} {
 		if (CheckName(name) == nil) != ok {
 			t.Errorf("CheckName(%q) = %v", name, CheckName(name))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -250,13 +251,24 @@ func (r *Runner) run(ctx context.Context, job Job, day billing.Date, trigger str
 	if err != nil && errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		err = fmt.Errorf("timed out after %s: %w", job.timeout(), err)
 	}
+	for _, p := range res.Incomplete {
+		log.Warn("reports written over days the lake does not hold whole", "period", p.Period, "incomplete", p.Days(), "files", len(res.Files))
+	}
 	attrs := []any{"seconds", r.now().Sub(start).Seconds()}
 	if res.Ingest != nil {
-		attrs = append(attrs, "records", res.Ingest.Records, "bills", res.Ingest.Bills, "open_rows", res.Ingest.OpenRows,
-			"rejects", res.Ingest.Rejects, "duplicates", res.Ingest.Duplicates)
+		attrs = append(attrs, "records", res.Ingest.Records, "rejects", res.Ingest.Rejects,
+			"reject_pct", res.Ingest.RejectPercent(), "duplicates", res.Ingest.Duplicates,
+			"bills", res.Ingest.Bills, "open_rows", res.Ingest.OpenRows)
 	}
 	if len(job.Periods) > 0 {
 		attrs = append(attrs, "files", len(res.Files))
+	}
+	if len(res.Incomplete) > 0 {
+		var days []string
+		for _, p := range res.Incomplete {
+			days = append(days, p.Period+": "+p.Days())
+		}
+		attrs = append(attrs, "incomplete", strings.Join(days, "; "))
 	}
 	if res.HasOccupancy {
 		attrs = append(attrs, "agents", res.Agents, "logged_in_h", round(res.Occupancy.LoggedIn/3600, 2))
@@ -267,10 +279,15 @@ func (r *Runner) run(ctx context.Context, job Job, day billing.Date, trigger str
 	if len(job.MailTo) > 0 {
 		attrs = append(attrs, "mailed_to", res.MailedTo)
 	}
+	if res.Notified > 0 {
+		attrs = append(attrs, "failure_mailed_to", res.Notified)
+	}
 	if res.Undelivered != "" {
 		attrs = append(attrs, "undelivered", res.Undelivered)
 	}
 	switch {
+	case err == nil && len(res.Incomplete) > 0:
+		log.Warn("job end", append([]any{"status", "ok"}, attrs...)...)
 	case err == nil:
 		log.Info("job end", append([]any{"status", "ok"}, attrs...)...)
 	case errors.Is(err, context.Canceled):

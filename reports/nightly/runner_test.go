@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/reports/mail"
 )
 
 // clock is a settable clock for a Runner.
@@ -164,7 +165,8 @@ func TestRunnerLogs(t *testing.T) {
 	}
 	end := ends[0]
 	for key, want := range map[string]any{"job": "nightly", "day": "2026-03-10", "trigger": "command", "status": "ok",
-		"bills": 80.0, "rejects": 2.0, "open_rows": 3.0, "files": 1.0, "agents": 2.0, "occupancy": 0.4545} {
+		"bills": 80.0, "records": 100.0, "rejects": 2.0, "reject_pct": 2.0, "duplicates": 1.0, "open_rows": 3.0, "files": 1.0,
+		"agents": 2.0, "occupancy": 0.4545} {
 		if end[key] != want {
 			t.Errorf("end line %s = %v; want %v", key, end[key], want)
 		}
@@ -181,6 +183,23 @@ func TestRunnerLogs(t *testing.T) {
 	}
 	if n := len(logs.lines(t, "job end")); n != 2 {
 		t.Errorf("%d end lines; want 2", n)
+	}
+}
+
+func TestRunnerLogsIncomplete(t *testing.T) {
+	r, f, _, logs := testRunner(t, time.UTC, time.Date(2026, 3, 11, 2, 30, 0, 0, time.UTC))
+	f.holes = map[string]mail.Hole{"2026-03-10": {Day: "2026-03-10", State: "broken", Reason: "bills file changed", Repair: "agentbill ingest --date 2026-03-10"}}
+	job := Job{Name: "nightly", Periods: []Period{Day}, Out: t.TempDir(), AllowIncomplete: true}
+	if _, err := r.RunDay(context.Background(), job, date(t, "2026-03-10"), TriggerCommand, false); err != nil {
+		t.Fatal(err)
+	}
+	warns := logs.lines(t, "reports written over days the lake does not hold whole")
+	if len(warns) != 1 || warns[0]["level"] != "WARN" || warns[0]["incomplete"] != "2026-03-10 broken" || warns[0]["period"] != "2026-03-10" {
+		t.Errorf("warning lines %v", warns)
+	}
+	ends := logs.lines(t, "job end")
+	if len(ends) != 1 || ends[0]["level"] != "WARN" || ends[0]["status"] != "ok" || ends[0]["incomplete"] != "2026-03-10: 2026-03-10 broken" {
+		t.Errorf("end lines %v", ends)
 	}
 }
 

@@ -28,6 +28,8 @@ type fakeTasks struct {
 	onIngest func(ctx context.Context, day billing.Date) error
 	// sendErr, when set, fails every delivery.
 	sendErr error
+	// holes are the days the lake lacks, by day.
+	holes map[string]mail.Hole
 }
 
 func (f *fakeTasks) tasks() Tasks {
@@ -45,6 +47,19 @@ func (f *fakeTasks) Ingest(ctx context.Context, day billing.Date) (IngestFigures
 	f.ingested = append(f.ingested, day)
 	f.calls = append(f.calls, "ingest "+day.String())
 	return IngestFigures{Records: 100, Bills: 80, OpenRows: 3, Rejects: 2, Duplicates: 1}, nil
+}
+
+// Holes are the days of f.holes in [from, to).
+func (f *fakeTasks) Holes(_ context.Context, from, to billing.Date) ([]mail.Hole, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []mail.Hole
+	for d := from; d.Before(to); d = d.Next() {
+		if h, ok := f.holes[d.String()]; ok {
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
 
 // WriteReports writes an occupancy report of two agents.
