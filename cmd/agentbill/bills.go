@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -107,15 +105,5 @@ func writeFile(path string, write func(io.Writer) error) error {
 
 // writeRejectsFile writes rejects as CSV (file, line, reason, raw).
 func writeRejectsFile(path string, rejects []ingest.Reject) error {
-	return writeFile(path, func(w io.Writer) error { return writeRejectsCSV(w, rejects) })
-}
-
-func writeRejectsCSV(w io.Writer, rejects []ingest.Reject) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"file", "line", "reason", "raw"})
-	for _, r := range rejects {
-		cw.Write([]string{r.File, strconv.FormatInt(r.Line, 10), r.Reason, r.Raw})
-	}
-	cw.Flush()
-	return cw.Error()
+	return writeFile(path, func(w io.Writer) error { return ingest.WriteRejectsCSV(w, rejects) })
 }

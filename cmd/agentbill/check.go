@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/agentbill/agentbill/billing"
-	"github.com/agentbill/agentbill/ingest"
 	"github.com/agentbill/agentbill/ingest/lake"
 )
 
@@ -163,70 +161,4 @@ func (a *app) openLake(flag string) (*lake.Lake, error) {
 		err = nil
 	}
 	return lk, err
-}
-
-// inputStat is an input file as it was before it was read.
-type inputStat struct {
-	size int64
-	mod  time.Time
-}
-
-// statInputs notes the size and modification time of the regular files
-// among paths before they are read.
-func statInputs(paths []string) map[string]inputStat {
-	m := map[string]inputStat{}
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-			m[p] = inputStat{fi.Size(), fi.ModTime()}
-		}
-	}
-	return m
-}
-
-// unchangedInputs fails when a file changed while it was read: its size
-// before, the bytes read and its size now differ, or it was modified. A
-// log still being written must not be billed half-read.
-func unchangedInputs(before map[string]inputStat, read []ingest.FileStat) error {
-	for _, f := range read {
-		b, ok := before[f.Path]
-		if !ok {
-			continue
-		}
-		fi, err := os.Stat(f.Path)
-		if err != nil {
-			return fmt.Errorf("input %s changed while it was read: %w", f.Path, err)
-		}
-		if b.size != f.Size || fi.Size() != f.Size || !fi.ModTime().Equal(b.mod) {
-			return fmt.Errorf("input %s changed while it was read (%d bytes before, %d read, %d now): ingest it again when it is complete",
-				f.Path, b.size, f.Size, fi.Size())
-		}
-	}
-	return nil
-}
-
-// rerunInputs are the inputs day's manifest names, and the format to read
-// them with: theirs when they share one, else detected per file. It fails,
-// naming the input, when one is gone or no longer what the run read.
-func rerunInputs(day billing.Date, m *lake.Manifest) ([]string, string, error) {
-	if len(m.Inputs) == 0 {
-		return nil, "", fmt.Errorf("%s needs its inputs, but its manifest names none", day)
-	}
-	var files []string
-	format := m.Inputs[0].Format
-	for _, in := range m.Inputs {
-		sum, _, err := lake.FileSHA256(in.Path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return nil, "", fmt.Errorf("%s needs input %s, which is gone: ingest %s with its inputs by hand, then --cascade again", day, in.Path, day)
-		case err != nil:
-			return nil, "", fmt.Errorf("%s needs input %s: %w", day, in.Path, err)
-		case sum != in.SHA256:
-			return nil, "", fmt.Errorf("%s needs input %s as it was read (sha256 %s), but it changed: ingest %s by hand, then --cascade again", day, in.Path, in.SHA256, day)
-		}
-		files = append(files, in.Path)
-		if in.Format != format {
-			format = ""
-		}
-	}
-	return files, format, nil
 }

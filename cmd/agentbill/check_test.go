@@ -254,3 +254,11 @@ func abs(t *testing.T, path string) string {
 	}
 	return p
 }
+
+func sumCounts(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

@@ -74,7 +74,7 @@ func (a *app) demo(ctx context.Context, out string) error {
 	fmt.Fprintf(a.stdout, "  %d sample events in %s\n", n, eventsDir)
 	for i, file := range files {
 		day := demoStart.AddDays(i).String()
-		if err := a.ingest(ctx, ingestPlan{date: day, lake: lakeDir, format: "csv", files: []string{file}}); err != nil {
+		if _, err := a.ingest(ctx, ingestPlan{date: day, lake: lakeDir, format: "csv", files: []string{file}}); err != nil {
 			return err
 		}
 	}

@@ -6,11 +6,11 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest"
+	"github.com/agentbill/agentbill/ingest/pipeline"
 )
 
 // batch is what one invocation reads and bills.
@@ -45,17 +45,6 @@ func (a *app) readInputs(ctx context.Context, files []string, format ingest.Form
 	}
 	c, err := ingest.Collect(ctx, inputs, a.readOptions(loc), readInput)
 	return c, cleanup, err
-}
-
-// streamInputs reads the files in order with read, as readInputs does
-// without keeping what it reads.
-func (a *app) streamInputs(ctx context.Context, files []string, format ingest.Format, loc *time.Location, read func(context.Context, io.Reader, ingest.Input, ingest.Options, ingest.Handler) (ingest.Stats, error)) ([]ingest.FileStat, func(), error) {
-	inputs, cleanup, err := spoolInputs(files, format)
-	if err != nil {
-		return nil, cleanup, err
-	}
-	stats, err := ingest.ReadInputs(ctx, inputs, a.readOptions(loc), read, ingest.Handler{})
-	return stats, cleanup, err
 }
 
 func (a *app) readOptions(loc *time.Location) ingest.Options {
@@ -127,8 +116,8 @@ func runBatch(cfg billing.Config, c *ingest.Collected, date *billing.Date) (*bat
 	}
 	billing.SortBills(res.Bills)
 	b.result = res
-	b.rejects = append(b.rejects, refusalRejects(res.Refusals)...)
-	if err := fillRejectRaw(b.rejects); err != nil {
+	b.rejects = append(b.rejects, pipeline.RefusalRejects(res.Refusals)...)
+	if err := pipeline.QuoteRejects(b.rejects); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -152,28 +141,6 @@ func inputDays(cfg billing.Config, c *ingest.Collected) (first, last billing.Dat
 	}, cfg.Location)
 }
 
-// refusalRejects turns the rules' refusals into rejects; fillRejectRaw
-// quotes their lines.
-func refusalRejects(refusals []billing.Refusal) []ingest.Reject {
-	out := make([]ingest.Reject, 0, len(refusals))
-	for _, r := range refusals {
-		src := r.Source
-		out = append(out, ingest.Reject{File: src.File, Line: src.Line, Reason: r.Err.Error()})
-	}
-	return out
-}
-
-// rejectsByReason counts rejects by the part of the reason before the
-// first colon (the field, for field errors).
-func rejectsByReason(rejects []ingest.Reject) map[string]int64 {
-	m := map[string]int64{}
-	for _, r := range rejects {
-		key, _, _ := strings.Cut(r.Reason, ":")
-		m[key]++
-	}
-	return m
-}
-
 // writeCounts prints a run's figures for people, one per line.
 func writeCounts(w io.Writer, b *batch) {
 	c := b.result.Counts
@@ -193,7 +160,7 @@ func writeCounts(w io.Writer, b *batch) {
 		fmt.Fprintf(w, "skipped %s %d\n", kind, n)
 	}
 	fmt.Fprintf(w, "rejects %d\n", len(b.rejects))
-	for reason, n := range sortedCounts(rejectsByReason(b.rejects)) {
+	for reason, n := range sortedCounts(pipeline.RejectsByReason(b.rejects)) {
 		fmt.Fprintf(w, "  %s %d\n", reason, n)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/agentbill/agentbill/billing"
-	"github.com/agentbill/agentbill/ingest/lake"
 	"github.com/agentbill/agentbill/reports"
 	"github.com/agentbill/agentbill/reports/mail"
 	"github.com/agentbill/agentbill/reports/nightly"
@@ -196,16 +195,11 @@ func (a *app) getenv(key, name string) (string, error) {
 type appIngester struct{ a *app }
 
 func (i appIngester) Ingest(ctx context.Context, day billing.Date) (nightly.IngestFigures, error) {
-	a := i.a
-	if err := a.ingest(ctx, ingestPlan{date: day.String()}); err != nil {
+	res, err := i.a.ingest(ctx, ingestPlan{date: day.String()})
+	if err != nil {
 		return nightly.IngestFigures{}, err
 	}
-	lk := &lake.Lake{Dir: a.cfg.Lake, Location: a.cfg.Location()}
-	m, found, err := lk.ReadManifest(day)
-	if err != nil || !found {
-		return nightly.IngestFigures{}, fmt.Errorf("read the manifest of %s: %w (found %v)", day, err, found)
-	}
-	c := m.Counts
+	c := res.Days[0].Counts
 	return nightly.IngestFigures{Records: c.Records, Bills: c.Bills, OpenRows: c.OpenRows, Rejects: c.Rejects, Duplicates: c.Duplicates}, nil
 }
 

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"cmp"
@@ -101,7 +101,7 @@ func (d *dayInputs) read() (read func(context.Context, io.Reader, ingest.Input, 
 	d.bg = newSortInBackground(d)
 	return func(ctx context.Context, r io.Reader, in ingest.Input, opts ingest.Options, _ ingest.Handler) (ingest.Stats, error) {
 		f := &fileDays{d: d}
-		st, err := readInput(ctx, r, in, opts, ingest.Handler{Event: f.event, Bill: f.bill, Reject: f.reject, Skip: f.skip})
+		st, err := ingest.Read(ctx, r, in.Path, in.Format, opts, ingest.Handler{Event: f.event, Bill: f.bill, Reject: f.reject, Skip: f.skip})
 		if err == nil {
 			f.end()
 		}

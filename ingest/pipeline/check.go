@@ -1,9 +1,14 @@
-package main
+package pipeline
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest"
@@ -63,38 +68,47 @@ func (c runCheck) verdict(day billing.Date, n *lake.Counts) error {
 
 // firstDays names up to k of the days in m, in order.
 func firstDays(m map[string]int64, k int) string {
-	var s string
-	i := 0
-	for d, n := range sortedCounts(m) {
+	days := slices.Sorted(maps.Keys(m))
+	parts := make([]string, 0, min(len(days), k)+1)
+	for i, d := range days {
 		if i == k {
-			return s + ", …"
+			parts = append(parts, "…")
+			break
 		}
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprintf("%s: %d", d, n)
-		i++
+		parts = append(parts, fmt.Sprintf("%s: %d", d, m[d]))
 	}
-	return s
+	return strings.Join(parts, ", ")
 }
 
 // keepRefused writes the rejects of a refused run where an operator can
 // read them, LAKE/refused/D.rejects.csv (file, line, reason, raw), and
 // returns the refusal naming it.
-func (a *app) keepRefused(lk *lake.Lake, day billing.Date, rejects []ingest.Reject, refusal error) error {
+func keepRefused(log *slog.Logger, lk *lake.Lake, day billing.Date, rejects []ingest.Reject, refusal error) error {
 	e, ok := refusal.(*RefusedRunError)
 	if !ok || len(rejects) == 0 {
 		return refusal
 	}
 	p := filepath.Join(lk.Dir, "refused", day.String()+".rejects.csv")
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		a.log.Warn("cannot keep the refused records", "file", p, "error", err)
-		return refusal
+	err := os.MkdirAll(filepath.Dir(p), 0o755)
+	if err == nil {
+		err = writeFile(p, func(w io.Writer) error { return ingest.WriteRejectsCSV(w, rejects) })
 	}
-	if err := writeRejectsFile(p, rejects); err != nil {
-		a.log.Warn("cannot keep the refused records", "file", p, "error", err)
+	if err != nil {
+		log.Warn("cannot keep the refused records", "file", p, "error", err)
 		return refusal
 	}
 	e.Kept = p
 	return e
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -1,0 +1,319 @@
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest"
+	"github.com/agentbill/agentbill/ingest/lake"
+	"github.com/agentbill/agentbill/ingest/spill"
+)
+
+// Plan is one ingest: which inputs, which day, which lake, and how.
+type Plan struct {
+	// Lake is where the days go. When it does not hold the lake's lock,
+	// each day's commit takes it (see lake.Lake.CreateDay).
+	Lake *lake.Lake
+	// Billing is the site's billing configuration (zone, types, timeout).
+	Billing billing.Config
+	// Day is the one day to run; nil runs every day of the inputs.
+	Day *billing.Date
+	// Inputs are read in order; ReadOptions is what every reader needs.
+	Inputs      []ingest.Input
+	ReadOptions ingest.Options
+	// MemoryBudget is the memory, in bytes, that events and bills are held
+	// in before they are sorted on disk, under SpillDir (empty: LAKE/.spill).
+	MemoryBudget int
+	SpillDir     string
+	// MaxRejectShare and Force decide whether a run that looks wrong is
+	// committed (see RefusedRunError).
+	MaxRejectShare float64
+	Force          bool
+	// Version goes into the manifests.
+	Version string
+	// Now is the clock (nil: time.Now); Log gets the runs' lines (nil:
+	// discarded).
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Result is what a Run did: the manifest of each day it committed, in
+// order.
+type Result struct {
+	Days []lake.Manifest
+}
+
+func (p *Plan) now() time.Time {
+	if p.Now == nil {
+		return time.Now()
+	}
+	return p.Now()
+}
+
+// maxDaysWithoutDate is the most days one ingest without a Day runs: a
+// record dated years away must not make the lake write a run for every day
+// in between.
+const maxDaysWithoutDate = 366
+
+// Run reads the inputs once, groups what they hold by day and agent, bills
+// each day from the state the day before left open in the lake, and
+// commits each day into the lake, in order. It stops at the first day that
+// fails, with the days before it committed.
+func Run(ctx context.Context, p Plan) (Result, error) {
+	var res Result
+	if p.Log == nil {
+		p.Log = slog.New(slog.DiscardHandler)
+	}
+	started := p.now()
+	cfg := p.Billing
+	lk := p.Lake
+	parent := cmp.Or(p.SpillDir, filepath.Join(lk.Dir, ".spill"))
+	dir, err := spillDir(parent)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		os.RemoveAll(dir)
+		os.Remove(parent) // when no other run is using it
+	}()
+	budget := p.MemoryBudget
+	in := newDayInputs(cfg.Location, p.Day, dir, budget)
+	defer in.close()
+	files := make([]string, len(p.Inputs))
+	for i, f := range p.Inputs {
+		files[i] = f.Path
+	}
+	before := statInputs(files)
+	readFile, finish := in.read()
+	stats, err := ingest.ReadInputs(ctx, p.Inputs, p.ReadOptions, readFile, ingest.Handler{})
+	if err := cmp.Or(finish(err), err); err != nil {
+		return res, err
+	}
+	if err := unchangedInputs(before, stats); err != nil {
+		return res, err
+	}
+	days, err := in.days()
+	if err != nil {
+		return res, err
+	}
+	if n := in.events.Spilled(); n > 0 {
+		p.Log.Info("events sorted on disk", "runs", n, "memory_mb", budget>>20)
+	}
+	sorted := in.events.Sorted()
+	defer sorted.Close()
+	events := newPrefetch(sorted)
+	defer events.Close()
+	imported := in.bills.Sorted()
+	defer imported.Close()
+	run := dayRun{lk: lk, cfg: cfg, files: stats, started: started, events: events, imported: imported,
+		agentBills: spill.NewSorter(dir, billsInMemory(budget), billing.CompareBills, &spill.BillCodec{}),
+		check:      runCheck{maxRejectShare: p.MaxRejectShare, force: p.Force}}
+	defer run.agentBills.Close()
+	// Every record read belongs to one day (see dayInputs). The first
+	// day's manifest also takes the records of files with no dated record,
+	// and any the readers counted but did not hand on: its counts balance
+	// only if the readers handed on every record.
+	var read int64
+	for _, f := range stats {
+		read += f.Records
+	}
+	for i, d := range days {
+		run.day = in.dayRecords(d)
+		run.otherDays = nil
+		if i == 0 {
+			u := in.undated
+			run.day.rejects = append(slices.Clip(run.day.rejects), u.rejects...)
+			run.day.skipped = maps.Clone(run.day.skipped)
+			for kind, n := range u.skipped {
+				if run.day.skipped == nil {
+					run.day.skipped = map[string]int64{}
+				}
+				run.day.skipped[kind] += n
+			}
+			run.day.n += u.n + read - in.attributed()
+			run.otherDays = in.otherDayCounts()
+			run.check.inputRecords = read
+		}
+		m, err := p.runDay(ctx, &run, d)
+		if err != nil {
+			return res, fmt.Errorf("ingest %s: %w", d, err)
+		}
+		res.Days = append(res.Days, m)
+	}
+	return res, nil
+}
+
+// dayRun is what one ingest hands each of its day runs.
+type dayRun struct {
+	lk       *lake.Lake
+	cfg      billing.Config
+	files    []ingest.FileStat
+	started  time.Time
+	events   *prefetch                    // every day's events, in order
+	imported *spill.Cursor[spill.DayBill] // every day's imported bills
+	// agentBills puts one agent's bills in the lake's order.
+	agentBills *spill.Sorter[billing.Bill]
+	check      runCheck
+	// of the day being run:
+	day       dayRecords       // its records, reader rejects and skips
+	otherDays map[string]int64 // records of days not run, by date
+}
+
+// runDay runs one day from the lake's carried state and writes it, and
+// returns its manifest.
+func (p *Plan) runDay(ctx context.Context, run *dayRun, day billing.Date) (lake.Manifest, error) {
+	lk, cfg := run.lk, run.cfg
+	prev := day.AddDays(-1)
+	carried, carriedIn, err := lk.ReadOpen(ctx, prev)
+	if err != nil {
+		return lake.Manifest{}, err
+	}
+	m := lake.Manifest{Version: p.Version, Started: run.started, CarriedIn: carriedIn}
+	if carriedIn == nil {
+		if earlier, err := lk.Days(); err == nil && len(earlier) > 0 && earlier[0].Before(day) {
+			p.Log.Warn("no run for the day before: starting from nothing", "day", day.String(), "missing", prev.String())
+		}
+	}
+	// Bills stream into the day's file one agent at a time, merged with the
+	// imported bills in the lake's order, so a day's bills are never all in
+	// memory together.
+	dw, err := lk.CreateDay(ctx, day)
+	if err != nil {
+		return m, err
+	}
+	defer dw.Abort()
+	num := spill.DayNumber(day)
+	byType := map[string]int64{}
+	var nBills, nImported int64
+	write := func(b *billing.Bill) error {
+		byType[strconv.Itoa(int(b.OpType))]++
+		nBills++
+		return dw.WriteBill(b)
+	}
+	// writeImported writes the day's imported bills that come before b in
+	// the lake's order; all that are left when b is nil. On equal keys the
+	// engine's bill goes first, as a stable sort of the engine's bills
+	// followed by the imported ones would have it.
+	imp := run.imported
+	writeImported := func(b *billing.Bill) error {
+		for ; imp.Valid() && imp.Value().Day == num; imp.Advance() {
+			if b != nil && billing.CompareBills(&imp.Value().Bill, b) >= 0 {
+				break
+			}
+			nImported++
+			if err := write(&imp.Value().Bill); err != nil {
+				return err
+			}
+		}
+		return imp.Err()
+	}
+	events := func(yield func(*billing.Event) bool) {
+		for c := run.events; c.Valid() && c.Value().Day == num; c.Advance() {
+			if !yield(&c.Value().Event) {
+				return
+			}
+		}
+	}
+	res, err := billing.RunByAgent(cfg, day, carried, events, billing.AgentBills{
+		Bill: func(b *billing.Bill) error { return run.agentBills.Add(b) },
+		Done: func() error {
+			bills := run.agentBills.Sorted()
+			defer bills.Close()
+			for ; bills.Valid(); bills.Advance() {
+				if err := writeImported(bills.Value()); err != nil {
+					return err
+				}
+				if err := write(bills.Value()); err != nil {
+					return err
+				}
+			}
+			return cmp.Or(bills.Err(), bills.Close())
+		},
+	})
+	if err != nil {
+		return m, err
+	}
+	if err := cmp.Or(run.events.Err(), writeImported(nil)); err != nil {
+		return m, err
+	}
+	open := res.Open
+	rejects := append(slices.Clip(run.day.rejects), RefusalRejects(res.Refusals)...)
+	if err := QuoteRejects(rejects); err != nil {
+		return m, err
+	}
+	counts := res.Counts
+	m.Counts = lake.Counts{
+		Records:         run.day.n,
+		Events:          counts.Events,
+		Bills:           nBills,
+		Duplicates:      counts.Duplicates,
+		ZeroLength:      counts.ZeroLength,
+		Rejects:         int64(len(rejects)), // the rules' refusals are among them
+		Skipped:         sumCounts(run.day.skipped),
+		Imported:        nImported,
+		OpenRows:        int64(len(open)),
+		BillsByType:     byType,
+		RejectsByReason: RejectsByReason(rejects),
+		Other: map[string]int64{
+			"continued":            counts.Continued,
+			"overlay_already_open": counts.OverlayAlreadyOpen,
+			"stop_without_overlay": counts.StopWithoutOverlay,
+			"sessions_timed_out":   counts.TimedOut,
+		},
+	}
+	m.Counts.OtherDays = run.otherDays
+	for kind, n := range run.day.skipped {
+		m.Counts.Other["skipped_"+strings.ReplaceAll(kind, " ", "_")] = n
+	}
+	for _, f := range run.files {
+		path := f.Path
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs // check and --cascade find it from any folder
+		}
+		m.Inputs = append(m.Inputs, lake.InputFile{Path: path, Format: string(f.Format), Size: f.Size, SHA256: f.SHA256})
+	}
+	if n := m.Counts.Unaccounted(); n != 0 {
+		p.Log.Warn("the counts do not balance: the readers counted records they did not hand on", "day", day.String(), "unaccounted", n)
+	}
+	if err := run.check.verdict(day, &m.Counts); err != nil {
+		return m, keepRefused(p.Log, lk, day, rejects, err)
+	}
+	m.Finished = p.now()
+	if err := dw.Commit(open, rejects, m); err != nil {
+		return m, err
+	}
+	p.Log.Info("ingested", "day", day.String(), "bills", nBills, "open_rows", len(open),
+		"rejects", len(rejects), "duplicates", counts.Duplicates, "lake", lk.Dir)
+	return m, p.warnStale(ctx, lk, day)
+}
+
+// warnStale warns when the day after day was built on an open table other
+// than the one day now has: it and every day after it need ingesting again.
+// A run that wrote the same open table as before leaves them as they were.
+func (p *Plan) warnStale(ctx context.Context, lk *lake.Lake, day billing.Date) error {
+	state, reason, err := lk.Link(ctx, day.Next())
+	if err != nil || state != lake.StateStale {
+		return err
+	}
+	later, err := lk.StaleSuccessors(day)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(later))
+	for i, d := range later {
+		names[i] = d.String()
+	}
+	p.Log.Warn("later days were built on the state this run replaced; re-ingest them (ingest --cascade)",
+		"day", day.String(), "stale", strings.Join(names, ","), "reason", reason)
+	return nil
+}
