@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -172,7 +171,7 @@ type dayRun struct {
 // runDay runs one day from the lake's carried state and writes it, and
 // returns its manifest.
 func (p *Plan) runDay(ctx context.Context, run *dayRun, day billing.Date) (lake.Manifest, error) {
-	lk, cfg := run.lk, run.cfg
+	lk := run.lk
 	prev := day.AddDays(-1)
 	carried, carriedIn, err := lk.ReadOpen(ctx, prev)
 	if err != nil {
@@ -184,68 +183,19 @@ func (p *Plan) runDay(ctx context.Context, run *dayRun, day billing.Date) (lake.
 			p.Log.Warn("no run for the day before: starting from nothing", "day", day.String(), "missing", prev.String())
 		}
 	}
-	// Bills stream into the day's file one agent at a time, merged with the
-	// imported bills in the lake's order, so a day's bills are never all in
-	// memory together.
+	// Bills go into the day's file block by block (see billDay), merged
+	// with the imported bills in the lake's order, so a day's bills are
+	// never all in memory together.
 	dw, err := lk.CreateDay(ctx, day)
 	if err != nil {
 		return m, err
 	}
 	defer dw.Abort()
-	num := spill.DayNumber(day)
-	byType := map[string]int64{}
-	var nBills, nImported int64
-	write := func(b *billing.Bill) error {
-		byType[strconv.Itoa(int(b.OpType))]++
-		nBills++
-		return dw.WriteBill(b)
-	}
-	// writeImported writes the day's imported bills that come before b in
-	// the lake's order; all that are left when b is nil. On equal keys the
-	// engine's bill goes first, as a stable sort of the engine's bills
-	// followed by the imported ones would have it.
-	imp := run.imported
-	writeImported := func(b *billing.Bill) error {
-		for ; imp.Valid() && imp.Value().Day == num; imp.Advance() {
-			if b != nil && billing.CompareBills(&imp.Value().Bill, b) >= 0 {
-				break
-			}
-			nImported++
-			if err := write(&imp.Value().Bill); err != nil {
-				return err
-			}
-		}
-		return imp.Err()
-	}
-	events := func(yield func(*billing.Event) bool) {
-		for c := run.events; c.Valid() && c.Value().Day == num; c.Advance() {
-			if !yield(&c.Value().Event) {
-				return
-			}
-		}
-	}
-	res, err := billing.RunByAgent(cfg, day, carried, events, billing.AgentBills{
-		Bill: func(b *billing.Bill) error { return run.agentBills.Add(b) },
-		Done: func() error {
-			bills := run.agentBills.Sorted()
-			defer bills.Close()
-			for ; bills.Valid(); bills.Advance() {
-				if err := writeImported(bills.Value()); err != nil {
-					return err
-				}
-				if err := write(bills.Value()); err != nil {
-					return err
-				}
-			}
-			return cmp.Or(bills.Err(), bills.Close())
-		},
-	})
+	billed, err := p.billDay(ctx, run, day, carried, dw)
 	if err != nil {
 		return m, err
 	}
-	if err := cmp.Or(run.events.Err(), writeImported(nil)); err != nil {
-		return m, err
-	}
+	res := billed.res
 	open := res.Open
 	rejects := append(slices.Clip(run.day.rejects), RefusalRejects(res.Refusals)...)
 	if err := QuoteRejects(rejects); err != nil {
@@ -255,14 +205,14 @@ func (p *Plan) runDay(ctx context.Context, run *dayRun, day billing.Date) (lake.
 	m.Counts = lake.Counts{
 		Records:         run.day.n,
 		Events:          counts.Events,
-		Bills:           nBills,
+		Bills:           billed.bills,
 		Duplicates:      counts.Duplicates,
 		ZeroLength:      counts.ZeroLength,
 		Rejects:         int64(len(rejects)), // the rules' refusals are among them
 		Skipped:         sumCounts(run.day.skipped),
-		Imported:        nImported,
+		Imported:        billed.imported,
 		OpenRows:        int64(len(open)),
-		BillsByType:     byType,
+		BillsByType:     billed.billsByOp,
 		RejectsByReason: RejectsByReason(rejects),
 		Other: map[string]int64{
 			"continued":            counts.Continued,
@@ -292,7 +242,7 @@ func (p *Plan) runDay(ctx context.Context, run *dayRun, day billing.Date) (lake.
 	if err := dw.Commit(open, rejects, m); err != nil {
 		return m, err
 	}
-	p.Log.Info("ingested", "day", day.String(), "bills", nBills, "open_rows", len(open),
+	p.Log.Info("ingested", "day", day.String(), "bills", billed.bills, "open_rows", len(open),
 		"rejects", len(rejects), "duplicates", counts.Duplicates, "lake", lk.Dir)
 	return m, p.warnStale(ctx, lk, day)
 }

@@ -1,0 +1,333 @@
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest/lake"
+	"github.com/agentbill/agentbill/ingest/spill"
+)
+
+// A day is billed in blocks of consecutive agents, on every core: each
+// block is billed on its own (agents do not share state) and the blocks'
+// bills go into the day's file in block order, which is the lake's order.
+// Where a block is cut depends on the events alone, so the file is the same
+// on any number of cores.
+const (
+	// blockEvents is how many events a block holds before it is cut at the
+	// next agent: enough that handing a block over costs little, few
+	// enough that the blocks in flight stay small.
+	blockEvents = 1 << 13
+	// maxAgentEvents bounds the events of one agent a block takes (see
+	// bigAgent).
+	maxAgentEvents = 1 << 18
+)
+
+// bigAgent is the most events of one agent a block takes under a memory
+// budget: an agent with more is billed on its own, streaming, with its
+// bills sorted within the budget (spilled past it), so that one huge agent
+// never has to fit in memory.
+func bigAgent(budget int) int { return min(max(budget/2048, 256), maxAgentEvents) }
+
+// block is a run of consecutive agents of a day and, once billed, their
+// bills in the lake's order.
+type block struct {
+	events   []billing.Event
+	carried  []billing.OpenSpan // of its agents, in the lake's order
+	imported []billing.Bill     // of its agents, in the lake's order
+	bills    []billing.Bill     // the result: engine bills merged with imported
+	res      billing.DayResult
+	err      error
+	done     chan struct{} // closed when billed
+	barrier  chan struct{} // a barrier rather than a block: closed when written
+}
+
+// bill runs the block's agents and merges their bills with the imported
+// ones. It runs on any goroutine.
+func (b *block) bill(cfg billing.Config, day billing.Date) {
+	events := func(yield func(*billing.Event) bool) {
+		for i := range b.events {
+			if !yield(&b.events[i]) {
+				return
+			}
+		}
+	}
+	// Each agent's bills are sorted where they land, after those of the
+	// agents before it.
+	b.bills = make([]billing.Bill, 0, len(b.events)*3/2)
+	agentStart := 0
+	b.res, b.err = billing.RunByAgent(cfg, day, b.carried, events, billing.AgentBills{
+		Bill: func(x *billing.Bill) error { b.bills = append(b.bills, *x); return nil },
+		Done: func() error {
+			billing.SortBills(b.bills[agentStart:])
+			agentStart = len(b.bills)
+			return nil
+		},
+	})
+	if b.err == nil && len(b.imported) > 0 {
+		b.bills = mergeBills(b.bills, b.imported)
+	}
+	b.events, b.carried = nil, nil
+}
+
+// mergeBills merges two runs of bills in the lake's order; on equal keys
+// the engine's come first, as a stable sort of the engine's bills followed
+// by the imported ones would have them.
+func mergeBills(engine, imported []billing.Bill) []billing.Bill {
+	out := make([]billing.Bill, 0, len(engine)+len(imported))
+	i, j := 0, 0
+	for i < len(engine) && j < len(imported) {
+		if billing.CompareBills(&imported[j], &engine[i]) < 0 {
+			out = append(out, imported[j])
+			j++
+		} else {
+			out = append(out, engine[i])
+			i++
+		}
+	}
+	out = append(out, engine[i:]...)
+	return append(out, imported[j:]...)
+}
+
+// dayBills is what the billing of a day gave: the rules' result over all
+// its agents and the counts of the bills written.
+type dayBills struct {
+	res       billing.DayResult
+	bills     int64
+	imported  int64
+	billsByOp map[string]int64
+}
+
+// add takes a billed block's result, in order.
+func (d *dayBills) add(r billing.DayResult) {
+	d.res.Open = append(d.res.Open, r.Open...)
+	d.res.Refusals = append(d.res.Refusals, r.Refusals...)
+	c, o := &d.res.Counts, r.Counts
+	c.Events += o.Events
+	c.Duplicates += o.Duplicates
+	c.ZeroLength += o.ZeroLength
+	c.Continued += o.Continued
+	c.OverlayAlreadyOpen += o.OverlayAlreadyOpen
+	c.StopWithoutOverlay += o.StopWithoutOverlay
+	c.Refused += o.Refused
+	c.Bills += o.Bills
+	c.TimedOut += o.TimedOut
+	c.OpenRows = int64(len(d.res.Open))
+}
+
+// billDay bills day's events (the run's cursor, positioned at the day's
+// first event) from the carried state, merges in the day's imported bills,
+// and writes every bill through dw in the lake's order.
+func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carried []billing.OpenSpan, dw *lake.DayWriter) (dayBills, error) {
+	num := spill.DayNumber(day)
+	out := dayBills{billsByOp: map[string]int64{}}
+	write := func(b *billing.Bill) error {
+		out.billsByOp[strconv.Itoa(int(b.OpType))]++
+		out.bills++
+		return dw.WriteBill(b)
+	}
+
+	// At most about 2×workers blocks are in flight: being billed, and
+	// billed waiting for their turn to be written.
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *block)
+	ordered := make(chan *block, workers)
+	stop := make(chan struct{}) // closed when the writer fails
+	var writeErr error
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				b.bill(run.cfg, day)
+				close(b.done)
+			}
+		}()
+	}
+	written := make(chan struct{})
+	go func() { // the writer: blocks in order
+		defer close(written)
+		for b := range ordered {
+			if b.barrier != nil {
+				close(b.barrier)
+				continue
+			}
+			<-b.done
+			if writeErr != nil {
+				continue
+			}
+			writeErr = b.err
+			for i := 0; writeErr == nil && i < len(b.bills); i++ {
+				writeErr = write(&b.bills[i])
+			}
+			out.add(b.res)
+			out.imported += int64(len(b.imported))
+			b.bills, b.imported = nil, nil
+			if writeErr != nil {
+				close(stop)
+			}
+		}
+	}()
+	finish := func() error {
+		close(work)
+		close(ordered)
+		wg.Wait()
+		<-written
+		return writeErr
+	}
+
+	// The carried spans and imported bills go with the block of their
+	// agent: take hands a block those of agents before next ("" for all).
+	imp := run.imported
+	take := func(b *block, next string) error {
+		k := 0
+		for k < len(carried) && (next == "" || carried[k].AgentID < next) {
+			k++
+		}
+		b.carried, carried = carried[:k], carried[k:]
+		for ; imp.Valid() && imp.Value().Day == num; imp.Advance() {
+			if next != "" && imp.Value().Bill.AgentID >= next {
+				break
+			}
+			b.imported = append(b.imported, imp.Value().Bill)
+		}
+		return imp.Err()
+	}
+	send := func(b *block, next string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := take(b, next); err != nil {
+			return err
+		}
+		if len(b.events) == 0 && len(b.carried) == 0 && len(b.imported) == 0 {
+			return nil
+		}
+		b.done = make(chan struct{})
+		select {
+		case work <- b:
+		case <-stop:
+			return nil // the writer's error is returned
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		ordered <- b
+		return nil
+	}
+
+	cur := &block{}
+	agent, agentStart := "", 0
+	big := bigAgent(p.MemoryBudget)
+	c := run.events
+	for c.Valid() && c.Value().Day == num {
+		e := &c.Value().Event
+		if e.AgentID != agent {
+			if len(cur.events) >= blockEvents {
+				if err := send(cur, e.AgentID); err != nil {
+					return out, cmp.Or(finish(), err)
+				}
+				cur = &block{events: make([]billing.Event, 0, blockEvents+blockEvents/4)}
+			}
+			agent, agentStart = e.AgentID, len(cur.events)
+		}
+		cur.events = append(cur.events, *e)
+		c.Advance()
+		if len(cur.events)-agentStart <= big {
+			continue
+		}
+		// A huge agent: the agents before it go as a block; once
+		// everything before it is written, it is billed here, streaming.
+		head := cur.events[agentStart:]
+		cur.events = cur.events[:agentStart]
+		if err := send(cur, agent); err != nil {
+			return out, cmp.Or(finish(), err)
+		}
+		cur = &block{}
+		barrier := &block{barrier: make(chan struct{})}
+		ordered <- barrier
+		<-barrier.barrier
+		if writeErr != nil {
+			break
+		}
+		if err := p.billAlone(ctx, run, day, num, head, &carried, write, &out); err != nil {
+			return out, cmp.Or(finish(), err)
+		}
+		agent = ""
+	}
+	if err := run.events.Err(); err != nil {
+		return out, cmp.Or(finish(), err)
+	}
+	if err := send(cur, ""); err != nil {
+		return out, cmp.Or(finish(), err)
+	}
+	return out, finish()
+}
+
+// billAlone bills one agent whose events do not fit a block: head are its
+// first events, the run's cursor holds the rest. Its bills are sorted
+// through the run's spilling sorter and written, merged with its imported
+// bills, straight into the day's file. Everything before the agent is
+// written already.
+func (p *Plan) billAlone(ctx context.Context, run *dayRun, day billing.Date, num int32, head []billing.Event, carried *[]billing.OpenSpan, write func(*billing.Bill) error, out *dayBills) error {
+	id := head[0].AgentID
+	k := 0
+	for k < len(*carried) && (*carried)[k].AgentID <= id {
+		k++
+	}
+	mine := (*carried)[:k]
+	*carried = (*carried)[k:]
+	imp := run.imported
+	writeImported := func(b *billing.Bill) error {
+		for ; imp.Valid() && imp.Value().Day == num && imp.Value().Bill.AgentID <= id; imp.Advance() {
+			if b != nil && billing.CompareBills(&imp.Value().Bill, b) >= 0 {
+				break
+			}
+			out.imported++
+			if err := write(&imp.Value().Bill); err != nil {
+				return err
+			}
+		}
+		return imp.Err()
+	}
+	events := func(yield func(*billing.Event) bool) {
+		for i := range head {
+			if !yield(&head[i]) {
+				return
+			}
+		}
+		for c := run.events; c.Valid() && c.Value().Day == num && c.Value().Event.AgentID == id; c.Advance() {
+			if ctx.Err() != nil || !yield(&c.Value().Event) {
+				return
+			}
+		}
+	}
+	res, err := billing.RunByAgent(run.cfg, day, mine, events, billing.AgentBills{
+		Bill: func(b *billing.Bill) error { return run.agentBills.Add(b) },
+		Done: func() error {
+			bills := run.agentBills.Sorted()
+			defer bills.Close()
+			for ; bills.Valid(); bills.Advance() {
+				if err := writeImported(bills.Value()); err != nil {
+					return err
+				}
+				if err := write(bills.Value()); err != nil {
+					return err
+				}
+			}
+			return cmp.Or(bills.Err(), bills.Close())
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if err := cmp.Or(ctx.Err(), writeImported(nil)); err != nil {
+		return err
+	}
+	out.add(res)
+	return nil
+}
