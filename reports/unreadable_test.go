@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"os"
@@ -17,16 +18,18 @@ import (
 func TestUnreadableFileNamed(t *testing.T) {
 	tests := []struct {
 		name   string
-		damage func(data []byte) []byte
+		damage func(t *testing.T, file string, data []byte) []byte
 	}{
-		// DuckDB says "ZSTD Decompression failure" and no file.
-		{"damaged page, same size", func(data []byte) []byte {
-			for i := len(data) / 3; i < len(data)/3+40; i++ {
+		// DuckDB says "ZSTD Decompression failure" and no file. The bytes
+		// damaged are in the middle of agent_id, which every query reads.
+		{"damaged page, same size", func(t *testing.T, file string, data []byte) []byte {
+			at := queryInt(t, "SELECT coalesce(dictionary_page_offset, data_page_offset) + total_compressed_size // 2 FROM parquet_metadata("+sqlQuote(file)+") WHERE path_in_schema = 'agent_id'")
+			for i := at; i < at+10; i++ {
 				data[i] ^= 0xff
 			}
 			return data
 		}},
-		{"cut short", func(data []byte) []byte { return data[:len(data)/2] }},
+		{"cut short", func(t *testing.T, file string, data []byte) []byte { return data[:len(data)/2] }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,7 +42,7 @@ func TestUnreadableFileNamed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(file, tt.damage(data), 0o644); err != nil {
+			if err := os.WriteFile(file, tt.damage(t, file, data), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			check := func(what string, err error) {
@@ -98,4 +101,21 @@ func TestUnreadableNotAFile(t *testing.T) {
 	if err == nil || errors.As(err, &fe) {
 		t.Errorf("err %v; want the query's own error", err)
 	}
+}
+
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// queryInt runs q, which gives one integer, on an empty DuckDB.
+func queryInt(t *testing.T, q string) int {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -177,7 +177,7 @@ func (a *app) pipelinePlan(plan ingestPlan) (pipeline.Plan, error) {
 		return pipeline.Plan{}, err
 	}
 	return pipeline.Plan{
-		Lake:           &lake.Lake{Dir: a.lakeDir(plan.lake), Location: cfg.Location},
+		Lake:           &lake.Lake{Dir: a.lakeDir(plan.lake), Location: cfg.Location, Version: version},
 		Billing:        cfg,
 		Day:            day,
 		ReadOptions:    a.readOptions(cfg.Location),

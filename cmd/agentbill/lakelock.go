@@ -31,7 +31,7 @@ func (a *app) lockLake(ctx context.Context, dir, command, day string) (context.C
 	if held := lockedLake(ctx); held != nil && sameDir(held.Dir, dir) {
 		return ctx, func() {}, nil
 	}
-	lk := &lake.Lake{Dir: dir, Location: a.cfg.Location()}
+	lk := &lake.Lake{Dir: dir, Location: a.cfg.Location(), Version: version}
 	h := lake.Holder{Command: "agentbill " + command, Day: day}
 	var l *lake.Lock
 	var err error

@@ -17,9 +17,14 @@ type BillWriter struct {
 }
 
 // NewBillWriter returns a BillWriter that writes to w; loc is the site zone
-// of the *_local columns (nil means UTC).
+// of the *_local columns (nil means UTC). The file's created_by names a
+// development version; the files of a Lake name its Version and Build.
 func NewBillWriter(w io.Writer, loc *time.Location) *BillWriter {
-	return &BillWriter{t: newTableWriter(w, Bills), clock: newWallClock(loc)}
+	return newBillWriter(w, loc, createdBy("", ""))
+}
+
+func newBillWriter(w io.Writer, loc *time.Location, createdBy string) *BillWriter {
+	return &BillWriter{t: newTableWriter(w, Bills, createdBy), clock: newWallClock(loc)}
 }
 
 // Write adds one bill.

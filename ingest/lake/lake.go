@@ -24,9 +24,14 @@ import (
 //	Dir/runs/D.json
 //
 // Location is the site zone, for the *_local columns and the manifest.
+// Version and Build name the program in the created_by field of every
+// Parquet file it writes: "agentbill version 1.4.0 (build 3f2c1d9)"; an
+// empty Version is "dev", an empty Build is left out.
 type Lake struct {
 	Dir      string
 	Location *time.Location
+	Version  string
+	Build    string
 	held     *Lock // the writer lock this Lake value holds, if any
 }
 
@@ -149,9 +154,10 @@ func (l *Lake) WriteDay(ctx context.Context, day billing.Date, bills []billing.B
 }
 
 // DayWriter writes one day into the lake: bills stream in through
-// WriteBill, and Commit writes the rest and puts everything in place. Abort
-// (deferred) removes what a failed or abandoned write left. A DayWriter is
-// not safe for use by several goroutines; one day has one writer at a time.
+// WriteBill, or come encoded in blocks through WriteBlock, and Commit
+// writes the rest and puts everything in place. Abort (deferred) removes
+// what a failed or abandoned write left. A DayWriter is not safe for use by
+// several goroutines; one day has one writer at a time.
 type DayWriter struct {
 	lake  *Lake
 	ctx   context.Context
@@ -189,7 +195,7 @@ func (l *Lake) CreateDay(ctx context.Context, day billing.Date) (*DayWriter, err
 		return nil, err
 	}
 	dw := &DayWriter{lake: l, ctx: ctx, day: day, bills: f, temps: []*atomicFile{f}, own: own}
-	dw.bw = NewBillWriter(f, l.location())
+	dw.bw = newBillWriter(f, l.location(), createdBy(l.Version, l.Build))
 	return dw, nil
 }
 
@@ -330,7 +336,7 @@ func (d *DayWriter) writeTable(t Table, put func(*tableWriter) error) (*atomicFi
 		return nil, err
 	}
 	d.temps = append(d.temps, f)
-	tw := newTableWriter(f, t)
+	tw := newTableWriter(f, t, createdBy(d.lake.Version, d.lake.Build))
 	if err := put(tw); err != nil {
 		return nil, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
 	}

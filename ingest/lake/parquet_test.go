@@ -7,9 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/klauspost/compress/zstd"
+	"github.com/xitongsys/parquet-go/parquet"
+
+	"github.com/agentbill/agentbill/billing"
 )
 
 // encTable has a column for each way the writer encodes values.
@@ -20,6 +27,7 @@ var encTable = Table{Name: "enc", Columns: []Column{
 	{Name: "o", Kind: KindInt32, Optional: true, dict: true},
 	{Name: "x", Kind: KindInt64},
 	{Name: "t", Kind: KindTimestamp},
+	{Name: "q", Kind: KindInt32, Optional: true},
 }}
 
 type encRow struct {
@@ -29,6 +37,7 @@ type encRow struct {
 	hasO bool
 	x    int64
 	t    int64
+	q    int32 // null when 0
 }
 
 func (r encRow) values() []any {
@@ -36,13 +45,17 @@ func (r encRow) values() []any {
 	if r.hasO {
 		o = r.o
 	}
-	return []any{nullable(r.s), nullable(r.p), r.k, o, r.x, time.UnixMicro(r.t).UTC()}
+	var q any
+	if r.q != 0 {
+		q = r.q
+	}
+	return []any{nullable(r.s), nullable(r.p), r.k, o, r.x, time.UnixMicro(r.t).UTC(), q}
 }
 
 func writeEnc(t *testing.T, rows []encRow) string {
 	t.Helper()
 	var buf bytes.Buffer
-	tw := newTableWriter(&buf, encTable)
+	tw := newTableWriter(&buf, encTable, createdBy("", ""))
 	for _, r := range rows {
 		tw.cols[0].putOptStr(r.s)
 		tw.cols[1].putOptStr(r.p)
@@ -50,6 +63,7 @@ func writeEnc(t *testing.T, rows []encRow) string {
 		tw.cols[3].putOptI32(r.o, r.hasO)
 		tw.cols[4].putI64(r.x)
 		tw.cols[5].putI64(r.t)
+		tw.cols[6].putOptI32(r.q, r.q != 0)
 		if err := tw.endRow(); err != nil {
 			t.Fatal(err)
 		}
@@ -100,17 +114,20 @@ func TestEncodings(t *testing.T) {
 		{"several pages, wide dictionary", gen(3*pageRows+123, func(i int) encRow {
 			return encRow{
 				s: fmt.Sprintf("agent-%06d", i/3), p: fmt.Sprint(i * 7919 % 1000), k: int32(i % 61), o: int32(i / 5), hasO: i%7 != 3,
-				x: int64(i) * int64(i), t: base + int64(i)*1_234_567,
+				x: int64(i) * int64(i), t: base + int64(i)*1_234_567, q: int32(i % 3 * i),
 			}
 		})},
 		{"dictionary too big for one page", gen(30_000, func(i int) encRow {
 			return encRow{s: fmt.Sprintf("%040d", i), k: int32(i), x: -int64(i), t: base - int64(i)}
 		})},
+		{"integer dictionary too big", gen(maxDictBytes/4+500, func(i int) encRow {
+			return encRow{k: int32(i * 7), o: -int32(i), hasO: i%2 == 0, t: base}
+		})},
 		{"extreme numbers", gen(300, func(i int) encRow {
 			ext64 := []int64{math.MinInt64, math.MaxInt64, 0, -1, 1}
 			ext32 := []int32{math.MinInt32, math.MaxInt32, 0, -1, 65535}
 			return encRow{
-				k: ext32[i%5], o: ext32[(i+1)%5], hasO: true, x: ext64[i%5],
+				k: ext32[i%5], o: ext32[(i+1)%5], hasO: true, x: ext64[i%5], q: ext32[(i+2)%5],
 				// DuckDB's TIMESTAMP spans years 290308 BC to 294247: keep
 				// to what it can show.
 				t: []int64{-62135596800000000, 253402300799999999, 0, base, -1}[i%5],
@@ -126,7 +143,7 @@ func TestEncodings(t *testing.T) {
 			for _, r := range queryRows(t, db, "DESCRIBE SELECT * FROM "+src) {
 				types = append(types, fmt.Sprint(r[0], " ", r[1]))
 			}
-			if want := []string{"s VARCHAR", "p VARCHAR", "k INTEGER", "o INTEGER", "x BIGINT", "t TIMESTAMP"}; !reflect.DeepEqual(types, want) {
+			if want := []string{"s VARCHAR", "p VARCHAR", "k INTEGER", "o INTEGER", "x BIGINT", "t TIMESTAMP", "q INTEGER"}; !reflect.DeepEqual(types, want) {
 				t.Errorf("types %q, want %q", types, want)
 			}
 			got := queryRows(t, db, "SELECT * FROM "+src)
@@ -189,6 +206,182 @@ func TestRowGroups(t *testing.T) {
 	for i, r := range rs {
 		if want := []any{r.File, r.Line, r.Raw, r.Reason}; !reflect.DeepEqual(got[i], want) {
 			t.Fatalf("row %d differs", i)
+		}
+	}
+}
+
+func TestCreatedBy(t *testing.T) {
+	tests := []struct {
+		version, build string
+		want           string
+	}{
+		{"", "", "agentbill version dev"},
+		{"1.4.0", "", "agentbill version 1.4.0"},
+		{"1.4.0", "3f2c1d9", "agentbill version 1.4.0 (build 3f2c1d9)"},
+	}
+	db := openDuckDB(t)
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			l := &Lake{Dir: t.TempDir(), Location: kathmandu(t), Version: tt.version, Build: tt.build}
+			writeSample(t, l)
+			for _, tb := range Tables() {
+				p := l.Path(tb.Name, testDay)
+				meta, err := readFooter(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := meta.GetCreatedBy(); got != tt.want {
+					t.Errorf("%s: created_by %q, want %q", tb.Name, got, tt.want)
+				}
+				if got := queryRows(t, db, "SELECT created_by FROM parquet_file_metadata("+sqlString(p)+")")[0][0]; got != tt.want {
+					t.Errorf("%s: DuckDB reads created_by %q, want %q", tb.Name, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestSortingColumns(t *testing.T) {
+	loc := kathmandu(t)
+	l := &Lake{Dir: t.TempDir(), Location: loc}
+	// Enough bills for several row groups.
+	if err := l.WriteDay(t.Context(), testDay, syntheticBills(300_000, loc), sampleOpen(loc), sampleRejects(), Manifest{}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		table Table
+		want  []string // column names, each ascending with nulls first
+	}{
+		{Bills, []string{"agent_id", "begin_time", "op_type", "end_time"}},
+		{Open, []string{"agent_id", "begin_time", "op_type", "end_time"}},
+		{Rejects, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.table.Name, func(t *testing.T) {
+			meta, err := readFooter(l.Path(tt.table.Name, testDay))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.table.Name == Bills.Name && len(meta.RowGroups) < 2 {
+				t.Errorf("%d row groups, want several", len(meta.RowGroups))
+			}
+			for i, rg := range meta.RowGroups {
+				var got []string
+				for _, sc := range rg.SortingColumns {
+					if sc.Descending || !sc.NullsFirst {
+						t.Errorf("row group %d: %+v, want ascending with nulls first", i, sc)
+					}
+					got = append(got, meta.Schema[sc.ColumnIdx+1].Name)
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("row group %d sorted by %q, want %q", i, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestPageEncodings walks every page of a bills file: integers and times
+// are PLAIN, strings that repeat and small integers have a dictionary,
+// every page is ZSTD, and the column metadata says so.
+func TestPageEncodings(t *testing.T) {
+	loc := kathmandu(t)
+	l := &Lake{Dir: t.TempDir(), Location: loc}
+	bills := append(sampleBills(loc), syntheticBills(50_000, loc)...)
+	if err := l.WriteDay(t.Context(), testDay, bills, nil, nil, Manifest{}); err != nil {
+		t.Fatal(err)
+	}
+	p := l.Path(Bills.Name, testDay)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := readFooter(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := zstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	for _, rg := range meta.RowGroups {
+		for i, cc := range rg.Columns {
+			col := Bills.Columns[i]
+			md := cc.MetaData
+			want := parquet.Encoding_PLAIN
+			if col.dict && md.Statistics.GetNullCount() < rg.NumRows { // all nulls: nothing to look up
+				want = parquet.Encoding_PLAIN_DICTIONARY
+			}
+			if md.Codec != parquet.CompressionCodec_ZSTD {
+				t.Errorf("%s: codec %v", col.Name, md.Codec)
+			}
+			if !slices.Equal(md.Encodings, []parquet.Encoding{want, parquet.Encoding_RLE}) {
+				t.Errorf("%s: encodings %v, want %v and RLE", col.Name, md.Encodings, want)
+			}
+			start := md.DataPageOffset
+			if md.DictionaryPageOffset != nil {
+				start = *md.DictionaryPageOffset
+			}
+			buf := data[start : start+md.TotalCompressedSize]
+			var values int64
+			for page := 0; len(buf) > 0; page++ {
+				mem := thrift.NewTMemoryBuffer()
+				mem.Write(buf)
+				h := parquet.NewPageHeader()
+				if err := h.Read(t.Context(), thrift.NewTCompactProtocolConf(mem, nil)); err != nil {
+					t.Fatalf("%s page %d: %v", col.Name, page, err)
+				}
+				body := buf[len(buf)-mem.Len():][:h.CompressedPageSize]
+				buf = buf[len(buf)-mem.Len()+int(h.CompressedPageSize):]
+				plain, err := dec.DecodeAll(body, nil)
+				if err != nil || len(plain) != int(h.UncompressedPageSize) {
+					t.Fatalf("%s page %d: %d bytes, want %d (%v)", col.Name, page, len(plain), h.UncompressedPageSize, err)
+				}
+				switch {
+				case page == 0 && want == parquet.Encoding_PLAIN_DICTIONARY:
+					if h.Type != parquet.PageType_DICTIONARY_PAGE || h.DictionaryPageHeader.Encoding != want {
+						t.Errorf("%s: first page %v, want a dictionary", col.Name, h)
+					}
+				case h.Type != parquet.PageType_DATA_PAGE || h.DataPageHeader.Encoding != want:
+					t.Errorf("%s page %d: %v, want a data page of %v", col.Name, page, h, want)
+				default:
+					values += int64(h.DataPageHeader.NumValues)
+				}
+			}
+			if values != rg.NumRows {
+				t.Errorf("%s: pages hold %d values, the row group %d rows", col.Name, values, rg.NumRows)
+			}
+		}
+	}
+}
+
+// TestParquetGoReads reads many spans back through the open table, which
+// parquet-go reads, across pages, dictionaries and nulls.
+func TestParquetGoReads(t *testing.T) {
+	loc := kathmandu(t)
+	var open []billing.OpenSpan
+	for _, b := range append(sampleBills(loc), syntheticBills(60_000, loc)...) {
+		open = append(open, billing.OpenSpan{Bill: b, LastEvent: b.End.Add(time.Second)})
+	}
+	l := &Lake{Dir: t.TempDir(), Location: loc}
+	if err := l.WriteDay(t.Context(), testDay, nil, open, nil, Manifest{}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := l.ReadOpen(t.Context(), testDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(open) {
+		t.Fatalf("read %d spans, wrote %d", len(got), len(open))
+	}
+	bad := 0
+	for i := range got {
+		if !reflect.DeepEqual(got[i], open[i]) {
+			t.Errorf("span %d:\ngot  %+v\nwant %+v", i, got[i], open[i])
+			if bad++; bad > 5 {
+				t.FailNow()
+			}
 		}
 	}
 }

@@ -1,108 +1,179 @@
 package lake
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
-// rleEncoder writes the RLE / bit-packing hybrid encoding of Parquet, used for
+// rleWriter writes the RLE / bit-packing hybrid encoding of Parquet, used for
 // definition levels and dictionary indices. Values are taken in groups of
 // eight: a group whose eight values are equal joins or starts a run, any
 // other group is bit-packed. Runs shorter than a group are bit-packed, which
-// is always valid, if not always the shortest form.
-type rleEncoder struct {
-	width  int    // bits per value, 1..32
-	out    []byte // encoded bytes so far
-	packed []byte // bit-packed groups waiting for their header
-	groups int    // number of groups in packed
-	runVal uint32 // value of the pending run
-	runLen int    // length of the pending run; 0 when none
+// is always valid, if not always the shortest form. The groups of a
+// bit-packed run are written where they go, after a byte kept for the
+// header; the rare header longer than a byte moves them once.
+type rleWriter struct {
+	out      []byte // encoded bytes so far
+	width    int    // bits per value, 1..32
+	packedAt int    // index in out of the header of the open bit-packed run; -1 when none
+	groups   int    // groups in the open bit-packed run
+	runVal   uint32 // value of the pending run
+	runLen   int    // length of the pending run; 0 when none
 }
 
-// newRLEEncoder returns an encoder that appends to dst.
-func newRLEEncoder(width int, dst []byte) *rleEncoder {
-	return &rleEncoder{width: width, out: dst}
+func (w *rleWriter) reset(width int, dst []byte) {
+	*w = rleWriter{out: dst, width: width, packedAt: -1}
 }
 
-// encode appends all of vals.
-func (e *rleEncoder) encode(vals []uint32) {
+// run adds n equal values v.
+func (w *rleWriter) run(v uint32, n int) {
+	if w.runLen > 0 && w.runVal == v {
+		w.runLen += n
+		return
+	}
+	w.endPacked()
+	w.endRun()
+	w.runVal, w.runLen = v, n
+}
+
+// startGroup makes room for one more bit-packed group.
+func (w *rleWriter) startGroup() {
+	w.endRun()
+	if w.packedAt < 0 {
+		w.packedAt = len(w.out)
+		w.out = append(w.out, 0)
+	}
+	w.groups++
+}
+
+func (w *rleWriter) endRun() {
+	if w.runLen == 0 {
+		return
+	}
+	w.out = binary.AppendUvarint(w.out, uint64(w.runLen)<<1)
+	for b := 0; b < (w.width+7)/8; b++ {
+		w.out = append(w.out, byte(w.runVal>>(8*b)))
+	}
+	w.runLen = 0
+}
+
+func (w *rleWriter) endPacked() {
+	if w.packedAt < 0 {
+		return
+	}
+	var head [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(head[:], uint64(w.groups)<<1|1)
+	if n > 1 {
+		end := len(w.out)
+		w.out = append(w.out, head[:n-1]...)
+		copy(w.out[w.packedAt+n:], w.out[w.packedAt+1:end])
+	}
+	copy(w.out[w.packedAt:], head[:n])
+	w.packedAt, w.groups = -1, 0
+}
+
+// finish ends what is open and returns dst with the encoded bytes appended.
+func (w *rleWriter) finish() []byte {
+	w.endPacked()
+	w.endRun()
+	return w.out
+}
+
+// encode adds vals, each of which fits in width bits.
+func (w *rleWriter) encode(vals []uint32) {
 	i := 0
 	for ; i+8 <= len(vals); i += 8 {
-		e.group(vals[i:i+8], 8)
-	}
-	if i < len(vals) {
-		var last [8]uint32
-		n := copy(last[:], vals[i:])
-		e.group(last[:], n)
-	}
-}
-
-// group takes eight values of which the first n are real (n < 8 only for
-// the last group).
-func (e *rleEncoder) group(g []uint32, n int) {
-	v := g[0]
-	same := true
-	for _, x := range g[1:n] {
-		if x != v {
-			same = false
-			break
+		g := (*[8]uint32)(vals[i : i+8])
+		v := g[0]
+		if g[1] == v && g[2] == v && g[3] == v && g[4] == v && g[5] == v && g[6] == v && g[7] == v {
+			w.run(v, 8)
+			continue
 		}
+		w.startGroup()
+		w.out = appendPacked(w.out, g, w.width)
+	}
+	if i == len(vals) {
+		return
+	}
+	var last [8]uint32
+	n := copy(last[:], vals[i:])
+	same := true
+	for _, x := range last[1:n] {
+		same = same && x == last[0]
 	}
 	if same {
-		if e.runLen > 0 && e.runVal == v {
-			e.runLen += n
-			return
-		}
-		e.flushPacked()
-		e.flushRun()
-		e.runVal, e.runLen = v, n
+		w.run(last[0], n)
 		return
 	}
-	e.flushRun()
-	e.packed = appendPacked(e.packed, g, e.width)
-	e.groups++
-}
-
-func (e *rleEncoder) flushRun() {
-	if e.runLen == 0 {
-		return
-	}
-	e.out = binary.AppendUvarint(e.out, uint64(e.runLen)<<1)
-	for b := 0; b < (e.width+7)/8; b++ {
-		e.out = append(e.out, byte(e.runVal>>(8*b)))
-	}
-	e.runLen = 0
-}
-
-func (e *rleEncoder) flushPacked() {
-	if e.groups == 0 {
-		return
-	}
-	e.out = binary.AppendUvarint(e.out, uint64(e.groups)<<1|1)
-	e.out = append(e.out, e.packed...)
-	e.packed = e.packed[:0]
-	e.groups = 0
-}
-
-// finish flushes what is pending and returns dst with the encoded bytes
-// appended.
-func (e *rleEncoder) finish() []byte {
-	e.flushPacked()
-	e.flushRun()
-	return e.out
+	w.startGroup()
+	w.out = appendPacked(w.out, &last, w.width)
 }
 
 // appendPacked bit-packs eight values of width bits, least significant bit
-// first, as Parquet's hybrid encoding wants.
-func appendPacked(dst []byte, g []uint32, width int) []byte {
+// first, as Parquet's hybrid encoding wants; they fill width bytes.
+func appendPacked(dst []byte, g *[8]uint32, width int) []byte {
+	if width <= 8 {
+		// Eight values of up to 8 bits fit in one uint64.
+		var acc uint64
+		for k, v := range g {
+			acc |= uint64(v) << (k * width)
+		}
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], acc)
+		return append(dst, b[:width]...)
+	}
 	var acc uint64
-	bits := 0
-	for _, v := range g[:8] {
-		acc |= uint64(v) << bits
-		bits += width
-		for bits >= 8 {
+	n := 0
+	for _, v := range g {
+		acc |= uint64(v) << n
+		n += width
+		for n >= 8 {
 			dst = append(dst, byte(acc))
 			acc >>= 8
-			bits -= 8
+			n -= 8
 		}
 	}
-	// 8 values of width bits fill exactly width bytes, so nothing is left.
 	return dst
+}
+
+// appendLevels appends the definition levels of a page of an optional
+// column (valid holds 1 for a value, 0 for a null) in the hybrid encoding
+// of bit width 1, after the 4-byte length that data pages of version 1 put
+// before them.
+func appendLevels(dst []byte, valid []byte, w *rleWriter) []byte {
+	const ones = 0x0101010101010101
+	at := len(dst)
+	w.reset(1, append(dst, 0, 0, 0, 0))
+	i := 0
+	for ; i+8 <= len(valid); i += 8 {
+		switch u := binary.LittleEndian.Uint64(valid[i:]); u {
+		case 0:
+			w.run(0, 8)
+		case ones:
+			w.run(1, 8)
+		default:
+			w.startGroup()
+			// Gather bit 0 of each byte into one byte, first row lowest.
+			w.out = append(w.out, byte((u*0x0102040810204080)>>56))
+		}
+	}
+	if rest := valid[i:]; len(rest) > 0 {
+		var last [8]uint32
+		for k, v := range rest {
+			last[k] = uint32(v)
+		}
+		w.encode(last[:len(rest)])
+	}
+	dst = w.finish()
+	binary.LittleEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
+	return dst
+}
+
+// bitWidth is the width of dictionary indices into a dictionary of n
+// entries: at least 1.
+func bitWidth(n int) int {
+	if n <= 1 {
+		return 1
+	}
+	return bits.Len32(uint32(n - 1))
 }

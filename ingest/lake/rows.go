@@ -32,7 +32,7 @@ func putBill(cols []colBuf, clock *wallClock, b *billing.Bill) {
 	cols[18].putOptStr(b.LocationID)
 	cols[19].putI64(b.LogonSN)
 	cols[20].putOptI32(b.SourceCause, b.HasSourceCause)
-	cols[21].putStr(b.Flags.String())
+	cols[21].putStr(flagText[b.Flags])
 	cols[22].putStr(b.Source.File)
 	cols[23].putI64(b.Source.Line)
 	cols[24].putOptStr(b.Origin.RecordID)
@@ -41,6 +41,15 @@ func putBill(cols []colBuf, clock *wallClock, b *billing.Bill) {
 	cols[27].putOptStr(b.Origin.ServiceNo)
 	cols[28].putOptStr(b.Origin.SkillInfoSN)
 }
+
+// flagText is the text of every value of billing.Flags, so that writing a
+// bill's flags costs no allocation.
+var flagText = func() (text [256]string) {
+	for f := range text {
+		text[f] = billing.Flags(f).String()
+	}
+	return text
+}()
 
 // putOpen appends an open span (Open columns).
 func putOpen(cols []colBuf, clock *wallClock, s *billing.OpenSpan) {

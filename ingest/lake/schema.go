@@ -1,5 +1,11 @@
 package lake
 
+import (
+	"slices"
+
+	"github.com/xitongsys/parquet-go/parquet"
+)
+
 // Kind is the type of a lake column.
 type Kind uint8
 
@@ -39,6 +45,19 @@ type Column struct {
 type Table struct {
 	Name    string
 	Columns []Column
+	// sortedBy names the columns the rows are sorted by, ascending; every
+	// row group says so in its sorting_columns.
+	sortedBy []string
+}
+
+// sortingColumns is the sorting_columns of the table's row groups.
+func (t Table) sortingColumns() []*parquet.SortingColumn {
+	var sc []*parquet.SortingColumn
+	for _, name := range t.sortedBy {
+		i := slices.IndexFunc(t.Columns, func(c Column) bool { return c.Name == name })
+		sc = append(sc, &parquet.SortingColumn{ColumnIdx: int32(i), Descending: false, NullsFirst: true})
+	}
+	return sc
 }
 
 func str(name string) Column     { return Column{Name: name, Kind: KindString} }
@@ -85,13 +104,16 @@ var billColumns = []Column{
 	optStr("skill_info_sn"),
 }
 
+// billOrder is the order of bills in the lake (SPEC §3).
+var billOrder = []string{"agent_id", "begin_time", "op_type", "end_time"}
+
 // The lake's tables.
 var (
 	// Bills holds the bills a run wrote.
-	Bills = Table{Name: "bills", Columns: billColumns}
+	Bills = Table{Name: "bills", Columns: billColumns, sortedBy: billOrder}
 	// Open holds the spans still open at the end of a run's day: a bill's
 	// columns and the time of the agent's last event.
-	Open = Table{Name: "open", Columns: append(billColumns[:len(billColumns):len(billColumns)], ts("last_event_time"))}
+	Open = Table{Name: "open", Columns: append(billColumns[:len(billColumns):len(billColumns)], ts("last_event_time")), sortedBy: billOrder}
 	// Rejects holds the input records a run refused, with the reason.
 	Rejects = Table{Name: "rejects", Columns: []Column{
 		dictStr("file"),

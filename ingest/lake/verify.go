@@ -446,43 +446,9 @@ const maxFooter = 64 << 20
 // parquetRows reads the row count of a Parquet file from its footer, and
 // checks that the row groups add up to it.
 func parquetRows(path string) (int64, error) {
-	f, err := os.Open(path)
+	meta, err := readFooter(path)
 	if err != nil {
 		return 0, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	size := st.Size()
-	if size < int64(2*len(parquetMagic)+4) {
-		return 0, fmt.Errorf("%d bytes, too short", size)
-	}
-	head := make([]byte, len(parquetMagic))
-	tail := make([]byte, 4+len(parquetMagic))
-	if _, err := f.ReadAt(head, 0); err != nil {
-		return 0, err
-	}
-	if _, err := f.ReadAt(tail, size-int64(len(tail))); err != nil {
-		return 0, err
-	}
-	if !bytes.Equal(head, parquetMagic) || !bytes.Equal(tail[4:], parquetMagic) {
-		return 0, errors.New("no PAR1 mark at the start or the end")
-	}
-	n := int64(binary.LittleEndian.Uint32(tail[:4]))
-	if n > maxFooter || n > size-int64(len(head)+len(tail)) {
-		return 0, fmt.Errorf("footer of %d bytes in a file of %d", n, size)
-	}
-	buf := make([]byte, n)
-	if _, err := f.ReadAt(buf, size-int64(len(tail))-n); err != nil {
-		return 0, err
-	}
-	var meta parquet.FileMetaData
-	d := thrift.NewTDeserializer()
-	d.Protocol = thrift.NewTCompactProtocolConf(d.Transport, nil)
-	if err := d.Read(context.Background(), &meta, buf); err != nil {
-		return 0, fmt.Errorf("footer: %w", err)
 	}
 	var sum int64
 	for _, g := range meta.RowGroups {
@@ -492,6 +458,49 @@ func parquetRows(path string) (int64, error) {
 		return 0, fmt.Errorf("row groups hold %d rows, the footer says %d", sum, meta.NumRows)
 	}
 	return meta.NumRows, nil
+}
+
+// readFooter reads the metadata of a Parquet file.
+func readFooter(path string) (*parquet.FileMetaData, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := st.Size()
+	if size < int64(2*len(parquetMagic)+4) {
+		return nil, fmt.Errorf("%d bytes, too short", size)
+	}
+	head := make([]byte, len(parquetMagic))
+	tail := make([]byte, 4+len(parquetMagic))
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return nil, err
+	}
+	if _, err := f.ReadAt(tail, size-int64(len(tail))); err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(head, parquetMagic) || !bytes.Equal(tail[4:], parquetMagic) {
+		return nil, errors.New("no PAR1 mark at the start or the end")
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[:4]))
+	if n > maxFooter || n > size-int64(len(head)+len(tail)) {
+		return nil, fmt.Errorf("footer of %d bytes in a file of %d", n, size)
+	}
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, size-int64(len(tail))-n); err != nil {
+		return nil, err
+	}
+	var meta parquet.FileMetaData
+	d := thrift.NewTDeserializer()
+	d.Protocol = thrift.NewTCompactProtocolConf(d.Transport, nil)
+	if err := d.Read(context.Background(), &meta, buf); err != nil {
+		return nil, fmt.Errorf("footer: %w", err)
+	}
+	return &meta, nil
 }
 
 func sumValues(m map[string]int64) int64 {

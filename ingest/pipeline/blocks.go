@@ -58,7 +58,9 @@ func (b *block) bill(cfg billing.Config, day billing.Date) {
 	}
 	// Each agent's bills are sorted where they land, after those of the
 	// agents before it.
-	b.bills = make([]billing.Bill, 0, len(b.events)*3/2)
+	if cap(b.bills) < len(b.events)*3/2 {
+		b.bills = make([]billing.Bill, 0, len(b.events)*3/2)
+	}
 	agentStart := 0
 	b.res, b.err = billing.RunByAgent(cfg, day, b.carried, events, billing.AgentBills{
 		Bill: func(x *billing.Bill) error { b.bills = append(b.bills, *x); return nil },
@@ -71,7 +73,8 @@ func (b *block) bill(cfg billing.Config, day billing.Date) {
 	if b.err == nil && len(b.imported) > 0 {
 		b.bills = mergeBills(b.bills, b.imported)
 	}
-	b.events, b.carried = nil, nil
+	clear(b.events)
+	b.events, b.carried = b.events[:0], nil
 }
 
 // mergeBills merges two runs of bills in the lake's order; on equal keys
@@ -149,6 +152,15 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 			}
 		}()
 	}
+	free := make(chan *block, 2*workers+2)
+	newBlock := func() *block {
+		select {
+		case b := <-free:
+			return b
+		default:
+			return &block{events: make([]billing.Event, 0, blockEvents+blockEvents/4)}
+		}
+	}
 	written := make(chan struct{})
 	go func() { // the writer: blocks in order
 		defer close(written)
@@ -167,7 +179,12 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 			}
 			out.add(b.res)
 			out.imported += int64(len(b.imported))
-			b.bills, b.imported = nil, nil
+			clear(b.bills)
+			b.bills, b.imported, b.res = b.bills[:0], nil, billing.DayResult{}
+			select { // the block's buffers serve again
+			case free <- b:
+			default:
+			}
 			if writeErr != nil {
 				close(stop)
 			}
@@ -220,7 +237,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		return nil
 	}
 
-	cur := &block{}
+	cur := newBlock()
 	agent, agentStart := "", 0
 	big := bigAgent(p.MemoryBudget)
 	c := run.events
@@ -231,7 +248,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 				if err := send(cur, e.AgentID); err != nil {
 					return out, cmp.Or(finish(), err)
 				}
-				cur = &block{events: make([]billing.Event, 0, blockEvents+blockEvents/4)}
+				cur = newBlock()
 			}
 			agent, agentStart = e.AgentID, len(cur.events)
 		}
@@ -247,7 +264,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		if err := send(cur, agent); err != nil {
 			return out, cmp.Or(finish(), err)
 		}
-		cur = &block{}
+		cur = newBlock()
 		barrier := &block{barrier: make(chan struct{})}
 		ordered <- barrier
 		<-barrier.barrier

@@ -1,0 +1,230 @@
+package lake
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"runtime"
+
+	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/klauspost/compress/zstd"
+	"github.com/xitongsys/parquet-go/parquet"
+)
+
+// The shape of the column chunks.
+const (
+	// pageBytes and pageRows bound one data page, as parquet-mr does.
+	// Values of fixed width and dictionary indices never reach pageBytes
+	// in pageRows rows, so only string pages are cut by size.
+	pageBytes = 1 << 20
+	pageRows  = 20_000
+	// maxDictBytes bounds the dictionary of one column chunk; a column
+	// whose distinct values take more falls back to PLAIN encoding.
+	maxDictBytes = 1 << 20
+	// maxStatBytes is the longest string kept as a min/max statistic.
+	maxStatBytes = 64
+)
+
+// Eight-byte values of a full page stay under pageBytes.
+const _ = uint(pageBytes - 8*pageRows)
+
+// zstdEncoder compresses pages at zstd's fastest level, which costs the
+// least time for a size close to that of the better ones; each frame keeps
+// its checksum, by which readers tell a damaged page. EncodeAll may be
+// called from several goroutines at once and gives the same bytes for the
+// same input.
+var zstdEncoder = func() *zstd.Encoder {
+	enc, err := zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithZeroFrames(true),
+		zstd.WithEncoderConcurrency(max(runtime.GOMAXPROCS(0), 2)))
+	if err != nil {
+		panic(err) // only for invalid options
+	}
+	return enc
+}()
+
+// chunkEncoder encodes column chunks. It holds the scratch space one
+// goroutine reuses from chunk to chunk; what it writes depends on nothing
+// but the column's values.
+type chunkEncoder struct {
+	page  []byte // the uncompressed body of a page
+	zbuf  []byte // the compressed body
+	rle   rleWriter
+	head  *thrift.TMemoryBuffer
+	proto *thrift.TCompactProtocol
+}
+
+func newChunkEncoder() *chunkEncoder {
+	head := thrift.NewTMemoryBufferLen(64)
+	return &chunkEncoder{head: head, proto: thrift.NewTCompactProtocolConf(head, nil)}
+}
+
+// encode appends the column chunk of c (rows rows) to dst: the dictionary
+// page, if any, then the data pages. The chunk's offsets in the returned
+// metadata count from its first byte.
+func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet.ColumnChunk, error) {
+	start := len(dst)
+	md := &parquet.ColumnMetaData{
+		Type:         physicalType(c.col.Kind),
+		PathInSchema: []string{c.col.Name},
+		Codec:        parquet.CompressionCodec_ZSTD,
+		NumValues:    int64(rows),
+		Statistics:   c.statistics(),
+	}
+	var err error
+	encoding := parquet.Encoding_PLAIN
+	width := 0
+	if c.dictEncoded() {
+		encoding = parquet.Encoding_PLAIN_DICTIONARY
+		body := e.page[:0]
+		n := len(c.dict.ints)
+		if c.col.Kind == KindString {
+			n = len(c.dict.strs)
+			for _, s := range c.dict.strs {
+				body = binary.LittleEndian.AppendUint32(body, uint32(len(s)))
+				body = append(body, s...)
+			}
+		} else {
+			for _, x := range c.dict.ints {
+				body = binary.LittleEndian.AppendUint32(body, uint32(x))
+			}
+		}
+		e.page = body
+		h := &parquet.PageHeader{
+			Type:                 parquet.PageType_DICTIONARY_PAGE,
+			DictionaryPageHeader: &parquet.DictionaryPageHeader{NumValues: int32(n), Encoding: parquet.Encoding_PLAIN_DICTIONARY},
+		}
+		if dst, err = e.appendPage(dst, h, body, md); err != nil {
+			return dst, nil, err
+		}
+		md.DictionaryPageOffset = ptr(int64(0))
+		width = bitWidth(n)
+	}
+	md.DataPageOffset = int64(len(dst) - start)
+	md.Encodings = []parquet.Encoding{encoding, parquet.Encoding_RLE}
+
+	fixed := 0 // width of a PLAIN value, 0 for strings
+	switch c.col.Kind {
+	case KindInt32:
+		fixed = 4
+	case KindInt64, KindTimestamp:
+		fixed = 8
+	}
+	v, b := 0, 0 // the next value, and its first byte in c.data
+	for r0 := 0; r0 < rows; {
+		r1 := min(rows, r0+pageRows)
+		v1, b1 := v, b
+		switch {
+		case width > 0 || fixed > 0:
+			if c.col.Optional {
+				v1 += bytes.Count(c.valid[r0:r1], []byte{1})
+			} else {
+				v1 += r1 - r0
+			}
+			b1 = v1 * fixed
+		default: // PLAIN strings: cut the page at pageBytes of values too
+			size := 0
+			r := r0
+			for ; r < r1 && size < pageBytes; r++ {
+				if !c.col.Optional || c.valid[r] == 1 {
+					n := 4 + int(binary.LittleEndian.Uint32(c.data[b1:]))
+					b1 += n
+					size += n
+					v1++
+				}
+			}
+			r1 = r
+		}
+		body := e.page[:0]
+		if c.col.Optional {
+			body = appendLevels(body, c.valid[r0:r1], &e.rle)
+		}
+		switch {
+		case width > 0:
+			body = append(body, byte(width))
+			e.rle.reset(width, body)
+			e.rle.encode(c.idx[v:v1])
+			body = e.rle.finish()
+		case c.col.Optional:
+			body = append(body, c.data[b:b1]...)
+		default:
+			body = c.data[b:b1] // the values are the whole page
+		}
+		if c.col.Optional || width > 0 {
+			e.page = body
+		}
+		h := &parquet.PageHeader{
+			Type: parquet.PageType_DATA_PAGE,
+			DataPageHeader: &parquet.DataPageHeader{
+				NumValues:               int32(r1 - r0),
+				Encoding:                encoding,
+				DefinitionLevelEncoding: parquet.Encoding_RLE,
+				RepetitionLevelEncoding: parquet.Encoding_RLE,
+			},
+		}
+		if dst, err = e.appendPage(dst, h, body, md); err != nil {
+			return dst, nil, err
+		}
+		r0, v, b = r1, v1, b1
+	}
+	return dst, &parquet.ColumnChunk{FileOffset: 0, MetaData: md}, nil
+}
+
+// appendPage compresses body and appends it with its header h to dst.
+func (e *chunkEncoder) appendPage(dst []byte, h *parquet.PageHeader, body []byte, md *parquet.ColumnMetaData) ([]byte, error) {
+	e.zbuf = zstdEncoder.EncodeAll(body, e.zbuf[:0])
+	h.UncompressedPageSize = int32(len(body))
+	h.CompressedPageSize = int32(len(e.zbuf))
+	e.head.Reset()
+	if err := h.Write(context.Background(), e.proto); err != nil {
+		return dst, fmt.Errorf("page header: %w", err)
+	}
+	if err := e.proto.Flush(context.Background()); err != nil {
+		return dst, fmt.Errorf("page header: %w", err)
+	}
+	head := e.head.Bytes()
+	dst = append(dst, head...)
+	dst = append(dst, e.zbuf...)
+	md.TotalUncompressedSize += int64(len(head) + len(body))
+	md.TotalCompressedSize += int64(len(head) + len(e.zbuf))
+	return dst, nil
+}
+
+// statistics gives the null count and, where short enough, the minimum and
+// maximum of the column chunk, in the type-defined order.
+func (c *colBuf) statistics() *parquet.Statistics {
+	nulls := int64(c.nulls)
+	st := &parquet.Statistics{NullCount: &nulls}
+	if !c.hasStat {
+		return st
+	}
+	switch c.col.Kind {
+	case KindString:
+		if len(c.los) <= maxStatBytes && len(c.his) <= maxStatBytes {
+			st.MinValue, st.MaxValue = []byte(c.los), []byte(c.his)
+		}
+	case KindInt32:
+		st.MinValue = binary.LittleEndian.AppendUint32(nil, uint32(c.lo))
+		st.MaxValue = binary.LittleEndian.AppendUint32(nil, uint32(c.hi))
+		st.Min, st.Max = st.MinValue, st.MaxValue
+	default:
+		st.MinValue = binary.LittleEndian.AppendUint64(nil, uint64(c.lo))
+		st.MaxValue = binary.LittleEndian.AppendUint64(nil, uint64(c.hi))
+		st.Min, st.Max = st.MinValue, st.MaxValue
+	}
+	return st
+}
+
+func physicalType(k Kind) parquet.Type {
+	switch k {
+	case KindInt32:
+		return parquet.Type_INT32
+	case KindInt64, KindTimestamp:
+		return parquet.Type_INT64
+	}
+	return parquet.Type_BYTE_ARRAY
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,233 @@
+package lake
+
+import (
+	"encoding/binary"
+	"strings"
+	"unicode/utf8"
+)
+
+// colBuf buffers the values of one column for the row group being filled,
+// already in the form its pages take: PLAIN bytes, or dictionary indices
+// and the dictionary. It keeps the statistics as the values come, and holds
+// no pointer per value, so that buffered rows cost the garbage collector
+// nothing.
+type colBuf struct {
+	col   Column
+	valid []byte // optional columns: 1 for a row with a value, 0 for a null
+	nulls int
+	n     int      // non-null values
+	plain bool     // values go to data: no dictionary, or it grew too big
+	data  []byte   // the values PLAIN-encoded, once plain
+	idx   []uint32 // dictionary index of each value, while not plain
+	dict  dictionary
+	size  int64 // plain-encoded size of the values, for the row group cut
+
+	// Statistics of the non-null values.
+	hasStat  bool
+	lo, hi   int64  // integer columns
+	los, his string // string columns
+}
+
+// dictionary holds the distinct values of a dictionary-encoded column in
+// order of first appearance.
+type dictionary struct {
+	strs   []string
+	strIDs map[string]uint32 // by the value as put, before any UTF-8 repair
+	ints   []int32
+	intIDs map[int32]uint32
+	bytes  int    // plain-encoded size of the entries
+	last   uint32 // index of the last value put: sorted columns repeat values in runs
+}
+
+// smallDict is the size up to which an integer dictionary is searched
+// without its map.
+const smallDict = 8
+
+func newColBuf(c Column) colBuf {
+	cb := colBuf{col: c}
+	cb.reset()
+	return cb
+}
+
+func (c *colBuf) reset() {
+	c.valid, c.data, c.idx = c.valid[:0], c.data[:0], c.idx[:0]
+	c.nulls, c.n, c.size = 0, 0, 0
+	c.plain = !c.col.dict
+	clear(c.dict.strs) // let the strings go
+	c.dict.strs, c.dict.ints = c.dict.strs[:0], c.dict.ints[:0]
+	clear(c.dict.strIDs)
+	clear(c.dict.intIDs)
+	c.dict.bytes, c.dict.last = 0, 0
+	c.hasStat, c.lo, c.hi, c.los, c.his = false, 0, 0, "", ""
+}
+
+// dictEncoded reports whether the buffered values are dictionary-encoded.
+func (c *colBuf) dictEncoded() bool { return !c.plain && c.n > 0 }
+
+func (c *colBuf) putNull() {
+	c.valid = append(c.valid, 0)
+	c.nulls++
+}
+
+// putOptStr writes s, or null when s is empty.
+func (c *colBuf) putOptStr(s string) {
+	if s == "" {
+		c.putNull()
+		return
+	}
+	c.valid = append(c.valid, 1)
+	c.putStr(s)
+}
+
+// putOptI32 writes v, or null when ok is false.
+func (c *colBuf) putOptI32(v int32, ok bool) {
+	if !ok {
+		c.putNull()
+		return
+	}
+	c.valid = append(c.valid, 1)
+	c.putI32(v)
+}
+
+func (c *colBuf) putStr(s string) {
+	c.n++
+	if c.plain {
+		c.putPlainStr(s)
+		return
+	}
+	d := &c.dict
+	if len(c.idx) > 0 && s == d.strs[d.last] {
+		c.idx = append(c.idx, d.last)
+		c.size += 4 + int64(len(s))
+		return
+	}
+	id, ok := d.strIDs[s]
+	if !ok {
+		key := s
+		s = validUTF8(s)
+		if d.bytes += 4 + len(s); d.bytes > maxDictBytes {
+			c.spill()
+			c.putPlainStr(s)
+			return
+		}
+		if d.strIDs == nil {
+			d.strIDs = make(map[string]uint32)
+		}
+		id = uint32(len(d.strs))
+		d.strIDs[key] = id
+		d.strs = append(d.strs, s)
+		c.statStr(s)
+	}
+	d.last = id
+	c.idx = append(c.idx, id)
+	c.size += 4 + int64(len(d.strs[id]))
+}
+
+func (c *colBuf) putPlainStr(s string) {
+	s = validUTF8(s)
+	c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(s)))
+	c.data = append(c.data, s...)
+	c.size += 4 + int64(len(s))
+	c.statStr(s)
+}
+
+func validUTF8(s string) string {
+	if !utf8.ValidString(s) {
+		return strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return s
+}
+
+func (c *colBuf) statStr(s string) {
+	switch {
+	case !c.hasStat:
+		c.los, c.his, c.hasStat = s, s, true
+	case s < c.los:
+		c.los = s
+	case s > c.his:
+		c.his = s
+	}
+}
+
+func (c *colBuf) putI32(v int32) {
+	c.n++
+	c.size += 4
+	if c.plain {
+		c.data = binary.LittleEndian.AppendUint32(c.data, uint32(v))
+		c.statInt(int64(v))
+		return
+	}
+	d := &c.dict
+	if len(c.idx) > 0 && v == d.ints[d.last] {
+		c.idx = append(c.idx, d.last)
+		return
+	}
+	id, ok := uint32(0), false
+	if len(d.ints) <= smallDict {
+		for i, x := range d.ints {
+			if x == v {
+				id, ok = uint32(i), true
+				break
+			}
+		}
+	} else {
+		id, ok = d.intIDs[v]
+	}
+	if !ok {
+		if d.bytes += 4; d.bytes > maxDictBytes {
+			c.spill()
+			c.data = binary.LittleEndian.AppendUint32(c.data, uint32(v))
+			c.statInt(int64(v))
+			return
+		}
+		if d.intIDs == nil {
+			d.intIDs = make(map[int32]uint32)
+		}
+		id = uint32(len(d.ints))
+		d.intIDs[v] = id
+		d.ints = append(d.ints, v)
+		c.statInt(int64(v))
+	}
+	d.last = id
+	c.idx = append(c.idx, id)
+}
+
+func (c *colBuf) putI64(v int64) {
+	c.n++
+	c.size += 8
+	c.data = binary.LittleEndian.AppendUint64(c.data, uint64(v))
+	c.statInt(v)
+}
+
+func (c *colBuf) statInt(v int64) {
+	switch {
+	case !c.hasStat:
+		c.lo, c.hi, c.hasStat = v, v, true
+	case v < c.lo:
+		c.lo = v
+	case v > c.hi:
+		c.hi = v
+	}
+}
+
+// spill gives up the dictionary, whose values would take more than
+// maxDictBytes: the values so far are written out PLAIN, and the rest of
+// the row group follows them.
+func (c *colBuf) spill() {
+	d := &c.dict
+	for _, id := range c.idx {
+		if c.col.Kind == KindString {
+			s := d.strs[id]
+			c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(s)))
+			c.data = append(c.data, s...)
+		} else {
+			c.data = binary.LittleEndian.AppendUint32(c.data, uint32(d.ints[id]))
+		}
+	}
+	c.plain = true
+	c.idx = c.idx[:0]
+	clear(d.strs)
+	d.strs, d.ints = d.strs[:0], d.ints[:0]
+	clear(d.strIDs)
+	clear(d.intIDs)
+}

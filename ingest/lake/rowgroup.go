@@ -1,0 +1,176 @@
+package lake
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/xitongsys/parquet-go/parquet"
+)
+
+// rowGroupBytes is the uncompressed (PLAIN-encoded) size at which a row
+// group is cut: big enough to compress well, small enough that a reader
+// scans a day's file in parallel.
+const rowGroupBytes = 24 << 20
+
+// rowGroup buffers the rows of one row group of a table, column by column.
+type rowGroup struct {
+	table Table
+	cols  []colBuf
+	rows  int
+	// sized is set once the buffers have room for a whole row group. Only
+	// the bills fill whole row groups; the other tables are mostly small.
+	sized bool
+}
+
+func newRowGroup(t Table) *rowGroup {
+	g := &rowGroup{table: t, cols: make([]colBuf, len(t.Columns)), sized: t.Name != Bills.Name}
+	for i, c := range t.Columns {
+		g.cols[i] = newColBuf(c)
+	}
+	return g
+}
+
+// endRow counts a row whose values were put into every column, and reports
+// whether the row group is full. The size is looked at every 1024 rows, so
+// where a row group ends depends only on its own rows.
+func (g *rowGroup) endRow() (full bool) {
+	g.rows++
+	if g.rows%1024 != 0 {
+		return false
+	}
+	var size int64
+	for i := range g.cols {
+		size += g.cols[i].size
+	}
+	if !g.sized && size > 0 {
+		g.reserve(float64(rowGroupBytes) / float64(size))
+	}
+	return size >= rowGroupBytes
+}
+
+// reserve gives each buffer room for scale times what it holds, once: the
+// first rows of a row group tell how the rest will fill it, and growing
+// the buffers by doubling would copy them again and again.
+func (g *rowGroup) reserve(scale float64) {
+	g.sized = true
+	scale *= 1.1
+	for i := range g.cols {
+		c := &g.cols[i]
+		c.valid = grow(c.valid, scale)
+		c.data = grow(c.data, scale)
+		c.idx = grow(c.idx, scale)
+	}
+}
+
+func grow[T any](s []T, scale float64) []T {
+	if n := int(float64(len(s)) * scale); n > cap(s) {
+		return slices.Grow(s, n-len(s))
+	}
+	return s
+}
+
+func (g *rowGroup) reset() {
+	for i := range g.cols {
+		g.cols[i].reset()
+	}
+	g.rows = 0
+}
+
+// encodedGroup is a row group ready to go into a file: its column chunks,
+// one after the other in column order, and its metadata, whose offsets
+// count from the group's first byte until a file places it.
+type encodedGroup struct {
+	data []byte
+	meta *parquet.RowGroup
+}
+
+// encode encodes the buffered rows into buf, reusing its memory,
+// one column after the other on the calling goroutine.
+func (g *rowGroup) encode(e *chunkEncoder, buf []byte) (*encodedGroup, error) {
+	dst := buf[:0]
+	eg := &encodedGroup{meta: g.meta()}
+	for i := range g.cols {
+		at := len(dst)
+		var cc *parquet.ColumnChunk
+		var err error
+		if dst, cc, err = e.encode(dst, &g.cols[i], g.rows); err != nil {
+			return nil, fmt.Errorf("encode column %s: %w", g.cols[i].col.Name, err)
+		}
+		shiftChunk(cc, int64(at))
+		eg.meta.Columns = append(eg.meta.Columns, cc)
+	}
+	eg.data = dst
+	g.sumSizes(eg)
+	return eg, nil
+}
+
+// encodeParallel encodes the buffered rows with each column chunk on its
+// own goroutine, at most len(encs) at once; chunks[i] is the scratch of
+// column i. The bytes are those of encode.
+func (g *rowGroup) encodeParallel(encs []*chunkEncoder, chunks [][]byte, buf []byte) (*encodedGroup, error) {
+	dst := buf[:0]
+	metas := make([]*parquet.ColumnChunk, len(g.cols))
+	errs := make([]error, len(g.cols))
+	work := make(chan int, len(g.cols))
+	for i := range g.cols {
+		work <- i
+	}
+	close(work)
+	var wg sync.WaitGroup
+	for _, e := range encs[:min(len(encs), len(g.cols))] {
+		wg.Go(func() {
+			for i := range work {
+				chunks[i], metas[i], errs[i] = e.encode(chunks[i][:0], &g.cols[i], g.rows)
+			}
+		})
+	}
+	wg.Wait()
+	eg := &encodedGroup{meta: g.meta()}
+	for i, cc := range metas {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("encode column %s: %w", g.cols[i].col.Name, errs[i])
+		}
+		shiftChunk(cc, int64(len(dst)))
+		eg.meta.Columns = append(eg.meta.Columns, cc)
+		dst = append(dst, chunks[i]...)
+	}
+	eg.data = dst
+	g.sumSizes(eg)
+	return eg, nil
+}
+
+// encoders returns scratch for encodeParallel: one encoder a core.
+func encoders() []*chunkEncoder {
+	encs := make([]*chunkEncoder, runtime.GOMAXPROCS(0))
+	for i := range encs {
+		encs[i] = newChunkEncoder()
+	}
+	return encs
+}
+
+// meta starts the metadata of the row group being encoded.
+func (g *rowGroup) meta() *parquet.RowGroup {
+	return &parquet.RowGroup{
+		Columns:        make([]*parquet.ColumnChunk, 0, len(g.cols)),
+		NumRows:        int64(g.rows),
+		SortingColumns: g.table.sortingColumns(),
+	}
+}
+
+func (g *rowGroup) sumSizes(eg *encodedGroup) {
+	for _, cc := range eg.meta.Columns {
+		eg.meta.TotalByteSize += cc.MetaData.TotalUncompressedSize
+	}
+	eg.meta.TotalCompressedSize = ptr(int64(len(eg.data)))
+}
+
+// shiftChunk moves the offsets of a column chunk by off bytes.
+func shiftChunk(cc *parquet.ColumnChunk, off int64) {
+	cc.FileOffset += off
+	cc.MetaData.DataPageOffset += off
+	if p := cc.MetaData.DictionaryPageOffset; p != nil {
+		*p += off
+	}
+}
