@@ -84,6 +84,15 @@ func RunBatch(cfg Config, events []Event, first, last Date, carried []OpenSpan) 
 	return res, nil
 }
 
+// Add adds o to c, every count including OpenRows: the sum of the counts
+// of RunByAgent calls over disjoint blocks of one day's agents.
+func (c *Counts) Add(o Counts) {
+	open := c.OpenRows + o.OpenRows
+	c.add(o)
+	c.OpenRows = open
+}
+
+// add adds o to c; OpenRows becomes o's, the rows open after the later run.
 func (c *Counts) add(o Counts) {
 	c.Events += o.Events
 	c.Duplicates += o.Duplicates

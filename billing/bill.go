@@ -30,10 +30,24 @@ var flagNames = []struct {
 	{FlagOpen, "open"},
 }
 
+// flagStrings holds the comma-separated form of every combination of flags.
+var flagStrings = func() (names [FlagOpen << 1]string) {
+	for f := range names {
+		var parts []string
+		for _, fn := range flagNames {
+			if Flags(f)&fn.flag != 0 {
+				parts = append(parts, fn.name)
+			}
+		}
+		names[f] = strings.Join(parts, ",")
+	}
+	return names
+}()
+
 // String returns the flags comma-separated, in a fixed order.
 func (f Flags) String() string {
-	if f == 0 {
-		return ""
+	if int(f) < len(flagStrings) {
+		return flagStrings[f]
 	}
 	var names []string
 	for _, fn := range flagNames {
@@ -104,29 +118,35 @@ func (b *Bill) AssignID() { b.ID = b.Identity() }
 // Identity derives a bill's identity from what makes it that bill: agent,
 // type, object, cause, span, flags and the record that opened it (by the
 // file's base name, so moving the input folder keeps the ids).
-func (b *Bill) Identity() string {
+func (b *Bill) Identity() string { return identity(b, baseName(b.Source.File)) }
+
+// identity is Identity with the base name of the bill's source file given.
+func identity(b *Bill, base string) string {
 	// The fields are laid out in one buffer and hashed at once: a hash
 	// fed field by field costs twice as much, and there is one per bill.
 	var stack [256]byte
 	buf := stack[:0]
-	str := func(s string) {
-		buf = binary.BigEndian.AppendUint64(buf, uint64(len(s)))
-		buf = append(buf, s...)
-	}
-	num := func(v int64) { buf = binary.BigEndian.AppendUint64(buf, uint64(v)) }
-	str(b.AgentID)
-	num(int64(b.OpType))
-	num(int64(b.OpObject))
-	num(int64(b.OpCause))
-	num(b.Begin.UnixMicro())
-	num(b.End.UnixMicro())
-	num(int64(b.Flags))
-	str(b.CallID)
-	str(baseName(b.Source.File))
-	num(b.Source.Line)
-	str(b.Origin.RecordID)
+	buf = appendString(buf, b.AgentID)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(int64(b.OpType)))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(int64(b.OpObject)))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(int64(b.OpCause)))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(b.Begin.UnixMicro()))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(b.End.UnixMicro()))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(b.Flags))
+	buf = appendString(buf, b.CallID)
+	buf = appendString(buf, base)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(b.Source.Line))
+	buf = appendString(buf, b.Origin.RecordID)
 	sum := sha256.Sum256(buf)
-	return hex.EncodeToString(sum[:16])
+	var digits [32]byte
+	hex.Encode(digits[:], sum[:16])
+	return string(digits[:])
+}
+
+// appendString appends s to buf preceded by its length.
+func appendString(buf []byte, s string) []byte {
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(s)))
+	return append(buf, s...)
 }
 
 func baseName(p string) string {

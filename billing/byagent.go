@@ -24,41 +24,51 @@ type AgentBills struct {
 // It hands on each agent's bills before it starts the next agent, so that
 // neither the events nor the bills of a day need all be in memory. The
 // bills and open spans are those NewRun and Apply would give.
+//
+// RunByAgent keeps no state outside the call, and the package has none
+// that it changes: calls may run at once on several goroutines, each with
+// its own events, carried spans and AgentBills, as long as no agent's
+// events or carried spans go to two of them (cfg may be shared). To bill a
+// day that way, split its agents into ranges by id, one call per range;
+// then the ranges' Open put together in id order are the lake's order, and
+// Counts.Add sums their Counts.
 func RunByAgent(cfg Config, day Date, carried []OpenSpan, events iter.Seq[*Event], out AgentBills) (DayResult, error) {
 	var res DayResult
 	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
 	var emitErr error
-	base := Run{cfg: cfg, billed: cfg.billedTypes(), day: day}
-	base.start, base.end = day.Bounds(cfg.Location)
-	base.emit = func(b *Bill) {
+	// One run and one agent's state serve every agent in turn: the run's
+	// counts are the current agent's, added to res when it is done.
+	r := newRun(cfg, day, func(b *Bill) {
 		if emitErr == nil {
 			emitErr = out.Bill(b)
 		}
-	}
+	})
 	var (
-		r       *Run // the current agent's run
-		current string
-		j       int // the next carried span
+		a      = new(agent) // the current agent's state
+		active bool         // a holds an agent
+		j      int          // the next carried span
 	)
 	// start begins the run of agent id from what it carried in.
 	start := func(id string) error {
-		run := base
-		run.agents = make(map[string]*agent, 1)
-		r, current = &run, id
+		a.reset(id)
+		active = true
+		r.counts = Counts{}
 		k := j
 		for k < len(carried) && carried[k].AgentID == id {
 			k++
 		}
-		err := r.carryIn(carried[j:k])
+		err := r.carryAgent(a, carried[j:k])
 		j = k
 		return err
 	}
 	finish := func() error {
-		res.Open = append(res.Open, r.Finish()...)
-		res.Counts.add(r.Counts())
-		r = nil
+		n := len(res.Open)
+		res.Open = r.finishAgent(a, res.Open)
+		r.counts.OpenRows = int64(len(res.Open) - n)
+		res.Counts.add(r.counts)
+		active = false
 		if emitErr != nil {
 			return emitErr
 		}
@@ -79,9 +89,9 @@ func RunByAgent(cfg Config, day Date, carried []OpenSpan, events iter.Seq[*Event
 	}
 	var err error
 	for e := range events {
-		if r == nil || e.AgentID != current {
-			if r != nil {
-				if e.AgentID < current {
+		if !active || e.AgentID != a.id {
+			if active {
+				if e.AgentID < a.id {
 					err = ErrOutOfOrder // events not sorted by agent
 					break
 				}
@@ -96,8 +106,14 @@ func RunByAgent(cfg Config, day Date, carried []OpenSpan, events iter.Seq[*Event
 				break
 			}
 		}
-		if res.Refusals, err = r.refuse(e, res.Refusals); err != nil {
-			break
+		applied := r.admit(e)
+		if applied == nil {
+			applied = r.step(a, e)
+		}
+		if applied != nil {
+			if res.Refusals, err = refused(e, applied, res.Refusals); err != nil {
+				break
+			}
 		}
 		if emitErr != nil {
 			err = emitErr
@@ -107,7 +123,7 @@ func RunByAgent(cfg Config, day Date, carried []OpenSpan, events iter.Seq[*Event
 	if err != nil {
 		return res, err
 	}
-	if r != nil {
+	if active {
 		if err := finish(); err != nil {
 			return res, err
 		}

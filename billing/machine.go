@@ -20,10 +20,10 @@ func spanOf(e *Event, opType int) span {
 	}
 }
 
-// sameState is rule 5: an event equal in type, object, cause and call id
-// continues the current state.
-func (s *span) sameState(o *span) bool {
-	return s.opType == o.opType && s.object == o.object && s.cause == o.cause && s.attrs.CallID == o.attrs.CallID
+// continuedBy is rule 5: an event of type opType equal in object, cause
+// and call id continues the current state.
+func (s *span) continuedBy(e *Event, opType int) bool {
+	return s.opType == opType && s.object == e.OpObject && s.cause == e.OpCause && s.attrs.CallID == e.CallID
 }
 
 // agent is one agent's state between events.
@@ -31,6 +31,7 @@ type agent struct {
 	id        string
 	loggedIn  bool
 	login     time.Time
+	logonSN   int64 // login in Unix milliseconds (rule 1)
 	loginSrc  Source
 	main      span
 	overlays  []span
@@ -64,13 +65,40 @@ func (a *agent) isDuplicate(e *Event) bool {
 	return false
 }
 
-func (a *agent) logonSN() int64 { return a.login.UnixMilli() }
+// reset makes a the state of agent id with nothing carried in, keeping
+// the room its lists have grown.
+func (a *agent) reset(id string) {
+	*a = agent{id: id, main: span{opType: -1}, overlays: a.overlays[:0], dupKeys: a.dupKeys[:0]}
+}
+
+// startSession opens a's session at t (rule 1).
+func (a *agent) startSession(t time.Time, src Source) {
+	a.loggedIn, a.login, a.logonSN, a.loginSrc = true, t, t.UnixMilli(), src
+}
+
+// opRule is what the state machine needs of an operation type, packed
+// for the per-event path.
+type opRule struct {
+	class  Class
+	closes uint64 // bit t set: an event of this type closes overlay type t
+}
+
+// opRules holds the rule of every code of the table.
+var opRules = func() (rules [maxOpType + 1]opRule) {
+	for _, t := range opTypes {
+		rules[t.Code].class = t.Class
+		for _, c := range t.Closes {
+			rules[t.Code].closes |= 1 << c
+		}
+	}
+	return rules
+}()
 
 // apply runs the rules of SPEC §2 for one event of the agent.
 func (r *Run) apply(a *agent, e *Event) error {
-	info := opTypeIndex[e.OpType]
+	rule := opRules[e.OpType]
 	t := e.Time
-	if info.Class == ClassSession {
+	if rule.class == ClassSession {
 		if e.OpType == OpLogout {
 			if !a.loggedIn {
 				return ErrLogoutWithoutSession
@@ -92,7 +120,7 @@ func (r *Run) apply(a *agent, e *Event) error {
 		// Rule 4: anything but a session event opens a session first.
 		r.login(a, e, FlagImplicitLogin)
 	}
-	switch info.Class {
+	switch rule.class {
 	case ClassMain:
 		r.enterMain(a, e)
 	case ClassOverlay:
@@ -104,19 +132,21 @@ func (r *Run) apply(a *agent, e *Event) error {
 		}
 		a.overlays = append(a.overlays, spanOf(e, e.OpType))
 	case ClassStop:
-		if r.closeOverlays(a, t, info.Closes) == 0 {
+		if r.closeOverlays(a, t, rule.closes) == 0 {
 			r.counts.StopWithoutOverlay++
 		}
 	case ClassInstant:
 		if r.billed[e.OpType] {
-			r.emitBill(a, &Bill{
+			b := &r.bill
+			*b = Bill{
 				OpType: int32(e.OpType), OpObject: int32(e.OpObject), OpCause: int32(e.OpCause),
 				Begin: t, End: t, Attrs: e.Attrs, Source: e.Source,
 				SourceCause: e.SourceCause, HasSourceCause: e.HasSourceCause,
-			})
+			}
+			r.emitBill(a, b)
 		}
-		if len(info.Closes) > 0 {
-			r.closeOverlays(a, t, info.Closes)
+		if rule.closes != 0 {
+			r.closeOverlays(a, t, rule.closes)
 		}
 	}
 	return nil
@@ -126,23 +156,22 @@ func (r *Run) apply(a *agent, e *Event) error {
 // main state. An implicit login (rule 4) has no event of its own: its bill
 // has no object, cause or strings.
 func (r *Run) login(a *agent, e *Event, flags Flags) {
-	a.loggedIn = true
-	a.login = e.Time
-	a.loginSrc = e.Source
+	a.startSession(e.Time, e.Source)
 	a.overlays = a.overlays[:0]
-	b := Bill{
+	b := &r.bill
+	*b = Bill{
 		OpType: OpLogin, OpObject: USNoUse, OpCause: USNoUse,
 		Begin: e.Time, End: e.Time, Source: e.Source, Flags: flags,
 	}
-	idle := span{opType: OpIdle, object: USNoUse, cause: USNoUse, begin: e.Time, source: e.Source}
 	if flags&FlagImplicitLogin == 0 {
 		// Rule 6: the login event opened the idle state too.
 		b.OpObject, b.OpCause, b.Attrs = int32(e.OpObject), int32(e.OpCause), e.Attrs
 		b.SourceCause, b.HasSourceCause = e.SourceCause, e.HasSourceCause
-		idle = spanOf(e, OpIdle)
+		a.main = spanOf(e, OpIdle)
+	} else {
+		a.main = span{opType: OpIdle, object: USNoUse, cause: USNoUse, begin: e.Time, source: e.Source}
 	}
-	r.emitBill(a, &b)
-	a.main = idle
+	r.emitBill(a, b)
 }
 
 // logoutBy is what a logout bill takes from its cause: the logout event,
@@ -168,11 +197,13 @@ func logoutFrom(e *Event) logoutBy {
 func (r *Run) logout(a *agent, t time.Time, by logoutBy, flags Flags) {
 	r.closeAllOverlays(a, t, flags)
 	r.closeMain(a, t, flags)
-	r.emitBill(a, &Bill{
+	b := &r.bill
+	*b = Bill{
 		OpType: OpLogout, OpObject: int32(by.object), OpCause: int32(by.cause),
 		Begin: a.login, End: t, Attrs: by.attrs, Source: by.source, Flags: flags,
 		SourceCause: by.sourceCause, HasSourceCause: by.hasSourceCause,
-	})
+	}
+	r.emitBill(a, b)
 	a.loggedIn = false
 	a.overlays = a.overlays[:0]
 }
@@ -184,8 +215,7 @@ func (r *Run) enterMain(a *agent, e *Event) {
 	if opType == OpEndWork {
 		opType = OpIdle
 	}
-	next := spanOf(e, opType)
-	if a.main.sameState(&next) {
+	if a.main.continuedBy(e, opType) {
 		r.counts.Continued++
 		return
 	}
@@ -193,7 +223,7 @@ func (r *Run) enterMain(a *agent, e *Event) {
 	if !IsConversation(opType) {
 		r.closeAllOverlays(a, e.Time, 0)
 	}
-	a.main = next
+	a.main = spanOf(e, opType)
 }
 
 // closeMain ends the main state at t.
@@ -205,14 +235,14 @@ func (r *Run) closeMain(a *agent, t time.Time, flags Flags) {
 	r.closeSpan(a, &a.main, t, flags)
 }
 
-// closeOverlays ends the open overlays of the given types at t and returns
-// how many it closed.
-func (r *Run) closeOverlays(a *agent, t time.Time, types []int) int {
+// closeOverlays ends the open overlays of the types in the set closes (bit
+// t for type t) at t and returns how many it closed.
+func (r *Run) closeOverlays(a *agent, t time.Time, closes uint64) int {
 	n := 0
 	kept := a.overlays[:0]
 	for i := range a.overlays {
 		o := &a.overlays[i]
-		if containsInt(types, o.opType) {
+		if closes>>o.opType&1 != 0 {
 			r.closeSpan(a, o, t, 0)
 			n++
 			continue
@@ -240,11 +270,20 @@ func (r *Run) closeSpan(a *agent, s *span, t time.Time, flags Flags) {
 		r.counts.ZeroLength++
 		return
 	}
-	r.emitBill(a, s.bill(t, s.cause, flags))
+	r.emitSpan(a, s, int32(s.opType), t, s.cause, flags)
 }
 
-func (s *span) bill(end time.Time, cause int, flags Flags) *Bill {
-	return &Bill{
+// emitSpan writes the bill of type opType of s ending at end.
+func (r *Run) emitSpan(a *agent, s *span, opType int32, end time.Time, cause int, flags Flags) {
+	b := &r.bill
+	s.fill(b, end, cause, flags)
+	b.OpType = opType
+	r.emitBill(a, b)
+}
+
+// fill makes b the bill of s ending at end.
+func (s *span) fill(b *Bill, end time.Time, cause int, flags Flags) {
+	*b = Bill{
 		OpType: int32(s.opType), OpObject: int32(s.object), OpCause: int32(cause),
 		Begin: s.begin, End: end, Attrs: s.attrs, Source: s.source, Flags: flags,
 		SourceCause: s.sourceCause, HasSourceCause: s.hasSourceCause,
@@ -276,12 +315,9 @@ func (r *Run) conversationTypes(s *span) []int32 {
 // conversation stays open from its last mark.
 func (r *Run) cutConversation(a *agent, s *span, until time.Time, final bool, flags Flags) {
 	types := r.conversationTypes(s)
-	loc := r.cfg.Location
-	for m := NextMark(s.begin, loc); m.Before(until); m = NextMark(m, loc) {
+	for m := r.marks.next(s.begin); m.Before(until); m = r.marks.next(m) {
 		for _, typ := range types {
-			b := s.bill(m, causeStillTalking, 0)
-			b.OpType = typ
-			r.emitBill(a, b)
+			r.emitSpan(a, s, typ, m, causeStillTalking, 0)
 		}
 		s.begin = m
 	}
@@ -293,17 +329,6 @@ func (r *Run) cutConversation(a *agent, s *span, until time.Time, final bool, fl
 			r.counts.ZeroLength++
 			continue
 		}
-		b := s.bill(until, causeTalkEnded, flags)
-		b.OpType = typ
-		r.emitBill(a, b)
+		r.emitSpan(a, s, typ, until, causeTalkEnded, flags)
 	}
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

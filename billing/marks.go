@@ -1,6 +1,9 @@
 package billing
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // markStep is the spacing of the conversation marks on the site clock.
 const markStep = 5 * 60 // seconds
@@ -38,4 +41,43 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// markClock finds five-minute marks like NextMark, remembering the zone
+// period it last looked up: within one period (for UTC, all of time) a
+// mark is plain arithmetic on Unix seconds, and only a mark that would
+// cross the period's end takes NextMark's way. A markClock with only loc
+// set looks up its first period on first use.
+type markClock struct {
+	loc    *time.Location
+	lo, hi int64 // the period [lo, hi) in Unix seconds
+	off    int64 // the period's offset from UTC in seconds
+}
+
+// next returns the first mark strictly after t, as NextMark(t, c.loc).
+func (c *markClock) next(t time.Time) time.Time {
+	s := t.Unix()
+	if s < c.lo || s >= c.hi {
+		c.load(t)
+	}
+	v := floorDiv(s+c.off, markStep)*markStep + markStep - c.off
+	if v < c.hi {
+		return time.Unix(v, 0).UTC()
+	}
+	return NextMark(t, c.loc)
+}
+
+// load remembers the zone period that holds t.
+func (c *markClock) load(t time.Time) {
+	lt := t.In(c.loc)
+	_, off := lt.Zone()
+	start, end := lt.ZoneBounds()
+	c.off = int64(off)
+	c.lo, c.hi = math.MinInt64, math.MaxInt64
+	if !start.IsZero() {
+		c.lo = start.Unix()
+	}
+	if !end.IsZero() {
+		c.hi = end.Unix()
+	}
 }

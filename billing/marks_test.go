@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -76,6 +77,39 @@ func TestMarksPerDay(t *testing.T) {
 			}
 			if n != tt.want {
 				t.Errorf("%d marks, want %d", n, tt.want)
+			}
+		})
+	}
+}
+
+// TestMarkClock checks that a markClock, which keeps the zone period it
+// last looked up, finds the same marks as NextMark: mark after mark across
+// DST changes, and at instants that jump back and forth between periods.
+func TestMarkClock(t *testing.T) {
+	zones := []string{"UTC", "Asia/Kathmandu", "America/New_York", "Australia/Lord_Howe", "Europe/London", "Asia/Shanghai"}
+	for _, zone := range zones {
+		t.Run(zone, func(t *testing.T) {
+			loc := mustLoc(t, zone)
+			c := markClock{loc: loc}
+			from := time.Date(2025, time.December, 31, 0, 0, 0, 0, time.UTC)
+			// Every mark of 2026, each from the one before.
+			for m := from; m.Year() < 2027; {
+				got, want := c.next(m), NextMark(m, loc)
+				if !got.Equal(want) {
+					t.Fatalf("after %s: next %s, NextMark %s", m.Format(time.RFC3339), got.Format(time.RFC3339), want.Format(time.RFC3339))
+				}
+				m = want
+			}
+			// Instants anywhere in the year, fractions of a second included.
+			r := rand.New(rand.NewPCG(1, 2))
+			for range 20000 {
+				at := from.Add(time.Duration(r.Int64N(int64(366 * 24 * time.Hour))))
+				if r.IntN(4) == 0 {
+					at = at.Truncate(5 * time.Minute)
+				}
+				if got, want := c.next(at), NextMark(at, loc); !got.Equal(want) {
+					t.Fatalf("after %s: next %s, NextMark %s", at.Format(time.RFC3339Nano), got.Format(time.RFC3339), want.Format(time.RFC3339))
+				}
 			}
 		})
 	}

@@ -31,7 +31,9 @@ type Counts struct {
 
 // Run is the run of one site-zone day: feed it the day's events in time
 // order with Apply, then call Finish. Bills go to the emit function as they
-// are written, in no particular order; sort them with SortBills.
+// are written, in no particular order; sort them with SortBills. A Run
+// belongs to one goroutine at a time; Runs share nothing, so several may
+// run at once.
 type Run struct {
 	cfg        Config
 	billed     [maxOpType + 1]bool
@@ -42,6 +44,10 @@ type Run struct {
 	counts     Counts
 	convTypes  [2]int32
 	finished   bool
+
+	bill           Bill      // the bill being emitted
+	marks          markClock // the site clock's five-minute marks
+	idFile, idBase string    // the last source file named on a bill, and its base name
 }
 
 // NewRun starts the run of day from the spans the previous day left open
@@ -51,12 +57,20 @@ func NewRun(cfg Config, day Date, carried []OpenSpan, emit func(*Bill)) (*Run, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Run{cfg: cfg, billed: cfg.billedTypes(), day: day, agents: map[string]*agent{}, emit: emit}
-	r.start, r.end = day.Bounds(cfg.Location)
+	r := newRun(cfg, day, emit)
+	r.agents = map[string]*agent{}
 	if err := r.carryIn(carried); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// newRun starts the run of day with no agents; cfg must be valid.
+func newRun(cfg Config, day Date, emit func(*Bill)) *Run {
+	r := &Run{cfg: cfg, billed: cfg.billedTypes(), day: day, emit: emit}
+	r.start, r.end = day.Bounds(cfg.Location)
+	r.marks.loc = cfg.Location
+	return r
 }
 
 // Day is the day of the run.
@@ -73,6 +87,20 @@ func (r *Run) Counts() Counts { return r.counts }
 // ErrLogoutWithoutSession for an event the rules refuse (the run goes on),
 // and ErrOutOfOrder or ErrUnknownOpType for a caller's mistake.
 func (r *Run) Apply(e *Event) error {
+	if err := r.admit(e); err != nil {
+		return err
+	}
+	a := r.agents[e.AgentID]
+	if a == nil {
+		a = &agent{id: e.AgentID}
+		r.agents[e.AgentID] = a
+	}
+	return r.step(a, e)
+}
+
+// admit checks what Apply checks before it knows the agent: a known type
+// and a time inside the day.
+func (r *Run) admit(e *Event) error {
 	if !Known(e.OpType) {
 		return ErrUnknownOpType
 	}
@@ -80,11 +108,11 @@ func (r *Run) Apply(e *Event) error {
 		r.counts.Refused++
 		return ErrOutsideDay
 	}
-	a := r.agents[e.AgentID]
-	if a == nil {
-		a = &agent{id: e.AgentID}
-		r.agents[e.AgentID] = a
-	}
+	return nil
+}
+
+// step applies an admitted event of agent a.
+func (r *Run) step(a *agent, e *Event) error {
 	if e.Time.Before(a.dupTime) || e.Time.Before(a.lastEvent) {
 		return ErrOutOfOrder
 	}
@@ -104,7 +132,13 @@ func (r *Run) Apply(e *Event) error {
 // goes on; a caller's mistake (an event out of order, an unknown type) is
 // returned.
 func (r *Run) refuse(e *Event, refusals []Refusal) ([]Refusal, error) {
-	if err := r.Apply(e); err != nil {
+	return refused(e, r.Apply(e), refusals)
+}
+
+// refused adds e to refusals when the rules refused it (err is one of
+// theirs) and returns a caller's mistake as an error.
+func refused(e *Event, err error, refusals []Refusal) ([]Refusal, error) {
+	if err != nil {
 		if errors.Is(err, ErrOutOfOrder) || errors.Is(err, ErrUnknownOpType) {
 			return refusals, err
 		}
@@ -117,10 +151,19 @@ func (r *Run) refuse(e *Event, refusals []Refusal) ([]Refusal, error) {
 // hands it on.
 func (r *Run) emitBill(a *agent, b *Bill) {
 	b.AgentID = a.id
-	b.LogonSN = a.logonSN()
-	b.AssignID()
+	b.LogonSN = a.logonSN
+	r.assignID(b)
 	r.counts.Bills++
 	r.emit(b)
+}
+
+// assignID is b.AssignID, with the base name of the last source file kept:
+// the bills of a run come from few files.
+func (r *Run) assignID(b *Bill) {
+	if b.Source.File != r.idFile {
+		r.idFile, r.idBase = b.Source.File, baseName(b.Source.File)
+	}
+	b.ID = identity(b, r.idBase)
 }
 
 // Finish ends the day: it closes stale sessions (rule 9), cuts open
@@ -140,18 +183,33 @@ func (r *Run) Finish() []OpenSpan {
 	slices.Sort(ids)
 	var open []OpenSpan
 	for _, id := range ids {
-		a := r.agents[id]
-		if r.end.Sub(a.lastEvent) > r.cfg.SessionTimeout {
-			r.timeOut(a)
-			continue
-		}
-		if IsConversation(a.main.opType) {
-			r.cutConversation(a, &a.main, r.end, false, 0)
-		}
-		open = r.appendOpen(open, a)
+		open = r.finishAgent(r.agents[id], open)
 	}
-	slices.SortStableFunc(open, func(x, y OpenSpan) int { return CompareBills(&x.Bill, &y.Bill) })
 	r.counts.OpenRows = int64(len(open))
+	return open
+}
+
+// finishAgent ends the day for agent a as Finish does, and appends what is
+// still open of it to open, in the lake's order.
+func (r *Run) finishAgent(a *agent, open []OpenSpan) []OpenSpan {
+	if !a.loggedIn {
+		return open
+	}
+	if r.end.Sub(a.lastEvent) > r.cfg.SessionTimeout {
+		r.timeOut(a)
+		return open
+	}
+	if IsConversation(a.main.opType) {
+		r.cutConversation(a, &a.main, r.end, false, 0)
+	}
+	n := len(open)
+	open = r.appendOpen(open, a)
+	// One agent's few rows, sorted stably by insertion.
+	for i := n + 1; i < len(open); i++ {
+		for j := i; j > n && CompareBills(&open[j].Bill, &open[j-1].Bill) < 0; j-- {
+			open[j], open[j-1] = open[j-1], open[j]
+		}
+	}
 	return open
 }
 
@@ -167,18 +225,22 @@ func (r *Run) timeOut(a *agent) {
 }
 
 func (r *Run) appendOpen(open []OpenSpan, a *agent) []OpenSpan {
-	add := func(b *Bill) {
+	n := len(open)
+	open = slices.Grow(open, 2+len(a.overlays))[:n+2+len(a.overlays)]
+	rows := open[n:]
+	rows[0] = OpenSpan{Bill: Bill{OpType: OpLogout, OpObject: USNoUse, OpCause: USNoUse, Begin: a.login, Source: a.loginSrc}}
+	a.main.fill(&rows[1].Bill, r.end, a.main.cause, 0)
+	for i := range a.overlays {
+		a.overlays[i].fill(&rows[2+i].Bill, r.end, a.overlays[i].cause, 0)
+	}
+	for i := range rows {
+		b := &rows[i].Bill
 		b.AgentID = a.id
-		b.LogonSN = a.logonSN()
+		b.LogonSN = a.logonSN
 		b.End = r.end
 		b.Flags |= FlagOpen
-		b.AssignID()
-		open = append(open, OpenSpan{Bill: *b, LastEvent: a.lastEvent})
-	}
-	add(&Bill{OpType: OpLogout, OpObject: USNoUse, OpCause: USNoUse, Begin: a.login, Source: a.loginSrc})
-	add(a.main.bill(r.end, a.main.cause, 0))
-	for i := range a.overlays {
-		add(a.overlays[i].bill(r.end, a.overlays[i].cause, 0))
+		r.assignID(b)
+		rows[i].LastEvent = a.lastEvent
 	}
 	return open
 }
@@ -187,48 +249,90 @@ func (r *Run) appendOpen(open []OpenSpan, a *agent) []OpenSpan {
 func (r *Run) carryIn(carried []OpenSpan) error {
 	for i := range carried {
 		o := &carried[i]
-		if o.Flags&FlagOpen == 0 {
-			return fmt.Errorf("carried state: row %d of agent %q is not flagged open", i+1, o.AgentID)
-		}
-		if !o.End.Equal(r.start) {
-			return fmt.Errorf("carried state: agent %q is open until %s, but day %s starts at %s",
-				o.AgentID, o.End.Format(time.RFC3339), r.day, r.start.Format(time.RFC3339))
-		}
-		code := int(o.OpType)
-		if !Known(code) {
-			return fmt.Errorf("carried state: agent %q: op_type %d is not an operation type", o.AgentID, code)
+		if err := r.checkCarried(i, o); err != nil {
+			return err
 		}
 		a := r.agents[o.AgentID]
 		if a == nil {
 			a = &agent{id: o.AgentID, main: span{opType: -1}}
 			r.agents[o.AgentID] = a
 		}
-		a.lastEvent = o.LastEvent
-		s := span{
-			opType: code, object: int(o.OpObject), cause: int(o.OpCause), attrs: o.Attrs,
-			begin: o.Begin, source: o.Source, sourceCause: o.SourceCause, hasSourceCause: o.HasSourceCause,
-		}
-		switch opTypeIndex[code].Class {
-		case ClassSession:
-			if a.loggedIn {
-				return fmt.Errorf("carried state: agent %q has two sessions", o.AgentID)
-			}
-			a.loggedIn, a.login, a.loginSrc = true, o.Begin, o.Source
-		case ClassMain:
-			if a.main.opType >= 0 {
-				return fmt.Errorf("carried state: agent %q has two main states", o.AgentID)
-			}
-			a.main = s
-		case ClassOverlay:
-			a.overlays = append(a.overlays, s)
-		default:
-			return fmt.Errorf("carried state: agent %q: op_type %d cannot be open", o.AgentID, code)
+		if err := carryRow(a, o); err != nil {
+			return err
 		}
 	}
-	for id, a := range r.agents {
-		if !a.loggedIn || a.main.opType < 0 {
-			return fmt.Errorf("carried state: agent %q needs one session row and one main-state row", id)
+	for _, a := range r.agents {
+		if err := carriedWhole(a); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// carryAgent rebuilds the state of agent a, fresh from reset, from its
+// rows of the previous day's open spans.
+func (r *Run) carryAgent(a *agent, rows []OpenSpan) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	for i := range rows {
+		if err := r.checkCarried(i, &rows[i]); err != nil {
+			return err
+		}
+		if err := carryRow(a, &rows[i]); err != nil {
+			return err
+		}
+	}
+	return carriedWhole(a)
+}
+
+// checkCarried checks row i of the carried spans against the run.
+func (r *Run) checkCarried(i int, o *OpenSpan) error {
+	if o.Flags&FlagOpen == 0 {
+		return fmt.Errorf("carried state: row %d of agent %q is not flagged open", i+1, o.AgentID)
+	}
+	if !o.End.Equal(r.start) {
+		return fmt.Errorf("carried state: agent %q is open until %s, but day %s starts at %s",
+			o.AgentID, o.End.Format(time.RFC3339), r.day, r.start.Format(time.RFC3339))
+	}
+	if code := int(o.OpType); !Known(code) {
+		return fmt.Errorf("carried state: agent %q: op_type %d is not an operation type", o.AgentID, code)
+	}
+	return nil
+}
+
+// carryRow adds one checked carried span to a's state.
+func carryRow(a *agent, o *OpenSpan) error {
+	code := int(o.OpType)
+	a.lastEvent = o.LastEvent
+	s := span{
+		opType: code, object: int(o.OpObject), cause: int(o.OpCause), attrs: o.Attrs,
+		begin: o.Begin, source: o.Source, sourceCause: o.SourceCause, hasSourceCause: o.HasSourceCause,
+	}
+	switch opRules[code].class {
+	case ClassSession:
+		if a.loggedIn {
+			return fmt.Errorf("carried state: agent %q has two sessions", o.AgentID)
+		}
+		a.startSession(o.Begin, o.Source)
+	case ClassMain:
+		if a.main.opType >= 0 {
+			return fmt.Errorf("carried state: agent %q has two main states", o.AgentID)
+		}
+		a.main = s
+	case ClassOverlay:
+		a.overlays = append(a.overlays, s)
+	default:
+		return fmt.Errorf("carried state: agent %q: op_type %d cannot be open", o.AgentID, code)
+	}
+	return nil
+}
+
+// carriedWhole checks that a carried agent came in with a session and a
+// main state.
+func carriedWhole(a *agent) error {
+	if !a.loggedIn || a.main.opType < 0 {
+		return fmt.Errorf("carried state: agent %q needs one session row and one main-state row", a.id)
 	}
 	return nil
 }

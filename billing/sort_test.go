@@ -22,3 +22,36 @@ func TestSortStable(t *testing.T) {
 		}
 	}
 }
+
+// TestSortStableShapes covers both ways sortStable sorts (by insertion up
+// to insertionMax elements, by index sort above) on inputs in order, in
+// reverse, nearly in order and at random, with many equal keys.
+func TestSortStableShapes(t *testing.T) {
+	type item struct{ key, seq int }
+	shapes := map[string]func(r *rand.Rand, i, n int) int{
+		"sorted":   func(_ *rand.Rand, i, _ int) int { return i / 3 },
+		"reversed": func(_ *rand.Rand, i, n int) int { return (n - i) / 2 },
+		"nearly": func(r *rand.Rand, i, _ int) int {
+			if r.IntN(10) == 0 {
+				return r.IntN(i + 1)
+			}
+			return i
+		},
+		"random": func(r *rand.Rand, _, _ int) int { return r.IntN(7) },
+	}
+	for name, key := range shapes {
+		for _, n := range []int{0, 1, 2, 3, 17, insertionMax - 1, insertionMax, insertionMax + 1, 1000} {
+			r := rand.New(rand.NewPCG(uint64(n), 2))
+			xs := make([]item, n)
+			for i := range xs {
+				xs[i] = item{key: key(r, i, n), seq: i}
+			}
+			want := slices.Clone(xs)
+			slices.SortStableFunc(want, func(a, b item) int { return a.key - b.key })
+			sortStable(xs, func(a, b *item) int { return a.key - b.key })
+			if !slices.Equal(xs, want) {
+				t.Errorf("%s, n=%d: not the stable order", name, n)
+			}
+		}
+	}
+}

@@ -12,18 +12,26 @@ import (
 // that handing over costs little, few enough to stay in the caches.
 const batchSize = 1024
 
-// sortInBackground runs d's handling of events and imported bills on a
-// goroutine of its own, so that reading (parsing) and sorting use both
-// cores. Rejects and skips stay on the reader's side, in input order.
+// sortInBackground sorts the events and imported bills on goroutines of
+// their own while the reader parses: the agents are split into shards by a
+// hash of their id, one event sorter and one goroutine each, so that
+// reading and sorting use every core. Imported bills go with shard 0.
+// Rejects and skips stay on the reader's side, in input order.
 type sortInBackground struct {
 	d      *dayInputs
-	events []spill.DayEvent
-	bills  []spill.DayBill
+	shards []*shard
+	wg     sync.WaitGroup
+	once   sync.Once
+	failed chan struct{} // closed when a shard fails
+}
+
+// shard is one sorting goroutine and the batch the reader fills for it.
+type shard struct {
+	sorter *spill.EventSorter
+	cur    eventBatch
 	work   chan eventBatch
 	free   chan eventBatch
-	wg     sync.WaitGroup
-	err    error // the sorting side's first error; read after wg.Wait
-	failed chan struct{}
+	err    error // the shard's first error; read after wg.Wait
 }
 
 type eventBatch struct {
@@ -32,31 +40,34 @@ type eventBatch struct {
 }
 
 func newSortInBackground(d *dayInputs) *sortInBackground {
-	s := &sortInBackground{d: d, work: make(chan eventBatch, 4), free: make(chan eventBatch, 6), failed: make(chan struct{})}
-	s.wg.Add(1)
-	go s.sort()
+	s := &sortInBackground{d: d, failed: make(chan struct{})}
+	for _, sorter := range d.events {
+		sh := &shard{sorter: sorter, work: make(chan eventBatch, 4), free: make(chan eventBatch, 6)}
+		s.shards = append(s.shards, sh)
+		s.wg.Add(1)
+		go s.sort(sh)
+	}
 	return s
 }
 
-func (s *sortInBackground) sort() {
+func (s *sortInBackground) sort(sh *shard) {
 	defer s.wg.Done()
-	for b := range s.work {
-		if s.err == nil {
-			s.err = s.add(b)
-			if s.err != nil {
-				close(s.failed)
+	for b := range sh.work {
+		if sh.err == nil {
+			if sh.err = s.add(sh, b); sh.err != nil {
+				s.once.Do(func() { close(s.failed) })
 			}
 		}
 		select {
-		case s.free <- eventBatch{b.events[:0], b.bills[:0]}:
+		case sh.free <- eventBatch{b.events[:0], b.bills[:0]}:
 		default:
 		}
 	}
 }
 
-func (s *sortInBackground) add(b eventBatch) error {
+func (s *sortInBackground) add(sh *shard, b eventBatch) error {
 	for i := range b.events {
-		if err := s.d.events.Add(b.events[i].Day, &b.events[i].Event); err != nil {
+		if err := sh.sorter.Add(b.events[i].Day, &b.events[i].Event); err != nil {
 			return err
 		}
 	}
@@ -72,50 +83,69 @@ func (s *sortInBackground) add(b eventBatch) error {
 // returns the reason.
 var errSortFailed = errors.New("sorting the events failed")
 
-// send hands the batch being filled to the sorting side.
-func (s *sortInBackground) send() error {
-	b := eventBatch{s.events, s.bills}
+// send hands the batch being filled to the shard's goroutine.
+func (s *sortInBackground) send(sh *shard) error {
 	select {
-	case s.work <- b:
+	case sh.work <- sh.cur:
 	case <-s.failed:
 		return errSortFailed
 	}
 	select {
-	case next := <-s.free:
-		s.events, s.bills = next.events, next.bills
+	case sh.cur = <-sh.free:
 	default:
-		s.events, s.bills = make([]spill.DayEvent, 0, batchSize), nil
+		sh.cur = eventBatch{events: make([]spill.DayEvent, 0, batchSize)}
 	}
 	return nil
+}
+
+// shardOf is the shard of an agent: FNV-1a of its id.
+func (s *sortInBackground) shardOf(agent string) *shard {
+	if len(s.shards) == 1 {
+		return s.shards[0]
+	}
+	h := uint32(2166136261)
+	for i := 0; i < len(agent); i++ {
+		h = (h ^ uint32(agent[i])) * 16777619
+	}
+	return s.shards[h%uint32(len(s.shards))]
 }
 
 // event and bill take a record of run day day (a spill.DayNumber) from
 // the reading side.
 func (s *sortInBackground) event(day int32, e *billing.Event) error {
-	s.events = append(s.events, spill.DayEvent{Day: day, Event: *e})
-	if len(s.events) >= batchSize {
-		return s.send()
+	sh := s.shardOf(e.AgentID)
+	sh.cur.events = append(sh.cur.events, spill.DayEvent{Day: day, Event: *e})
+	if len(sh.cur.events) >= batchSize {
+		return s.send(sh)
 	}
 	return nil
 }
 
 func (s *sortInBackground) bill(day int32, b *billing.Bill) error {
-	s.bills = append(s.bills, spill.DayBill{Day: day, Bill: *b})
-	if len(s.bills) >= batchSize {
-		return s.send()
+	sh := s.shards[0]
+	sh.cur.bills = append(sh.cur.bills, spill.DayBill{Day: day, Bill: *b})
+	if len(sh.cur.bills) >= batchSize {
+		return s.send(sh)
 	}
 	return nil
 }
 
 // finish hands over what is left (unless reading failed) and waits for
-// the sorting side; it returns that side's error.
+// the sorting side; it returns its first error.
 func (s *sortInBackground) finish(readErr error) error {
-	if readErr == nil {
-		s.send()
+	for _, sh := range s.shards {
+		if readErr == nil {
+			s.send(sh)
+		}
+		close(sh.work)
 	}
-	close(s.work)
 	s.wg.Wait()
-	return s.err
+	for _, sh := range s.shards {
+		if sh.err != nil {
+			return sh.err
+		}
+	}
+	return nil
 }
 
 // prefetch decodes the sorted events on a goroutine of its own, a batch

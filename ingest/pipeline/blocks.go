@@ -109,17 +109,7 @@ type dayBills struct {
 func (d *dayBills) add(r billing.DayResult) {
 	d.res.Open = append(d.res.Open, r.Open...)
 	d.res.Refusals = append(d.res.Refusals, r.Refusals...)
-	c, o := &d.res.Counts, r.Counts
-	c.Events += o.Events
-	c.Duplicates += o.Duplicates
-	c.ZeroLength += o.ZeroLength
-	c.Continued += o.Continued
-	c.OverlayAlreadyOpen += o.OverlayAlreadyOpen
-	c.StopWithoutOverlay += o.StopWithoutOverlay
-	c.Refused += o.Refused
-	c.Bills += o.Bills
-	c.TimedOut += o.TimedOut
-	c.OpenRows = int64(len(d.res.Open))
+	d.res.Counts.Add(r.Counts)
 }
 
 // billDay bills day's events (the run's cursor, positioned at the day's

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,7 +34,7 @@ type dayInputs struct {
 	loc     *time.Location
 	only    *billing.Date // the one day to run; nil: every day of the inputs
 	onlyNum int32         // its spill.DayNumber
-	events  *spill.EventSorter
+	events  []*spill.EventSorter // one a shard of agents (see sortInBackground)
 	bills   *spill.Sorter[spill.DayBill]
 	bg      *sortInBackground
 	// What belongs to each run day, by spill.DayNumber: the records, and of
@@ -81,13 +82,36 @@ func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budge
 	}
 	return &dayInputs{
 		loc: loc, only: only, onlyNum: onlyNum,
-		events:    spill.NewEventSorter(spillDir, budget),
+		events:    eventSorters(spillDir, budget),
 		bills:     spill.NewSorter(spillDir, billsInMemory(budget), compare, &spill.DayBillCodec{}),
 		perDay:    map[int32]int64{},
 		rejects:   map[int32][]ingest.Reject{},
 		skipped:   map[int32]map[string]int64{},
 		otherDays: map[int32]int64{},
 	}
+}
+
+// eventSorters are the sorters of the shards of agents, one a core, that
+// share the budget.
+func eventSorters(dir string, budget int) []*spill.EventSorter {
+	n := runtime.GOMAXPROCS(0)
+	sorters := make([]*spill.EventSorter, n)
+	for i := range sorters {
+		sorters[i] = spill.NewEventSorter(dir, budget/n)
+	}
+	return sorters
+}
+
+// sortedEvents are the events of every shard, in the order of
+// spill.CompareDayEvents, and the number of runs spilled to disk.
+func (d *dayInputs) sortedEvents() (*spill.Cursor[spill.DayEvent], int) {
+	cursors := make([]*spill.Cursor[spill.DayEvent], len(d.events))
+	spilled := 0
+	for i, s := range d.events {
+		cursors[i] = s.Sorted()
+		spilled += s.Spilled()
+	}
+	return spill.Merge(spill.CompareDayEvents, cursors...), spilled
 }
 
 // billsInMemory is how many bills fit a budget: about 400 bytes each.
@@ -303,7 +327,11 @@ func (d *dayInputs) days() ([]billing.Date, error) {
 }
 
 func (d *dayInputs) close() error {
-	return cmp.Or(d.events.Close(), d.bills.Close())
+	err := d.bills.Close()
+	for _, s := range d.events {
+		err = cmp.Or(err, s.Close())
+	}
+	return err
 }
 
 // spillDir makes a folder for one run's spilled records under parent

@@ -105,10 +105,10 @@ func Run(ctx context.Context, p Plan) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if n := in.events.Spilled(); n > 0 {
-		p.Log.Info("events sorted on disk", "runs", n, "memory_mb", budget>>20)
+	sorted, spilled := in.sortedEvents()
+	if spilled > 0 {
+		p.Log.Info("events sorted on disk", "runs", spilled, "memory_mb", budget>>20)
 	}
-	sorted := in.events.Sorted()
 	defer sorted.Close()
 	events := newPrefetch(sorted)
 	defer events.Close()

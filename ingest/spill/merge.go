@@ -120,3 +120,40 @@ func (c *Cursor[T]) Close() error {
 	c.close = nil
 	return err
 }
+
+// Merge walks several cursors as one, in the order of compare; of equal
+// records, the earlier cursor's come first. Closing it closes them all.
+func Merge[T any](compare func(a, b *T) int, cursors ...*Cursor[T]) *Cursor[T] {
+	if len(cursors) == 1 {
+		return cursors[0]
+	}
+	srcs := make([]source[T], len(cursors))
+	for i, c := range cursors {
+		srcs[i] = &cursorSource[T]{c: c}
+	}
+	return newCursor[T](newMerger(srcs, compare), func() error {
+		var first error
+		for _, c := range cursors {
+			if err := c.Close(); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	})
+}
+
+// cursorSource is a Cursor as a merger's source.
+type cursorSource[T any] struct {
+	c       *Cursor[T]
+	started bool
+}
+
+func (s *cursorSource[T]) next() (bool, error) {
+	if s.started {
+		s.c.Advance()
+	}
+	s.started = true
+	return s.c.Valid(), s.c.Err()
+}
+
+func (s *cursorSource[T]) value() *T { return s.c.Value() }
