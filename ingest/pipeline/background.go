@@ -160,7 +160,15 @@ type prefetch struct {
 	done    sync.WaitGroup
 }
 
-func newPrefetch(c *spill.Cursor[spill.DayEvent]) *prefetch {
+// eventCursor walks events in order, as spill.Cursor does.
+type eventCursor interface {
+	Valid() bool
+	Value() *spill.DayEvent
+	Advance()
+	Err() error
+}
+
+func newPrefetch(c eventCursor) *prefetch {
 	p := &prefetch{batches: make(chan []spill.DayEvent, 4), free: make(chan []spill.DayEvent, 6), stop: make(chan struct{})}
 	p.done.Add(1)
 	go func() {

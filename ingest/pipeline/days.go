@@ -104,14 +104,72 @@ func eventSorters(dir string, budget int) []*spill.EventSorter {
 
 // sortedEvents are the events of every shard, in the order of
 // spill.CompareDayEvents, and the number of runs spilled to disk.
-func (d *dayInputs) sortedEvents() (*spill.Cursor[spill.DayEvent], int) {
-	cursors := make([]*spill.Cursor[spill.DayEvent], len(d.events))
+func (d *dayInputs) sortedEvents() (*shardMerge, int) {
+	m := &shardMerge{}
 	spilled := 0
-	for i, s := range d.events {
-		cursors[i] = s.Sorted()
+	for _, s := range d.events {
+		m.cursors = append(m.cursors, s.Sorted())
 		spilled += s.Spilled()
 	}
-	return spill.Merge(spill.CompareDayEvents, cursors...), spilled
+	m.pick()
+	return m, spilled
+}
+
+// shardMerge walks the shards' sorted events as one stream. A shard holds
+// all the events of its agents, so an agent's events of a day come from one
+// shard in a row: the shards are compared only where the agent or the day
+// changes.
+type shardMerge struct {
+	cursors []*spill.Cursor[spill.DayEvent]
+	cur     *spill.Cursor[spill.DayEvent] // the shard of the current agent
+	err     error
+}
+
+// pick makes the shard whose next event comes first current.
+func (m *shardMerge) pick() {
+	m.cur = nil
+	for _, c := range m.cursors {
+		if err := c.Err(); err != nil {
+			m.err = err
+		}
+		if !c.Valid() {
+			continue
+		}
+		if m.cur == nil || spill.CompareDayEvents(c.Value(), m.cur.Value()) < 0 {
+			m.cur = c
+		}
+	}
+}
+
+// Valid reports whether there is a current event.
+func (m *shardMerge) Valid() bool { return m.err == nil && m.cur != nil }
+
+// Value is the current event, valid until Advance.
+func (m *shardMerge) Value() *spill.DayEvent { return m.cur.Value() }
+
+// Advance moves to the next event.
+func (m *shardMerge) Advance() {
+	v := m.cur.Value()
+	day, agent := v.Day, v.Event.AgentID
+	m.cur.Advance()
+	if m.cur.Valid() {
+		if n := m.cur.Value(); n.Day == day && n.Event.AgentID == agent {
+			return
+		}
+	}
+	m.pick()
+}
+
+// Err is the error that ended the walk early, if any.
+func (m *shardMerge) Err() error { return m.err }
+
+// Close releases every shard's runs.
+func (m *shardMerge) Close() error {
+	var err error
+	for _, c := range m.cursors {
+		err = cmp.Or(err, c.Close())
+	}
+	return err
 }
 
 // billsInMemory is how many bills fit a budget: about 400 bytes each.
