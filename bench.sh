@@ -78,6 +78,72 @@ for n in $sizes; do
 done
 say ""
 
+say "## Against the peer: DuckDB SQL on the same file, in the same run"
+say ""
+# The peer (../shared/peer) is the bill derivation an analyst would write
+# in DuckDB SQL; it is built here from its own module, beside agentbill.
+peer=$work/peer
+if [ ! -x "$peer" ] && [ -d "$repo/../shared/peer" ]; then
+	rm -rf "$work/peer-src"
+	cp -r "$repo/../shared/peer" "$work/peer-src"
+	chmod -R u+w "$work/peer-src"
+	(cd "$work/peer-src" && go build -o "$peer" .)
+fi
+# A one-day file of 25,000 agents with about 48 events each (1.2 M events,
+# ~52 MB): naive UTC times, as the peer reads them.
+p25=$work/day25k.csv
+if [ ! -s "$p25" ]; then
+	awk 'BEGIN {
+		srand(1)
+		for (a = 1; a <= 25000; a++) {
+			agent = sprintf("A%05d", a)
+			t = int(rand() * 14 * 3600) * 1000 + int(rand() * 1000)
+			ev[n++] = t "\t" agent ",1,,,,"
+			k = 40 + int(rand() * 15); call = 0
+			for (i = 0; i < k; i++) {
+				t += (5 + int(rand() * 896)) * 1000 + int(rand() * 1000)
+				r = rand()
+				if (r < 0.35) { call++; m = rand() < 0.9 ? "voice" : "text"; line = agent ",60,,,c" agent "-" call "," m }
+				else if (r < 0.6) line = agent ",27,,0,,"
+				else if (r < 0.8) line = agent ",2,,,,"
+				else if (r < 0.88) line = agent ",26,," (1 + int(rand() * 9)) ",,"
+				else if (r < 0.94) line = agent ",3,," (1 + int(rand() * 7)) ",,"
+				else line = agent ",38,,,,"
+				ev[n++] = t "\t" line
+			}
+			t += (5 + int(rand() * 596)) * 1000
+			ev[n++] = t "\t" agent ",0,,258,,"
+		}
+		for (i = 0; i < n; i++) print ev[i]
+	}' | awk -F'\t' '$1 < 86400000' | sort -t$'\t' -k1,1n -s | awk -F'\t' -v day="$day" '
+		BEGIN { print "time,agent_id,op_type,op_object,op_cause,call_id,media_type" }
+		{ s = int($1 / 1000); printf "%s %02d:%02d:%02d.%03d,%s\n", day, int(s / 3600), int(s % 3600 / 60), s % 60, $1 % 1000, $2 }' >"$p25"
+fi
+if [ -x "$peer" ]; then
+	say "| run | agentbill wall s | agentbill RSS MB | peer wall s | peer RSS MB | peer ÷ agentbill |"
+	say "|---|---:|---:|---:|---:|---:|"
+	for i in 1 2 3; do
+		rm -rf "$work/lake-p25"
+		timed "p25-ab-$i" "$bin" ingest --lake "$work/lake-p25" --date "$day" "$p25"
+		aw=$wall ar=$rss
+		timed "p25-peer-$i" "$peer" "$p25" "$work/peer-$i.parquet"
+		say "| $i | $aw | $ar | $wall | $rss | $(awk -v a="$aw" -v p="$wall" 'BEGIN{printf "%.2f", p/a}') |"
+	done
+	records=$(manifest_count "$work/lake-p25" records)
+	say ""
+	say "$records events; agentbill $(awk -v r="$records" -v w="$aw" 'BEGIN{printf "%.0f", r/w}') events/s in the last run."
+	say ""
+	say "| cores | wall s | events/s |"
+	say "|---:|---:|---:|"
+	for c in 1 2; do
+		rm -rf "$work/lake-p25"
+		cpus=$((c - 1))
+		timed "p25-cores-$c" env GOMAXPROCS=$c taskset -c 0-$cpus "$bin" ingest --lake "$work/lake-p25" --date "$day" "$p25"
+		say "| $c | $wall | $(awk -v r="$records" -v w="$wall" 'BEGIN{printf "%.0f", r/w}') |"
+	done
+	say ""
+fi
+
 say "## End to end: input formats (10,000 agents, one day)"
 say ""
 say "| format | input MB | records | wall s | records/s | MB/s | peak RSS MB |"
