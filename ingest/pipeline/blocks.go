@@ -73,7 +73,8 @@ func (b *block) bill(cfg billing.Config, day billing.Date) {
 	if b.err == nil && len(b.imported) > 0 {
 		b.bills = mergeBills(b.bills, b.imported)
 	}
-	clear(b.events)
+	// The buffers serve the next block; what they still point to is
+	// overwritten then.
 	b.events, b.carried = b.events[:0], nil
 }
 
@@ -169,7 +170,6 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 			}
 			out.add(b.res)
 			out.imported += int64(len(b.imported))
-			clear(b.bills)
 			b.bills, b.imported, b.res = b.bills[:0], nil, billing.DayResult{}
 			select { // the block's buffers serve again
 			case free <- b:

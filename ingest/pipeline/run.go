@@ -105,12 +105,10 @@ func Run(ctx context.Context, p Plan) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	sorted, spilled := in.sortedEvents()
+	events, spilled := in.sortedEvents()
 	if spilled > 0 {
 		p.Log.Info("events sorted on disk", "runs", spilled, "memory_mb", budget>>20)
 	}
-	defer sorted.Close()
-	events := newPrefetch(sorted)
 	defer events.Close()
 	imported := in.bills.Sorted()
 	defer imported.Close()
@@ -158,7 +156,7 @@ type dayRun struct {
 	cfg      billing.Config
 	files    []ingest.FileStat
 	started  time.Time
-	events   *prefetch                    // every day's events, in order
+	events   *shardMerge                  // every day's events, in order
 	imported *spill.Cursor[spill.DayBill] // every day's imported bills
 	// agentBills puts one agent's bills in the lake's order.
 	agentBills *spill.Sorter[billing.Bill]
