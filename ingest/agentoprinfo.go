@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -88,10 +89,14 @@ var (
 // place for (id, developer_id, account_id, service_no, skillInfo_sn) go to
 // the bill's Origin, so that an imported bill exports unchanged.
 func ReadAgentOprInfo(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {
+	return readAOIRecords(ctx, newLineReader(r, opts.maxLine()), name, opts, h)
+}
+
+// readAOIRecords reads the lines of lr as ReadAgentOprInfo does.
+func readAOIRecords(ctx context.Context, lr *lineReader, name string, opts Options, h Handler) (Stats, error) {
 	var st Stats
-	loc := opts.location()
-	lr := newLineReader(r, opts.maxLine())
-	var sp aoiSplitter
+	p := newAOIParser(opts.location())
+	var b billing.Bill
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -109,11 +114,10 @@ func ReadAgentOprInfo(ctx context.Context, r io.Reader, name string, opts Option
 			continue
 		}
 		st.Records++
-		var b billing.Bill
 		if tooLong {
 			err = errors.New(tooLongReason(lr.max))
 		} else {
-			b, err = parseAgentOprInfo(&sp, line, loc)
+			err = p.parse(line, &b)
 		}
 		if err != nil {
 			if h.Reject != nil {
@@ -133,101 +137,165 @@ func ReadAgentOprInfo(ctx context.Context, r io.Reader, name string, opts Option
 	}
 }
 
-// parseAgentOprInfo reads one record into a bill (without Source and ID).
-func parseAgentOprInfo(sp *aoiSplitter, line []byte, loc *time.Location) (billing.Bill, error) {
-	f, err := sp.split(line)
+// aoiParser turns agentOprInfo lines into bills. Like the events readers,
+// it shares the strings of agents and of low-cardinality columns between
+// bills, and makes the strings of the columns most records have their own
+// values of (id, call_id, phone_no) with one allocation.
+type aoiParser struct {
+	sp     aoiSplitter
+	tp     timeParser
+	agents interner
+	strs   interner
+	last   [aoiColumns]string
+	own    []byte
+}
+
+func newAOIParser(loc *time.Location) *aoiParser {
+	return &aoiParser{tp: newTimeParser(loc), agents: newInterner(maxAgents), strs: newInterner(maxInterned)}
+}
+
+// intern returns the value of column col as a string shared with earlier
+// bills.
+func (p *aoiParser) intern(col int, v []byte) string {
+	if len(v) == 0 {
+		return ""
+	}
+	if s := p.last[col]; s == string(v) {
+		return s
+	}
+	s := p.strs.get(v)
+	p.last[col] = s
+	return s
+}
+
+// parse reads one record into b, all but its Source and ID. On an error
+// b is left in some state of its own.
+func (p *aoiParser) parse(line []byte, b *billing.Bill) error {
+	f, ascii, ctl, err := p.sp.split(line)
 	if err != nil {
-		return billing.Bill{}, err
+		return err
 	}
 	if len(f) != aoiColumns {
-		return billing.Bill{}, fieldErr("columns", "want %d, got %d", aoiColumns, len(f))
+		return fieldErr("columns", "want %d, got %d", aoiColumns, len(f))
 	}
-	for i, v := range f {
-		if !utf8.Valid(v) {
-			return billing.Bill{}, &FieldError{Field: AgentOprInfoColumns[i], Err: ErrInvalidUTF8}
+	if !ascii && !utf8.Valid(line) {
+		// Every field of a valid line is valid: the fields are the line
+		// less commas and quotes.
+		for i, v := range f {
+			if !utf8.Valid(v) {
+				return &FieldError{Field: AgentOprInfoColumns[i], Err: ErrInvalidUTF8}
+			}
 		}
 	}
-	if mayHoldControl(line) {
+	if ctl {
 		for i, v := range f {
 			if aoiStringColumn[i] {
 				if err := checkIdentifier(AgentOprInfoColumns[i], v); err != nil {
-					return billing.Bill{}, err
+					return err
 				}
 			}
 		}
 	}
 	for _, i := range [...]int{aoiID, aoiAgentID} {
 		if len(f[i]) == 0 {
-			return billing.Bill{}, &FieldError{Field: AgentOprInfoColumns[i], Err: ErrMissing}
+			return &FieldError{Field: AgentOprInfoColumns[i], Err: ErrMissing}
 		}
 	}
-	begin, err := aoiTime(f[aoiBegin], loc)
+	begin, err := p.time(f[aoiBegin])
 	if err != nil {
-		return billing.Bill{}, &FieldError{Field: "begin_time", Err: err}
+		return &FieldError{Field: "begin_time", Err: err}
 	}
-	end, err := aoiTime(f[aoiEnd], loc)
+	end, err := p.time(f[aoiEnd])
 	if err != nil {
-		return billing.Bill{}, &FieldError{Field: "end_time", Err: err}
+		return &FieldError{Field: "end_time", Err: err}
 	}
 	if end.Before(begin) {
-		return billing.Bill{}, fieldErr("end_time", "before begin_time")
+		return fieldErr("end_time", "before begin_time")
 	}
 	op, ok := ctiAtoi(ctiTrim(f[aoiOpType]))
 	if !ok {
-		return billing.Bill{}, fieldErr("op_type", "not an integer: %s", quoteValue(f[aoiOpType]))
+		return fieldErr("op_type", "not an integer: %s", quoteValue(f[aoiOpType]))
 	}
 	if !billing.Known(op) {
-		return billing.Bill{}, fieldErr("op_type", "unknown operation type %d", op)
+		return fieldErr("op_type", "unknown operation type %d", op)
 	}
 	obj, err := aoiUSField(f[aoiOpObject])
 	if err != nil {
-		return billing.Bill{}, &FieldError{Field: "op_object", Err: err}
+		return &FieldError{Field: "op_object", Err: err}
 	}
 	cause, err := aoiUSField(f[aoiOpCause])
 	if err != nil {
-		return billing.Bill{}, &FieldError{Field: "op_cause", Err: err}
+		return &FieldError{Field: "op_cause", Err: err}
 	}
 	var logonSN int64
 	if v := ctiTrim(f[aoiLogonSN]); len(v) > 0 {
-		logonSN, err = strconv.ParseInt(string(v), 10, 64)
-		if err != nil {
-			return billing.Bill{}, fieldErr("logon_sn", "not an integer: %s", quoteValue(v))
+		var ok bool
+		if logonSN, ok = parseInt64(v); !ok {
+			return fieldErr("logon_sn", "not an integer: %s", quoteValue(v))
 		}
 	}
-	return billing.Bill{
-		AgentID:  string(f[aoiAgentID]),
-		OpType:   int32(op),
-		OpObject: int32(obj),
-		OpCause:  int32(cause),
-		Begin:    begin,
-		End:      end,
-		Attrs: billing.Attrs{
-			CallID:     string(f[aoiCallID]),
-			MediaType:  string(f[aoiMediaType]),
-			SkillID:    string(f[aoiSkillID]),
-			VDNID:      string(f[aoiVDNID]),
-			CCID:       string(f[aoiCCID]),
-			AgentType:  string(f[aoiAgentType]),
-			PhoneNo:    string(f[aoiPhoneNo]),
-			CallInOut:  string(f[aoiCallInOut]),
-			LocationID: string(f[aoiLocationID]),
-		},
-		LogonSN: logonSN,
-		Origin: billing.Origin{
-			RecordID:    string(f[aoiID]),
-			DeveloperID: string(f[aoiDeveloperID]),
-			AccountID:   string(f[aoiAccountID]),
-			ServiceNo:   string(f[aoiServiceNo]),
-			SkillInfoSN: string(f[aoiSkillInfoSN]),
-		},
-	}, nil
+	// Field by field rather than *b = billing.Bill{...}, which would build
+	// the bill aside and copy it.
+	*b = billing.Bill{}
+	b.OpType, b.OpObject, b.OpCause = int32(op), int32(obj), int32(cause)
+	b.Begin, b.End = begin, end
+	b.LogonSN = logonSN
+	if v := f[aoiAgentID]; len(v) > 0 {
+		b.AgentID = p.agents.get(v)
+	}
+	p.own = append(append(append(p.own[:0], f[aoiID]...), f[aoiCallID]...), f[aoiPhoneNo]...)
+	own := string(p.own)
+	n0, n1 := len(f[aoiID]), len(f[aoiID])+len(f[aoiCallID])
+	b.Origin.RecordID, b.CallID, b.PhoneNo = own[:n0], own[n0:n1], own[n1:]
+	b.MediaType = p.intern(aoiMediaType, f[aoiMediaType])
+	b.SkillID = p.intern(aoiSkillID, f[aoiSkillID])
+	b.VDNID = p.intern(aoiVDNID, f[aoiVDNID])
+	b.CCID = p.intern(aoiCCID, f[aoiCCID])
+	b.AgentType = p.intern(aoiAgentType, f[aoiAgentType])
+	b.CallInOut = p.intern(aoiCallInOut, f[aoiCallInOut])
+	b.LocationID = p.intern(aoiLocationID, f[aoiLocationID])
+	b.Origin.DeveloperID = p.intern(aoiDeveloperID, f[aoiDeveloperID])
+	b.Origin.AccountID = p.intern(aoiAccountID, f[aoiAccountID])
+	b.Origin.ServiceNo = p.intern(aoiServiceNo, f[aoiServiceNo])
+	b.Origin.SkillInfoSN = p.intern(aoiSkillInfoSN, f[aoiSkillInfoSN])
+	return nil
 }
 
-// aoiTime reads YYYY-MM-DD hh:mm:ss on loc's clock.
-func aoiTime(v []byte, loc *time.Location) (time.Time, error) {
+// parseInt64 reads a decimal integer with an optional sign, as
+// strconv.ParseInt(v, 10, 64) does.
+func parseInt64(v []byte) (int64, bool) {
+	neg := false
+	if len(v) > 0 && (v[0] == '+' || v[0] == '-') {
+		neg = v[0] == '-'
+		v = v[1:]
+	}
+	if len(v) == 0 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n > (math.MaxUint64-9)/10 {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	switch {
+	case !neg && n > math.MaxInt64, neg && n > -math.MinInt64:
+		return 0, false
+	case neg:
+		return -int64(n), true
+	}
+	return int64(n), true
+}
+
+// time reads YYYY-MM-DD hh:mm:ss on the site zone's clock.
+func (p *aoiParser) time(v []byte) (time.Time, error) {
 	v = ctiTrim(v)
 	if len(v) == len(AgentOprInfoTimeLayout) && v[10] == ' ' {
-		if t, err := ParseTime(string(v), loc); err == nil {
+		if t, err := p.tp.parse(v); err == nil {
 			return t, nil
 		}
 	}
@@ -268,11 +336,18 @@ type aoiSplitter struct {
 	fields [][]byte
 }
 
-// split returns the fields of line, valid until the next call. A field
-// that starts with a quote runs to the closing quote, with "" standing for
-// one quote, and must end there; a quote inside an unquoted field is kept
-// as it is.
-func (s *aoiSplitter) split(line []byte) ([][]byte, error) {
+// split returns the fields of line, valid until the next call, and reports
+// whether the line is all ASCII and whether it may hold a control
+// character (mayHoldControl). A field that starts with a quote runs to the
+// closing quote, with "" standing for one quote, and must end there; a
+// quote inside an unquoted field is kept as it is.
+func (s *aoiSplitter) split(line []byte) (fields [][]byte, ascii, ctl bool, err error) {
+	if bytes.IndexByte(line, '"') < 0 {
+		// The common case: commas are all there is to find, and the
+		// fields are parts of the line.
+		s.fields, ascii, ctl = splitCommas(s.fields[:0], line, false)
+		return s.fields, ascii, ctl, nil
+	}
 	s.buf, s.spans = s.buf[:0], s.spans[:0]
 	i := 0
 	for {
@@ -282,7 +357,7 @@ func (s *aoiSplitter) split(line []byte) ([][]byte, error) {
 			for {
 				j := bytes.IndexByte(line[i:], '"')
 				if j < 0 {
-					return nil, fieldErr("columns", "%v: field %d: no closing quote", ErrBadQuoting, len(s.spans)+1)
+					return nil, false, false, fieldErr("columns", "%v: field %d: no closing quote", ErrBadQuoting, len(s.spans)+1)
 				}
 				s.buf = append(s.buf, line[i:i+j]...)
 				i += j + 1
@@ -294,7 +369,7 @@ func (s *aoiSplitter) split(line []byte) ([][]byte, error) {
 				break
 			}
 			if i < len(line) && line[i] != ',' {
-				return nil, fieldErr("columns", "%v: field %d: text after the closing quote", ErrBadQuoting, len(s.spans)+1)
+				return nil, false, false, fieldErr("columns", "%v: field %d: text after the closing quote", ErrBadQuoting, len(s.spans)+1)
 			}
 		} else {
 			end := len(line)
@@ -314,7 +389,7 @@ func (s *aoiSplitter) split(line []byte) ([][]byte, error) {
 	for _, sp := range s.spans {
 		s.fields = append(s.fields, s.buf[sp[0]:sp[1]:sp[1]])
 	}
-	return s.fields, nil
+	return s.fields, false, mayHoldControl(line), nil
 }
 
 // AgentOprInfoOptions says how AgentOprInfoWriter writes.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -333,4 +334,15 @@ func BenchmarkReadAgentOprInfo(b *testing.B) {
 		loops++
 	}
 	b.ReportMetric(float64(len(bills)*loops)/b.Elapsed().Seconds(), "records/s")
+}
+
+func TestParseInt64(t *testing.T) {
+	for _, s := range []string{"0", "-0", "+7", "1763629200000", "9223372036854775807", "-9223372036854775808",
+		"9223372036854775808", "-9223372036854775809", "18446744073709551616", "99999999999999999999", "", "+", "-", "1_000", "1.5", " 1", "0x10", "007"} {
+		want, err := strconv.ParseInt(s, 10, 64)
+		got, ok := parseInt64([]byte(s))
+		if ok != (err == nil) || ok && got != want {
+			t.Errorf("parseInt64(%q) = %d, %v; strconv says %d, %v", s, got, ok, want, err)
+		}
+	}
 }

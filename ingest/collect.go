@@ -85,6 +85,11 @@ func collectFile(ctx context.Context, in Input, opts Options, h Handler, read fu
 		return FileStat{}, err
 	}
 	defer f.Close()
+	return readFile(ctx, f, in, opts, h, read)
+}
+
+// readFile reads the open file f of in with read, and describes it.
+func readFile(ctx context.Context, f *os.File, in Input, opts Options, h Handler, read func(context.Context, io.Reader, Input, Options, Handler) (Stats, error)) (FileStat, error) {
 	sum := sha256.New()
 	counted := &countingReader{r: io.TeeReader(f, sum)}
 	st, err := read(ctx, counted, in, opts, h)

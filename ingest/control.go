@@ -70,3 +70,23 @@ func mayHoldControl(b []byte) bool {
 	}
 	return false
 }
+
+// scanText reports whether b is all ASCII (so valid UTF-8), and whether it
+// may hold a control character (mayHoldControl), in one pass.
+func scanText(b []byte) (ascii, ctl bool) {
+	var seen, acc uint64
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		seen |= w
+		acc |= controlBits(w)
+	}
+	for ; i < len(b); i++ {
+		c := b[i]
+		seen |= uint64(c)
+		if c < 0x20 || c == 0x7f || c == 0xc2 {
+			acc |= swarHighs
+		}
+	}
+	return seen&swarHighs == 0, acc&swarHighs != 0
+}

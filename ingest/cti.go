@@ -103,7 +103,7 @@ func ReadCTI(ctx context.Context, r io.Reader, name string, opts Options, m CTIM
 // ctiReader holds what the reader knows between lines.
 type ctiReader struct {
 	name   string
-	loc    *time.Location
+	tp     timeParser
 	maxMsg int
 	rules  *ctiRules
 	h      Handler
@@ -118,10 +118,11 @@ type ctiReader struct {
 	// (2026-13-01 00:00:00): messages until the next valid one are rejected.
 	badTS bool
 
-	msg     ctiMsg
-	pairs   []ctiPair
-	scratch []byte
-	rawBuf  []byte
+	msg      ctiMsg
+	pairs    []ctiPair
+	keySlots ctiKeySlots
+	scratch  []byte
+	rawBuf   []byte
 
 	devices map[string]*ctiDevice
 	agents  map[string]*ctiAgent
@@ -236,7 +237,7 @@ func (t *ctiCalls) remove(id []byte) {
 func newCTIReader(name string, opts Options, rules *ctiRules, h Handler) *ctiReader {
 	c := &ctiReader{
 		name:    name,
-		loc:     opts.location(),
+		tp:      newTimeParser(opts.location()),
 		maxMsg:  opts.maxLine(),
 		rules:   rules,
 		h:       h,
@@ -331,7 +332,7 @@ func (c *ctiReader) timestamp(line []byte) int {
 	if c.hasTS && bytes.Equal(line[:n], c.tsText) {
 		return n
 	}
-	t, err := ParseTime(string(line[:n]), c.loc)
+	t, err := c.tp.parse(line[:n])
 	if err != nil {
 		c.ts, c.hasTS, c.badTS = time.Time{}, false, true
 		c.tsText = c.tsText[:0]
@@ -425,8 +426,7 @@ func scanCTIPairs(b []byte, from int, out []ctiPair) []ctiPair {
 			}
 			var ok bool
 			if ke, ok = ctiKeyAt(b, i, from); !ok {
-				for i < n && ctiClass[b[i]]&classSpace == 0 {
-					i++
+				for i = ke; i < n && ctiClass[b[i]]&classSpace == 0; i++ {
 				}
 				continue
 			}
@@ -472,12 +472,12 @@ func scanCTIPairs(b []byte, from int, out []ctiPair) []ctiPair {
 				k++
 				continue
 			}
-			if e, ok := ctiKeyAt(b, k, from); ok {
+			e, ok := ctiKeyAt(b, k, from)
+			if ok {
 				next, nextEnd = k, e
 				break
 			}
-			for k < n && ctiClass[b[k]]&classSpace == 0 {
-				k++
+			for k = e; k < n && ctiClass[b[k]]&classSpace == 0; k++ {
 			}
 		}
 		e := k
@@ -515,9 +515,12 @@ var ctiClass = func() (t [256]uint8) {
 }()
 
 // ctiKeyAt reports whether a key starts at b[i] and where its colon is.
+// When none does, it returns an index up to which b[i:] holds no blank, as
+// far as it looked, so that the caller skips the rest of the word from
+// there.
 func ctiKeyAt(b []byte, i, from int) (int, bool) {
 	if i > from && ctiClass[b[i-1]]&classSpace == 0 || ctiClass[b[i]]&classKeyStart == 0 {
-		return 0, false
+		return i, false
 	}
 	j := i + 1
 	for j < len(b) && ctiClass[b[j]]&classKeyByte != 0 {
@@ -526,13 +529,23 @@ func ctiKeyAt(b []byte, i, from int) (int, bool) {
 	if j < len(b) && b[j] == ':' {
 		return j, true
 	}
-	return 0, false
+	return j, false
 }
 
 func isMsgTypeKey(k []byte) bool { return len(k) == 7 && bytes.EqualFold(k, []byte("MsgType")) }
 
 // slotOf says which field a key is.
 func (c *ctiReader) slotOf(key []byte) ctiSlot {
+	if s, ok := c.keySlots.get(key); ok {
+		return s
+	}
+	s := c.lookupSlot(key)
+	c.keySlots.put(key, s)
+	return s
+}
+
+// lookupSlot says which field a key is, from the rules.
+func (c *ctiReader) lookupSlot(key []byte) ctiSlot {
 	if !c.rules.mayBeKey(key) {
 		return slotNone
 	}
@@ -566,10 +579,11 @@ func (c *ctiReader) startMsg(line []byte, tsEnd int, no int64, p ctiPair, end in
 	}
 	base := len(m.buf) - p.ks
 	m.buf = append(m.buf, seg...)
-	if !utf8.Valid(seg) {
+	ascii, ctl := scanText(seg)
+	if !ascii && !utf8.Valid(seg) {
 		m.badUTF8 = true
 	}
-	m.ctl = m.ctl || mayHoldControl(seg)
+	m.ctl = m.ctl || ctl
 	m.typ = ctiSpan{p.vs + base, p.ve + base, true}
 	for _, q := range rest {
 		c.addPair(line, q, base)
@@ -587,10 +601,11 @@ func (c *ctiReader) addSegment(line []byte, a, b int, pairs []ctiPair) {
 	m.buf = append(m.buf, '\n')
 	base := len(m.buf) - a
 	m.buf = append(m.buf, seg...)
-	if !utf8.Valid(seg) {
+	ascii, ctl := scanText(seg)
+	if !ascii && !utf8.Valid(seg) {
 		m.badUTF8 = true
 	}
-	m.ctl = m.ctl || mayHoldControl(seg)
+	m.ctl = m.ctl || ctl
 	for _, p := range pairs {
 		c.addPair(line, p, base)
 	}
@@ -989,4 +1004,62 @@ func ctiTrim(v []byte) []byte {
 		v = v[:len(v)-1]
 	}
 	return v
+}
+
+// ctiKeySlots remembers the slot of each key as a file spells it: the keys
+// of CTI text are a few dozen words, repeated on every line, and this look-up
+// costs less than folding the key's case for a map of the rules.
+type ctiKeySlots struct {
+	table [ctiKeySlotsSize]ctiKeySlot
+	n     int
+}
+
+// ctiKeySlotsSize is the size of the table, which holds at most half as
+// many keys; past that, keys are looked up in the rules each time.
+const ctiKeySlotsSize = 512
+
+// ctiKeySlotLen is the longest key the table holds.
+const ctiKeySlotLen = 30
+
+type ctiKeySlot struct {
+	n    uint8 // the key's length; 0 for an empty entry
+	slot ctiSlot
+	key  [ctiKeySlotLen]byte
+}
+
+// keyHash is a hash of a key of 1..ctiKeySlotLen bytes from its length and
+// its first and last bytes, enough to tell a file's keys apart.
+func keyHash(k []byte) uint32 {
+	h := uint32(len(k))*0x9e3779b1 ^ uint32(k[0])<<16 ^ uint32(k[len(k)-1])<<8 ^ uint32(k[len(k)/2])
+	h *= 0x85ebca6b
+	return h ^ h>>15
+}
+
+func (t *ctiKeySlots) get(k []byte) (ctiSlot, bool) {
+	if len(k) == 0 || len(k) > ctiKeySlotLen {
+		return 0, false
+	}
+	for i := keyHash(k); ; i++ {
+		e := &t.table[i%ctiKeySlotsSize]
+		if e.n == 0 {
+			return 0, false
+		}
+		if int(e.n) == len(k) && string(e.key[:len(k)]) == string(k) {
+			return e.slot, true
+		}
+	}
+}
+
+func (t *ctiKeySlots) put(k []byte, s ctiSlot) {
+	if len(k) == 0 || len(k) > ctiKeySlotLen || t.n >= ctiKeySlotsSize/2 {
+		return
+	}
+	i := keyHash(k)
+	for t.table[i%ctiKeySlotsSize].n != 0 {
+		i++
+	}
+	e := &t.table[i%ctiKeySlotsSize]
+	e.n, e.slot = uint8(len(k)), s
+	copy(e.key[:], k)
+	t.n++
 }

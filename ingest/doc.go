@@ -5,4 +5,6 @@
 // line, raw text and reason, and the read goes on. Read, which chooses the
 // reader, also decompresses gzip and zstd inputs and refuses, as one reject,
 // a file that no reader can read (UTF-16 text, an archive, binary data).
+// ReadParts reads one large file of lines in parts at once, a goroutine and
+// a Handler each, with the records and line numbers of a sequential read.
 package ingest

@@ -11,7 +11,6 @@ import (
 	"io"
 	"math/bits"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/agentbill/agentbill/billing"
@@ -99,29 +98,47 @@ type evRecord [nFields][]byte
 // context.
 const ctxCheckLines = 4096
 
-// maxInterned bounds the strings one read shares between events.
-const maxInterned = 1 << 14
+// maxInterned bounds the strings of the low-cardinality fields (media,
+// skill, VDN ...) one read shares between events, and maxAgents those of
+// the agents: a site's agents, tens of thousands, all fit, in a table of a
+// few megabytes at most.
+const (
+	maxInterned = 1 << 14
+	maxAgents   = 1 << 16
+)
 
 // eventBuilder turns records into events.
 type eventBuilder struct {
 	file string
-	loc  *time.Location
-	// The strings of low-cardinality fields (agent, media, skill, ...)
-	// are shared between events: fewer allocations, less memory held by
-	// the bills downstream. last holds each field's latest string, which
-	// the next line often repeats; strs holds the others, up to
-	// maxInterned of them.
-	last [nFields]string
-	strs map[string]string
-	own  []byte
+	tp   timeParser
+	// The strings of the agents and of low-cardinality fields (media,
+	// skill, ...) are shared between events: fewer allocations, less
+	// memory held by the bills downstream. last holds the latest string of
+	// each low-cardinality field, which the next line often repeats; strs
+	// holds the others, up to maxInterned of them, and agents up to
+	// maxAgents agents (whose lines interleave: the latest seldom repeats).
+	last   [nFields]string
+	agents interner
+	strs   interner
+	own    []byte
 }
 
 func newEventBuilder(file string, opts Options) *eventBuilder {
-	return &eventBuilder{file: file, loc: opts.location(), strs: make(map[string]string)}
+	return &eventBuilder{file: file, tp: newTimeParser(opts.location()),
+		agents: newInterner(maxAgents), strs: newInterner(maxInterned)}
 }
 
-// intern returns v, the text of field f, as a string shared with earlier
-// events that had the same text.
+// agent returns v, an agent id, as a string shared with earlier events of
+// the agent.
+func (b *eventBuilder) agent(v []byte) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return b.agents.get(v)
+}
+
+// intern returns v, the text of low-cardinality field f, as a string
+// shared with earlier events that had the same text.
 func (b *eventBuilder) intern(f evField, v []byte) string {
 	if len(v) == 0 {
 		return ""
@@ -129,13 +146,7 @@ func (b *eventBuilder) intern(f evField, v []byte) string {
 	if s := b.last[f]; s == string(v) {
 		return s
 	}
-	s, ok := b.strs[string(v)]
-	if !ok {
-		s = string(v)
-		if len(b.strs) < maxInterned {
-			b.strs[s] = s
-		}
-	}
+	s := b.strs.get(v)
 	b.last[f] = s
 	return s
 }
@@ -160,11 +171,11 @@ func (b *eventBuilder) build(rec *evRecord, line int64, ev *billing.Event, ctl b
 	if len(v) == 0 {
 		return &FieldError{Field: fTime.String(), Err: ErrMissing}
 	}
-	t, err := ParseTime(string(v), b.loc)
+	t, err := b.tp.parse(v)
 	if err != nil {
 		return fieldErr(fTime.String(), "%w, got %s", err, quoteShort(v))
 	}
-	if y := t.Year(); y < 1 || y > 9999 {
+	if u := t.Unix(); u < minRFC3339Unix || u >= maxRFC3339Unix {
 		// An offset moved it out of the years RFC 3339 can write.
 		return fieldErr(fTime.String(), "%s is outside the years 0001..9999 in UTC", v)
 	}
@@ -206,7 +217,7 @@ func (b *eventBuilder) build(rec *evRecord, line int64, ev *billing.Event, ctl b
 	// build the event aside and copy it.
 	*ev = billing.Event{}
 	ev.Time = t
-	ev.AgentID = b.intern(fAgentID, rec[fAgentID])
+	ev.AgentID = b.agent(rec[fAgentID])
 	ev.OpType, ev.OpObject, ev.OpCause = op, obj, cause
 	ev.CallID, ev.PhoneNo = b.pair(rec[fCallID], rec[fPhoneNo])
 	ev.MediaType = b.intern(fMediaType, rec[fMediaType])
@@ -350,29 +361,44 @@ func readLineRecords(ctx context.Context, lr *lineReader, name string, h Handler
 // (agent_id, call_id ...) that holds a control character once its blanks
 // are trimmed, a tab inside it included, rejects the line (ErrControlChar).
 func ReadCSV(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {
-	var st Stats
 	lr := newLineReader(r, opts.maxLine())
+	cols, err := readCSVHeader(lr, name)
+	if err != nil {
+		return Stats{}, err
+	}
+	return readCSVRecords(ctx, lr, name, opts, cols, h)
+}
+
+// readCSVHeader reads the lines up to the header row and returns the field
+// of each column.
+func readCSVHeader(lr *lineReader, name string) ([]evField, error) {
 	var sp csvSplitter
-	var cols []evField
 	for {
 		line, no, tooLong, err := lr.next()
 		if errors.Is(err, io.EOF) {
-			return st, fmt.Errorf("%s: %w: empty file", name, ErrHeader)
+			return nil, fmt.Errorf("%s: %w: empty file", name, ErrHeader)
 		}
 		if err != nil {
-			return st, fmt.Errorf("%s: read: %w", name, err)
+			return nil, fmt.Errorf("%s: read: %w", name, err)
 		}
 		if tooLong {
-			return st, fmt.Errorf("%s: %w: line %d longer than %d bytes", name, ErrHeader, no, lr.max)
+			return nil, fmt.Errorf("%s: %w: line %d longer than %d bytes", name, ErrHeader, no, lr.max)
 		}
 		if isBlankLine(line) {
 			continue
 		}
-		if cols, err = parseHeader(&sp, line); err != nil {
-			return st, fmt.Errorf("%s: %w: %w", name, ErrHeader, err)
+		cols, err := parseHeader(&sp, line)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %w", name, ErrHeader, err)
 		}
-		break
+		return cols, nil
 	}
+}
+
+// readCSVRecords reads the lines after the header, whose columns are cols.
+func readCSVRecords(ctx context.Context, lr *lineReader, name string, opts Options, cols []evField, h Handler) (Stats, error) {
+	var st Stats
+	var sp csvSplitter
 	b := newEventBuilder(name, opts)
 	// Every line sets the fields of the header's columns and no other, so
 	// rec needs no clearing between lines.
@@ -388,9 +414,11 @@ func ReadCSV(ctx context.Context, r io.Reader, name string, opts Options, h Hand
 		for i, f := range fields {
 			rec[cols[i]] = f
 		}
-		if bytes.IndexByte(line, '\r') >= 0 {
+		if sp.ctl && bytes.IndexByte(line, '\r') >= 0 {
 			// A CR the line reader left inside the line: no field may
 			// hold a line break (the JSON Lines reader refuses them too).
+			// Only a line that may hold a control character (sp.ctl)
+			// can hold a CR.
 			for i, f := range fields {
 				if bytes.IndexByte(f, '\r') >= 0 {
 					return &FieldError{Field: cols[i].String(), Err: ErrLineBreak}
@@ -538,10 +566,24 @@ const (
 	swarCommas = ',' * swarOnes
 )
 
-// splitPlain splits a line without quotes at its commas, eight bytes at a
+// splitPlain splits a line without quotes at its commas (splitCommas),
+// its fields' blanks trimmed.
+func (s *csvSplitter) splitPlain(line []byte) (ascii, ctl bool) {
+	s.fields, ascii, ctl = splitCommas(s.fields, line, true)
+	return ascii, ctl
+}
+
+// splitCommas appends the fields of line, split at every comma, to fields,
+// with their blanks trimmed when trim is set. It goes eight bytes at a
 // time, and reports whether the line is all ASCII (so valid UTF-8) and
 // whether it may hold a control character (mayHoldControl).
-func (s *csvSplitter) splitPlain(line []byte) (ascii, ctl bool) {
+func splitCommas(fields [][]byte, line []byte, trim bool) (_ [][]byte, ascii, ctl bool) {
+	field := func(f []byte) []byte {
+		if trim {
+			return trimBlanks(f)
+		}
+		return f
+	}
 	var seen uint64 // every byte of the line, or-ed together
 	var ctlBits uint64
 	start, i := 0, 0
@@ -555,7 +597,7 @@ func (s *csvSplitter) splitPlain(line []byte) (ascii, ctl bool) {
 		x := w ^ swarCommas
 		for m := (x - swarOnes) &^ x & swarHighs; m != 0; m &= m - 1 {
 			if j := i + bits.TrailingZeros64(m)>>3; line[j] == ',' {
-				s.fields = append(s.fields, trimBlanks(line[start:j]))
+				fields = append(fields, field(line[start:j]))
 				start = j + 1
 			}
 		}
@@ -567,12 +609,12 @@ func (s *csvSplitter) splitPlain(line []byte) (ascii, ctl bool) {
 			ctlBits |= swarHighs
 		}
 		if c == ',' {
-			s.fields = append(s.fields, trimBlanks(line[start:i]))
+			fields = append(fields, field(line[start:i]))
 			start = i + 1
 		}
 	}
-	s.fields = append(s.fields, trimBlanks(line[start:]))
-	return seen&swarHighs == 0, ctlBits&swarHighs != 0
+	fields = append(fields, field(line[start:]))
+	return fields, seen&swarHighs == 0, ctlBits&swarHighs != 0
 }
 
 // quoted reads a quoted field whose text starts at line[i], after the
@@ -613,8 +655,12 @@ func (s *csvSplitter) quoted(line []byte, i int) (f []byte, next int, err error)
 // callback's error, a read error or the context's error stops the read and
 // is returned.
 func ReadJSONL(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {
+	return readJSONLRecords(ctx, newLineReader(r, opts.maxLine()), name, opts, h)
+}
+
+// readJSONLRecords reads the lines of lr as ReadJSONL does.
+func readJSONLRecords(ctx context.Context, lr *lineReader, name string, opts Options, h Handler) (Stats, error) {
 	var st Stats
-	lr := newLineReader(r, opts.maxLine())
 	b := newEventBuilder(name, opts)
 	var sc jsonScanner
 	var rec evRecord

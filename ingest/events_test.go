@@ -7,10 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata" // the zone database, so that tests do not depend on the host's
@@ -623,6 +627,101 @@ func BenchmarkReadCSV(b *testing.B) {
 		loops++
 	}
 	b.ReportMetric(float64(n*loops)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// dayCSV generates a one-day canonical events file like a site's: the given
+// number of agents, each logging in once at a random time, then some 40 to
+// 54 operations (conversations, work, idle, rest, busy, hold) and a logout,
+// all sorted by time, with naive times to the millisecond. 25,000 agents
+// make some 1.2 million lines, 51 MB.
+func dayCSV(agents int, seed uint64) []byte {
+	type row struct {
+		ms    int
+		agent int
+		op    int
+		cause int // -1: empty
+		call  int // 0: none
+		text  bool
+	}
+	rng := rand.New(rand.NewPCG(seed, 0))
+	between := func(lo, hi int) int { return lo + rng.IntN(hi-lo+1) }
+	var rows []row
+	for a := 1; a <= agents; a++ {
+		t := between(0, 14*3600)*1000 + between(0, 999)
+		rows = append(rows, row{ms: t, agent: a, op: 1, cause: -1})
+		call := 0
+		for range between(40, 54) {
+			t += between(5, 900)*1000 + between(0, 999)
+			r := row{ms: t, agent: a, cause: -1}
+			switch p := rng.Float64(); {
+			case p < 0.35:
+				call++
+				r.op, r.call, r.text = 60, call, rng.Float64() >= 0.9
+			case p < 0.6:
+				r.op, r.cause = 27, 0
+			case p < 0.8:
+				r.op = 2
+			case p < 0.88:
+				r.op, r.cause = 26, between(1, 9)
+			case p < 0.94:
+				r.op, r.cause = 3, between(1, 7)
+			default:
+				r.op = 38
+			}
+			rows = append(rows, r)
+		}
+		t += between(5, 600) * 1000
+		rows = append(rows, row{ms: t, agent: a, op: 0, cause: 258})
+	}
+	rows = slices.DeleteFunc(rows, func(r row) bool { return r.ms >= 86400000 })
+	slices.SortStableFunc(rows, func(x, y row) int { return x.ms - y.ms })
+	b := make([]byte, 0, len(rows)*44)
+	b = append(b, "time,agent_id,op_type,op_object,op_cause,call_id,media_type\n"...)
+	for _, r := range rows {
+		s, ms := r.ms/1000, r.ms%1000
+		b = fmt.Appendf(b, "2026-11-20 %02d:%02d:%02d.%03d,A%05d,%d,,", s/3600, s/60%60, s%60, ms, r.agent, r.op)
+		if r.cause >= 0 {
+			b = strconv.AppendInt(b, int64(r.cause), 10)
+		}
+		b = append(b, ',')
+		if r.call > 0 {
+			media := "voice"
+			if r.text {
+				media = "text"
+			}
+			b = fmt.Appendf(b, "cA%05d-%d,%s", r.agent, r.call, media)
+		} else {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+	}
+	return b
+}
+
+var dayCSVOnce = sync.OnceValue(func() []byte { return dayCSV(25_000, 1) })
+
+// BenchmarkReadCSVDay reads a one-day file of 25,000 agents (dayCSV) with
+// a Handler that only counts the events.
+func BenchmarkReadCSVDay(b *testing.B) {
+	input := dayCSVOnce()
+	lines := int64(bytes.Count(input, []byte{'\n'}) - 1)
+	var events int64
+	h := Handler{
+		Event:  func(billing.Event) error { events++; return nil },
+		Reject: func(r Reject) error { return fmt.Errorf("reject: %+v", r) },
+	}
+	b.SetBytes(int64(len(input)))
+	b.ReportAllocs()
+	loops := 0
+	for b.Loop() {
+		events = 0
+		st, err := ReadCSV(context.Background(), bytes.NewReader(input), "day.csv", Options{}, h)
+		if err != nil || st.Records != lines || events != lines {
+			b.Fatalf("Records %d, events %d of %d lines, error %v", st.Records, events, lines, err)
+		}
+		loops++
+	}
+	b.ReportMetric(float64(lines*int64(loops))/b.Elapsed().Seconds(), "lines/s")
 }
 
 func BenchmarkReadJSONL(b *testing.B) {

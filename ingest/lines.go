@@ -17,6 +17,9 @@ type lineReader struct {
 	buf     []byte
 	lineNo  int64
 	started bool
+	// consumed counts the bytes of the input the lines returned so far
+	// took, their line breaks and a byte-order mark included.
+	consumed int64
 }
 
 // lineBufferSize is the size of a lineReader's buffer. A *bufio.Reader at
@@ -25,6 +28,15 @@ const lineBufferSize = 256 << 10
 
 func newLineReader(r io.Reader, max int) *lineReader {
 	return &lineReader{r: bufio.NewReaderSize(r, lineBufferSize), max: max}
+}
+
+// newPartLineReader returns a line reader of part of an input that starts
+// after linesBefore lines: its lines are numbered on from there, and a
+// byte-order mark at its start is text, as it would be inside the input.
+func newPartLineReader(r io.Reader, max int, linesBefore int64) *lineReader {
+	lr := newLineReader(r, max)
+	lr.lineNo, lr.started = linesBefore, true
+	return lr
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -39,12 +51,14 @@ func (lr *lineReader) next() (line []byte, no int64, tooLong bool, err error) {
 		lr.started = true
 		if head, _ := lr.r.Peek(len(utf8BOM)); bytes.Equal(head, utf8BOM) {
 			lr.r.Discard(len(utf8BOM))
+			lr.consumed += int64(len(utf8BOM))
 		}
 	}
 	lr.buf = lr.buf[:0]
 	var whole []byte // the line, when it came in one piece from the buffer
 	for {
 		chunk, err := lr.r.ReadSlice('\n')
+		lr.consumed += int64(len(chunk))
 		if err == nil && len(lr.buf) == 0 && !tooLong && len(chunk) <= lr.max+2 {
 			whole = chunk // the common case: no copy
 			break

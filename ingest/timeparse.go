@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"math"
 	"time"
 )
 
@@ -81,7 +82,7 @@ func wallOf(t time.Time) time.Time {
 	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), time.UTC)
 }
 
-func digits(s string, n int) (int, bool) {
+func digits[T string | []byte](s T, n int) (int, bool) {
 	if len(s) < n {
 		return 0, false
 	}
@@ -110,39 +111,88 @@ type wallClock struct{ y, mo, d, h, mi, sec, nsec int }
 // where only the first few results of a function point, so with rest as the
 // eighth every caller's string would be moved to the heap.
 func readDateTime(s string) (w wallClock, rest string, ok bool) {
-	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
+	if len(s) < 19 {
 		return
 	}
-	for _, i := range [...]uint8{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
+	if w.y, w.mo, w.d, ok = readDate(s); !ok {
+		return
+	}
+	var sec int
+	if sec, w.nsec, rest, ok = readClock(s); !ok {
+		return
+	}
+	w.h, w.mi, w.sec = sec/3600, sec/60%60, sec%60
+	return
+}
+
+// readDate reads the date YYYY-MM-DD that s (of at least 10 bytes) begins
+// with.
+func readDate[T string | []byte](s T) (y, mo, d int, ok bool) {
+	if s[4] != '-' || s[7] != '-' {
+		return
+	}
+	for _, i := range [...]uint8{0, 1, 2, 3, 5, 6, 8, 9} {
 		if s[i]-'0' > 9 { // a byte below '0' wraps around
 			return
 		}
 	}
-	d := func(i int) int { return int(s[i] - '0') }
-	w.y = d(0)*1000 + d(1)*100 + d(2)*10 + d(3)
-	w.mo, w.d = d(5)*10+d(6), d(8)*10+d(9)
-	w.h, w.mi, w.sec = d(11)*10+d(12), d(14)*10+d(15), d(17)*10+d(18)
-	if w.mo < 1 || w.mo > 12 || w.d < 1 || w.d > daysIn(w.y, w.mo) || w.h > 23 || w.mi > 59 || w.sec > 59 {
+	dg := func(i int) int { return int(s[i] - '0') }
+	y = dg(0)*1000 + dg(1)*100 + dg(2)*10 + dg(3)
+	mo, d = dg(5)*10+dg(6), dg(8)*10+dg(9)
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) {
+		return 0, 0, 0, false
+	}
+	return y, mo, d, true
+}
+
+// readClock reads what follows the date in s (of at least 19 bytes):
+// "?hh:mm:ss[.fffffffff]", with T, t or a space for ?. It returns the
+// seconds of the day, the nanoseconds (cut to microseconds) and what
+// follows.
+func readClock[T string | []byte](s T) (sec, nsec int, rest T, ok bool) {
+	if s[10] != 'T' && s[10] != ' ' && s[10] != 't' {
+		return
+	}
+	// hh:mm:ss read as one little-endian word and xor-ed with "00:00:00":
+	// each byte of x is then the value of a digit, below 16 only for the
+	// bytes '0'..'?', and 0 for a colon.
+	_ = s[18]
+	x := (uint64(s[11]) | uint64(s[12])<<8 | uint64(s[13])<<16 | uint64(s[14])<<24 |
+		uint64(s[15])<<32 | uint64(s[16])<<40 | uint64(s[17])<<48 | uint64(s[18])<<56) ^ clockZeros
+	const highs, sixes, colons = 0xf0f0f0f0f0f0f0f0, 0x0606060606060606, 0x0000ff0000ff0000
+	if x&highs != 0 || (x+sixes)&highs != 0 || x&colons != 0 {
+		return // not digits (a byte above 9 goes past 15 with 6 added), or no colons
+	}
+	h := int(x&0xff)*10 + int(x>>8&0xff)
+	mi := int(x>>24&0xff)*10 + int(x>>32&0xff)
+	se := int(x>>48&0xff)*10 + int(x>>56)
+	if h > 23 || mi > 59 || se > 59 {
 		return
 	}
 	rest = s[19:]
 	if len(rest) > 0 && (rest[0] == '.' || rest[0] == ',') {
-		i := 1
-		scale := 100000000
-		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
-			w.nsec += int(rest[i]-'0') * scale
-			scale /= 10
-			i++
+		// Microseconds: the first six digits; those past them add
+		// nothing.
+		i, micro := 1, 0
+		for ; i < len(rest) && rest[i]-'0' <= 9; i++ { // a byte below '0' wraps around
+			if i <= 6 {
+				micro = micro*10 + int(rest[i]-'0')
+			}
 		}
 		if i == 1 {
-			return
+			return 0, 0, rest, false
 		}
-		w.nsec -= w.nsec % 1000 // microseconds; digits past the ninth added nothing
+		for n := i - 1; n < 6; n++ {
+			micro *= 10
+		}
+		nsec = micro * 1000
 		rest = rest[i:]
 	}
-	ok = true
-	return
+	return h*3600 + mi*60 + se, nsec, rest, true
 }
+
+// clockZeros is "00:00:00" as a little-endian word.
+const clockZeros = 0x30303a30303a3030
 
 // monthDays is the length of each month of a common year.
 var monthDays = [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
@@ -182,11 +232,11 @@ func daysFromCivil(y, m, d int) int64 {
 
 // parseOffset reads "Z" or "±hh:mm" (or ±hhmm, ±hh), optionally after one
 // space, and returns seconds east of UTC.
-func parseOffset(s string) (int, bool) {
+func parseOffset[T string | []byte](s T) (int, bool) {
 	if len(s) > 0 && s[0] == ' ' {
 		s = s[1:]
 	}
-	if s == "Z" || s == "z" {
+	if len(s) == 1 && (s[0] == 'Z' || s[0] == 'z') {
 		return 0, true
 	}
 	if len(s) < 3 || (s[0] != '+' && s[0] != '-') {
@@ -198,7 +248,7 @@ func parseOffset(s string) (int, bool) {
 	}
 	m := 0
 	switch tail := s[3:]; {
-	case tail == "":
+	case len(tail) == 0:
 	case len(tail) == 3 && tail[0] == ':':
 		if m, ok = digits(tail[1:], 2); !ok {
 			return 0, false
@@ -218,4 +268,94 @@ func parseOffset(s string) (int, bool) {
 		off = -off
 	}
 	return off, true
+}
+
+// timeParser reads times as ParseTime does, from bytes and without
+// allocating, for the many times of one input: it keeps the last date it
+// read, and the site zone's offset around the last instant.
+type timeParser struct {
+	loc *time.Location // nil for UTC
+
+	date    [10]byte // the last date read, as written
+	days    int64    // its days since 1970-01-01
+	hasDate bool
+
+	// off is the zone's offset, in seconds east of UTC, at every instant
+	// in [from, to) (Unix seconds). The span lies zoneMargin inside a
+	// period of the zone, so that no wall time it shows is shown at another
+	// instant (zones' offsets differ by less than the margin).
+	off      int64
+	from, to int64
+}
+
+// The instants of the years RFC 3339 can write, 0001..9999 in UTC, in Unix
+// seconds: [minRFC3339Unix, maxRFC3339Unix).
+var (
+	minRFC3339Unix = daysFromCivil(1, 1, 1) * 86400
+	maxRFC3339Unix = daysFromCivil(10000, 1, 1) * 86400
+)
+
+// zoneMargin keeps the span of timeParser.off away from a zone's changes.
+const zoneMargin = 2 * 86400
+
+func newTimeParser(loc *time.Location) timeParser {
+	p := timeParser{loc: loc}
+	if loc == time.UTC {
+		p.loc = nil
+	}
+	return p
+}
+
+// parse is ParseTime(string(b), loc).
+func (p *timeParser) parse(b []byte) (time.Time, error) {
+	if len(b) < 19 {
+		return time.Time{}, ErrBadTime
+	}
+	if !p.hasDate || string(b[:10]) != string(p.date[:]) {
+		y, mo, d, ok := readDate(b)
+		if !ok {
+			return time.Time{}, ErrBadTime
+		}
+		copy(p.date[:], b[:10])
+		p.days, p.hasDate = daysFromCivil(y, mo, d), true
+	}
+	sec, nsec, rest, ok := readClock(b)
+	if !ok {
+		return time.Time{}, ErrBadTime
+	}
+	wall := p.days*86400 + int64(sec)
+	if len(rest) > 0 {
+		off, ok := parseOffset(rest)
+		if !ok {
+			return time.Time{}, ErrBadTime
+		}
+		return time.Unix(wall-int64(off), int64(nsec)).UTC(), nil
+	}
+	if p.loc == nil {
+		return time.Unix(wall, int64(nsec)).UTC(), nil
+	}
+	if u := wall - p.off; p.from <= u && u < p.to {
+		return time.Unix(u, int64(nsec)).UTC(), nil
+	}
+	return p.zoneTime(b, wall, nsec), nil
+}
+
+// zoneTime reads the wall time b, whose clock reads wall seconds since
+// 1970 and nsec, in the site zone with wallTime, and keeps the offset of
+// the zone period the instant lies in for the next times.
+func (p *timeParser) zoneTime(b []byte, wall int64, nsec int) time.Time {
+	y, mo, d, _ := readDate(b)
+	s := int(wall - p.days*86400)
+	t := wallTime(y, mo, d, s/3600, s/60%60, s%60, nsec, p.loc)
+	in := t.In(p.loc)
+	_, off := in.Zone()
+	start, end := in.ZoneBounds()
+	p.off, p.from, p.to = int64(off), math.MinInt64, math.MaxInt64
+	if !start.IsZero() {
+		p.from = start.Unix() + zoneMargin
+	}
+	if !end.IsZero() {
+		p.to = end.Unix() - zoneMargin
+	}
+	return t
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -146,7 +147,20 @@ func FuzzParseTime(f *testing.F) {
 		f.Add(s)
 	}
 	zones := []*time.Location{time.UTC, mustZoneF(f, "America/New_York"), mustZoneF(f, "Asia/Kathmandu"), mustZoneF(f, "Australia/Lord_Howe")}
+	f.Add("2026-03-08 01:59:59\n2026-03-08 02:30:00\n2026-11-01 01:30:00.5\n2026-11-01T01:30:00-05:00")
 	f.Fuzz(func(t *testing.T, s string) {
+		// The lines of s, read one after another by one timeParser, read
+		// as ParseTime reads each.
+		for _, loc := range zones {
+			p := newTimeParser(loc)
+			for _, line := range strings.Split(s, "\n") {
+				got, err := p.parse([]byte(line))
+				want, wantErr := ParseTime(line, loc)
+				if got != want || (err == nil) != (wantErr == nil) {
+					t.Errorf("timeParser(%s).parse(%q) = %v, %v; ParseTime gives %v, %v", loc, line, got, err, want, wantErr)
+				}
+			}
+		}
 		for _, loc := range zones {
 			got, err := ParseTime(s, loc)
 			if err != nil {
@@ -176,6 +190,48 @@ func FuzzParseTime(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTimeParser checks that a timeParser reads what ParseTime reads, with
+// its remembered date and zone offset, over DST changes of several zones.
+func TestTimeParser(t *testing.T) {
+	zones := []string{"UTC", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "Europe/Dublin", "Pacific/Apia", "America/Sao_Paulo"}
+	for _, name := range zones {
+		t.Run(name, func(t *testing.T) {
+			loc := mustZone(t, name)
+			p := newTimeParser(loc)
+			check := func(s string) {
+				t.Helper()
+				got, err := p.parse([]byte(s))
+				want, wantErr := ParseTime(s, loc)
+				if got != want || (err == nil) != (wantErr == nil) {
+					t.Fatalf("parse(%q) = %v, %v; ParseTime gives %v, %v", s, got, err, want, wantErr)
+				}
+			}
+			// Every 7 minutes 13 seconds of four years, naive, with an
+			// offset now and then, and with a bad time between.
+			start := time.Date(2010, 12, 25, 0, 0, 0, 0, time.UTC)
+			for i := 0; ; i++ {
+				w := start.Add(time.Duration(i) * (7*time.Minute + 13*time.Second + 1500*time.Microsecond))
+				if w.Year() > 2013 {
+					break
+				}
+				check(w.Format("2006-01-02 15:04:05.000000"))
+				switch i % 97 {
+				case 0:
+					check(w.Format("2006-01-02T15:04:05Z07:00"))
+				case 1:
+					check(w.Format("2006-01-02") + " 24:00:00")
+				case 2:
+					check(w.Format("2006-01-02T15:04:05") + "+05:45")
+				}
+			}
+			// Going back and forth across the years.
+			for _, s := range []string{"2026-03-08 02:30:00", "1970-01-01 00:00:00", "2026-11-01 01:30:00", "0001-01-01 00:00:00", "9999-12-31 23:59:59.999999999", "2026-02-29 00:00:00", "2024-02-29 12:00:00", "2026-11-01 01:30:00"} {
+				check(s)
+			}
+		})
+	}
 }
 
 func mustZoneF(f *testing.F, name string) *time.Location {
