@@ -17,15 +17,14 @@ import (
 // bills go into the day's file in block order, which is the lake's order.
 // Where a block is cut depends on the events alone, so the file is the same
 // on any number of cores.
-const (
-	// blockEvents is how many events a block holds before it is cut at the
-	// next agent: enough that handing a block over costs little, few
-	// enough that the blocks in flight stay small.
-	blockEvents = 1 << 13
-	// maxAgentEvents bounds the events of one agent a block takes (see
-	// bigAgent).
-	maxAgentEvents = 1 << 18
-)
+// blockEvents is how many events a block holds before it is cut at the
+// next agent: enough that handing a block over costs little, few enough
+// that the blocks in flight stay small. A variable for the tests.
+var blockEvents = 1 << 13
+
+// maxAgentEvents bounds the events of one agent a block takes (see
+// bigAgent).
+const maxAgentEvents = 1 << 18
 
 // bigAgent is the most events of one agent a block takes under a memory
 // budget: an agent with more is billed on its own, streaming, with its
@@ -149,7 +148,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		case b := <-free:
 			return b
 		default:
-			return &block{events: make([]billing.Event, 0, blockEvents+blockEvents/4)}
+			return &block{events: make([]billing.Event, 0, min(blockEvents, 1<<16)*5/4)}
 		}
 	}
 	written := make(chan struct{})

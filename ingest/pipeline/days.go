@@ -5,9 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,8 +32,8 @@ import (
 // rejects, not with events.
 type dayInputs struct {
 	loc     *time.Location
-	only    *billing.Date // the one day to run; nil: every day of the inputs
-	onlyNum int32         // its spill.DayNumber
+	only    *billing.Date        // the one day to run; nil: every day of the inputs
+	onlyNum int32                // its spill.DayNumber
 	events  []*spill.EventSorter // one a shard of agents (see sortInBackground)
 	bills   *spill.Sorter[spill.DayBill]
 	bg      *sortInBackground
