@@ -37,16 +37,14 @@ func bigAgent(budget int) int { return min(max(budget/2048, 256), maxAgentEvents
 type block struct {
 	events   []billing.Event
 	carried  []billing.OpenSpan // of its agents, in the lake's order
-	imported []billing.Bill     // of its agents, in the lake's order
-	bills    []billing.Bill     // the result: engine bills merged with imported
+	bills    []billing.Bill     // the result, in the lake's order
 	res      billing.DayResult
 	err      error
 	done     chan struct{} // closed when billed
 	barrier  chan struct{} // a barrier rather than a block: closed when written
 }
 
-// bill runs the block's agents and merges their bills with the imported
-// ones. It runs on any goroutine.
+// bill runs the block's agents. It runs on any goroutine.
 func (b *block) bill(cfg billing.Config, day billing.Date) {
 	events := func(yield func(*billing.Event) bool) {
 		for i := range b.events {
@@ -69,31 +67,9 @@ func (b *block) bill(cfg billing.Config, day billing.Date) {
 			return nil
 		},
 	})
-	if b.err == nil && len(b.imported) > 0 {
-		b.bills = mergeBills(b.bills, b.imported)
-	}
 	// The buffers serve the next block; what they still point to is
 	// overwritten then.
 	b.events, b.carried = b.events[:0], nil
-}
-
-// mergeBills merges two runs of bills in the lake's order; on equal keys
-// the engine's come first, as a stable sort of the engine's bills followed
-// by the imported ones would have them.
-func mergeBills(engine, imported []billing.Bill) []billing.Bill {
-	out := make([]billing.Bill, 0, len(engine)+len(imported))
-	i, j := 0, 0
-	for i < len(engine) && j < len(imported) {
-		if billing.CompareBills(&imported[j], &engine[i]) < 0 {
-			out = append(out, imported[j])
-			j++
-		} else {
-			out = append(out, engine[i])
-			i++
-		}
-	}
-	out = append(out, engine[i:]...)
-	return append(out, imported[j:]...)
 }
 
 // dayBills is what the billing of a day gave: the rules' result over all
@@ -151,6 +127,24 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 			return &block{events: make([]billing.Event, 0, min(blockEvents, 1<<16)*5/4)}
 		}
 	}
+	// writeImported writes the day's imported bills that come before b in
+	// the lake's order; all that are left when b is nil. On equal keys the
+	// engine's bill goes first, as a stable sort of the engine's bills
+	// followed by the imported ones would have it. Only the writer (or the
+	// dispatcher, while the writer waits at a barrier) calls it.
+	imp := run.imported
+	writeImported := func(b *billing.Bill) error {
+		for ; imp.Valid() && imp.Value().Day == num; imp.Advance() {
+			if b != nil && billing.CompareBills(&imp.Value().Bill, b) >= 0 {
+				break
+			}
+			out.imported++
+			if err := write(&imp.Value().Bill); err != nil {
+				return err
+			}
+		}
+		return imp.Err()
+	}
 	written := make(chan struct{})
 	go func() { // the writer: blocks in order
 		defer close(written)
@@ -165,11 +159,12 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 			}
 			writeErr = b.err
 			for i := 0; writeErr == nil && i < len(b.bills); i++ {
-				writeErr = write(&b.bills[i])
+				if writeErr = writeImported(&b.bills[i]); writeErr == nil {
+					writeErr = write(&b.bills[i])
+				}
 			}
 			out.add(b.res)
-			out.imported += int64(len(b.imported))
-			b.bills, b.imported, b.res = b.bills[:0], nil, billing.DayResult{}
+			b.bills, b.res = b.bills[:0], billing.DayResult{}
 			select { // the block's buffers serve again
 			case free <- b:
 			default:
@@ -184,34 +179,27 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		close(ordered)
 		wg.Wait()
 		<-written
-		return writeErr
+		if writeErr != nil {
+			return writeErr
+		}
+		return writeImported(nil)
 	}
 
-	// The carried spans and imported bills go with the block of their
-	// agent: take hands a block those of agents before next ("" for all).
-	imp := run.imported
-	take := func(b *block, next string) error {
+	// The carried spans go with the block of their agent: take hands a
+	// block those of agents before next ("" for all).
+	take := func(b *block, next string) {
 		k := 0
 		for k < len(carried) && (next == "" || carried[k].AgentID < next) {
 			k++
 		}
 		b.carried, carried = carried[:k], carried[k:]
-		for ; imp.Valid() && imp.Value().Day == num; imp.Advance() {
-			if next != "" && imp.Value().Bill.AgentID >= next {
-				break
-			}
-			b.imported = append(b.imported, imp.Value().Bill)
-		}
-		return imp.Err()
 	}
 	send := func(b *block, next string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := take(b, next); err != nil {
-			return err
-		}
-		if len(b.events) == 0 && len(b.carried) == 0 && len(b.imported) == 0 {
+		take(b, next)
+		if len(b.events) == 0 && len(b.carried) == 0 {
 			return nil
 		}
 		b.done = make(chan struct{})
@@ -260,7 +248,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		if writeErr != nil {
 			break
 		}
-		if err := p.billAlone(ctx, run, day, num, head, &carried, write, &out); err != nil {
+		if err := p.billAlone(ctx, run, day, head, &carried, writeImported, write, &out); err != nil {
 			return out, cmp.Or(finish(), err)
 		}
 		agent = ""
@@ -276,10 +264,11 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 
 // billAlone bills one agent whose events do not fit a block: head are its
 // first events, the run's cursor holds the rest. Its bills are sorted
-// through the run's spilling sorter and written, merged with its imported
+// through the run's spilling sorter and written, merged with the imported
 // bills, straight into the day's file. Everything before the agent is
 // written already.
-func (p *Plan) billAlone(ctx context.Context, run *dayRun, day billing.Date, num int32, head []billing.Event, carried *[]billing.OpenSpan, write func(*billing.Bill) error, out *dayBills) error {
+func (p *Plan) billAlone(ctx context.Context, run *dayRun, day billing.Date, head []billing.Event, carried *[]billing.OpenSpan, writeImported, write func(*billing.Bill) error, out *dayBills) error {
+	num := spill.DayNumber(day)
 	id := head[0].AgentID
 	k := 0
 	for k < len(*carried) && (*carried)[k].AgentID <= id {
@@ -287,19 +276,6 @@ func (p *Plan) billAlone(ctx context.Context, run *dayRun, day billing.Date, num
 	}
 	mine := (*carried)[:k]
 	*carried = (*carried)[k:]
-	imp := run.imported
-	writeImported := func(b *billing.Bill) error {
-		for ; imp.Valid() && imp.Value().Day == num && imp.Value().Bill.AgentID <= id; imp.Advance() {
-			if b != nil && billing.CompareBills(&imp.Value().Bill, b) >= 0 {
-				break
-			}
-			out.imported++
-			if err := write(&imp.Value().Bill); err != nil {
-				return err
-			}
-		}
-		return imp.Err()
-	}
 	events := func(yield func(*billing.Event) bool) {
 		for i := range head {
 			if !yield(&head[i]) {
@@ -331,7 +307,7 @@ func (p *Plan) billAlone(ctx context.Context, run *dayRun, day billing.Date, num
 	if err != nil {
 		return err
 	}
-	if err := cmp.Or(ctx.Err(), writeImported(nil)); err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	out.add(res)
