@@ -78,7 +78,22 @@ type dayBills struct {
 	res       billing.DayResult
 	bills     int64
 	imported  int64
-	billsByOp map[string]int64
+	byOp      [256]int64       // bills by op_type, for types 0..255
+	otherOps  map[string]int64 // bills of other types (imported ones may have any)
+}
+
+// billsByType is the count of bills by op_type, keyed by the decimal type.
+func (d *dayBills) billsByType() map[string]int64 {
+	m := map[string]int64{}
+	for op, n := range d.byOp {
+		if n > 0 {
+			m[strconv.Itoa(op)] = n
+		}
+	}
+	for op, n := range d.otherOps {
+		m[op] += n
+	}
+	return m
 }
 
 // add takes a billed block's result, in order.
@@ -93,9 +108,16 @@ func (d *dayBills) add(r billing.DayResult) {
 // and writes every bill through dw in the lake's order.
 func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carried []billing.OpenSpan, dw *lake.DayWriter) (dayBills, error) {
 	num := spill.DayNumber(day)
-	out := dayBills{billsByOp: map[string]int64{}}
+	out := dayBills{}
 	write := func(b *billing.Bill) error {
-		out.billsByOp[strconv.Itoa(int(b.OpType))]++
+		if uint32(b.OpType) < uint32(len(out.byOp)) {
+			out.byOp[b.OpType]++
+		} else {
+			if out.otherOps == nil {
+				out.otherOps = map[string]int64{}
+			}
+			out.otherOps[strconv.Itoa(int(b.OpType))]++
+		}
 		out.bills++
 		return dw.WriteBill(b)
 	}

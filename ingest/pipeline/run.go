@@ -210,7 +210,7 @@ func (p *Plan) runDay(ctx context.Context, run *dayRun, day billing.Date) (lake.
 		Skipped:         sumCounts(run.day.skipped),
 		Imported:        billed.imported,
 		OpenRows:        int64(len(open)),
-		BillsByType:     billed.billsByOp,
+		BillsByType:     billed.billsByType(),
 		RejectsByReason: RejectsByReason(rejects),
 		Other: map[string]int64{
 			"continued":            counts.Continued,
