@@ -35,13 +35,13 @@ func bigAgent(budget int) int { return min(max(budget/2048, 256), maxAgentEvents
 // block is a run of consecutive agents of a day and, once billed, their
 // bills in the lake's order.
 type block struct {
-	events   []billing.Event
-	carried  []billing.OpenSpan // of its agents, in the lake's order
-	bills    []billing.Bill     // the result, in the lake's order
-	res      billing.DayResult
-	err      error
-	done     chan struct{} // closed when billed
-	barrier  chan struct{} // a barrier rather than a block: closed when written
+	events  []billing.Event
+	carried []billing.OpenSpan // of its agents, in the lake's order
+	bills   []billing.Bill     // the result, in the lake's order
+	res     billing.DayResult
+	err     error
+	done    chan struct{} // closed when billed
+	barrier chan struct{} // a barrier rather than a block: closed when written
 }
 
 // bill runs the block's agents. It runs on any goroutine.
@@ -75,11 +75,11 @@ func (b *block) bill(cfg billing.Config, day billing.Date) {
 // dayBills is what the billing of a day gave: the rules' result over all
 // its agents and the counts of the bills written.
 type dayBills struct {
-	res       billing.DayResult
-	bills     int64
-	imported  int64
-	byOp      [256]int64       // bills by op_type, for types 0..255
-	otherOps  map[string]int64 // bills of other types (imported ones may have any)
+	res      billing.DayResult
+	bills    int64
+	imported int64
+	byOp     [256]int64       // bills by op_type, for types 0..255
+	otherOps map[string]int64 // bills of other types (imported ones may have any)
 }
 
 // billsByType is the count of bills by op_type, keyed by the decimal type.
