@@ -5,6 +5,7 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -200,46 +201,17 @@ func lowerMapKeys(m ingest.CTIMapping) ingest.CTIMapping {
 	return m
 }
 
-// defaults maps every key Load knows to its default value. Keeping every key
-// here is what lets an environment variable set a key no file mentions.
+// defaults maps every key Load knows to its default value: the leaves of
+// Default() (maps and lists are leaves). Keeping every key here is what
+// lets an environment variable set a key no file mentions.
 func defaults() map[string]any {
-	d := Default()
-	keys := map[string]any{
-		"site.timezone":                  d.Site.Timezone,
-		"billing.conversation_all_types": d.Billing.ConversationAllTypes,
-		"billing.extra_types":            d.Billing.ExtraTypes,
-		"billing.session_timeout":        d.Billing.SessionTimeout,
-		"lake":                           d.Lake,
-		"inputs":                         d.Inputs,
-		"input_format":                   d.InputFormat,
-		"ingest_memory_mb":               d.IngestMemoryMB,
-		"spill_dir":                      d.SpillDir,
-		"max_reject_share":               d.MaxRejectShare,
-		"labels.rest":                    d.Labels.Rest,
-		"labels.busy":                    d.Labels.Busy,
-		"labels.logout":                  d.Labels.Logout,
-		"reports.dir":                    d.Reports.Dir,
-		"reports.out":                    d.Reports.Out,
-		"jobs":                           d.Jobs,
+	leaves := map[string]reflect.Value{}
+	flattenValue("", reflect.ValueOf(Default()), leaves)
+	keys := make(map[string]any, len(leaves))
+	for key, v := range leaves {
+		keys[key] = v.Interface()
 	}
-	flatten("cti", reflect.ValueOf(d.CTI), keys)
-	flatten("mail", reflect.ValueOf(d.Mail), keys)
 	return keys
-}
-
-// flatten adds the leaves of a struct of settings to keys, named by their
-// mapstructure tags under prefix; maps and lists are leaves.
-func flatten(prefix string, v reflect.Value, keys map[string]any) {
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("mapstructure"), ",")
-		key := prefix + "." + name
-		if f := v.Field(i); f.Kind() == reflect.Struct {
-			flatten(key, f, keys)
-		} else {
-			keys[key] = f.Interface()
-		}
-	}
 }
 
 // envVar is the environment variable that sets key.
@@ -253,32 +225,64 @@ func envVar(key string) string {
 // override the file. An empty variable counts as unset. List values come
 // from the environment comma-separated (AGENTBILL_BILLING_EXTRA_TYPES=2,5),
 // labels as code=label pairs (AGENTBILL_LABELS_REST=1=Lunch,2=Training).
-// A key Load does not know, in the file or the environment, is an error, and
-// so is a Config that fails Validate.
+// A relative path that the file gives (lake, spill_dir, inputs,
+// reports.dir, reports.out, a job's out) is taken from the file's folder;
+// one from the environment or a default, from the working folder. A key
+// Load does not know, in the file or the environment, is an error, and so
+// is a Config that fails Validate. AGENTBILL_CONFIG names the file (see
+// Find), not a setting.
 func Load(path string, env []string) (Config, error) {
+	l, err := LoadSources(path, env)
+	return l.Config, err
+}
+
+// LoadSources loads the configuration as Load does and says where each
+// setting came from.
+func LoadSources(path string, env []string) (Loaded, error) {
 	v := viper.New()
 	for key, value := range defaults() {
 		v.SetDefault(key, value)
 	}
+	l := Loaded{sources: map[string]Source{}}
 	if path != "" {
-		if err := readFile(v, path); err != nil {
-			return Config{}, err
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return Loaded{}, fmt.Errorf("config file: %w", err)
 		}
+		if err := readFile(v, path); err != nil {
+			return Loaded{}, err
+		}
+		l.File = abs
 	}
-	if err := applyEnv(v, env); err != nil {
-		return Config{}, err
+	set, err := applyEnv(v, env)
+	if err != nil {
+		return Loaded{}, err
+	}
+	for key := range defaults() {
+		switch {
+		case set[key] != "":
+			l.sources[key] = Source{Kind: FromEnv, Name: set[key]}
+		case l.File != "" && v.InConfig(key):
+			l.sources[key] = Source{Kind: FromFile, Name: l.File}
+		default:
+			l.sources[key] = Source{Kind: FromDefault}
+		}
 	}
 
 	var c Config
 	hooks := mapstructure.ComposeDecodeHookFunc(durationHook, intListHook, stringListHook, labelsHook)
 	if err := v.UnmarshalExact(&c, viper.DecodeHook(hooks)); err != nil {
-		return Config{}, decodeErrors(err)
+		return Loaded{}, decodeErrors(err)
 	}
 	c.fillEmpty()
-	if err := c.Validate(); err != nil {
-		return Config{}, err
+	if l.File != "" {
+		c.resolvePaths(filepath.Dir(l.File), func(key string) bool { return l.sources[key].Kind == FromFile })
 	}
-	return c, nil
+	if err := c.Validate(); err != nil {
+		return Loaded{}, err
+	}
+	l.Config = c
+	return l, nil
 }
 
 func readFile(v *viper.Viper, path string) error {
@@ -375,18 +379,20 @@ func decodeErrors(err error) error {
 	return errors.Join(errs...)
 }
 
-// applyEnv sets each known key that env names. Viper's own AutomaticEnv reads
-// the process environment, so the variables are applied as overrides instead,
+// applyEnv sets each known key that env names, and returns the keys set
+// with the variable that set each. Viper's own AutomaticEnv reads the
+// process environment, so the variables are applied as overrides instead,
 // which keeps Load's result a function of its arguments.
-func applyEnv(v *viper.Viper, env []string) error {
+func applyEnv(v *viper.Viper, env []string) (map[string]string, error) {
 	keyOf := make(map[string]string)
 	for key := range defaults() {
 		keyOf[envVar(key)] = key
 	}
+	set := map[string]string{}
 	var errs []error
 	for _, kv := range env {
 		name, value, ok := strings.Cut(kv, "=")
-		if !ok || !strings.HasPrefix(name, EnvPrefix) {
+		if !ok || !strings.HasPrefix(name, EnvPrefix) || name == EnvConfig {
 			continue
 		}
 		key, known := keyOf[name]
@@ -398,8 +404,9 @@ func applyEnv(v *viper.Viper, env []string) error {
 			continue
 		}
 		v.Set(key, value)
+		set[key] = name
 	}
-	return errors.Join(errs...)
+	return set, errors.Join(errs...)
 }
 
 // fillEmpty replaces nil lists and maps with empty ones, so that a loaded

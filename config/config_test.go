@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -434,7 +435,16 @@ func TestExample(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Load: %v", err)
 		}
-		if want := Default(); !reflect.DeepEqual(got, want) {
+		// Its relative paths are taken from its folder.
+		dir, err := filepath.Abs(".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := with(func(c *Config) {
+			c.Lake = filepath.Join(dir, c.Lake)
+			c.Reports.Out = filepath.Join(dir, c.Reports.Out)
+		})
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("example:\n got %+v\nwant %+v", got, want)
 		}
 	})

@@ -91,7 +91,7 @@ func collectFile(ctx context.Context, in Input, opts Options, h Handler, read fu
 // readFile reads the open file f of in with read, and describes it.
 func readFile(ctx context.Context, f *os.File, in Input, opts Options, h Handler, read func(context.Context, io.Reader, Input, Options, Handler) (Stats, error)) (FileStat, error) {
 	sum := sha256.New()
-	counted := &countingReader{r: io.TeeReader(f, sum)}
+	counted := &countingReader{r: io.TeeReader(f, sum), progress: opts.Progress}
 	st, err := read(ctx, counted, in, opts, h)
 	if err != nil {
 		return FileStat{}, err // the readers' errors name the file
@@ -104,13 +104,17 @@ func readFile(ctx context.Context, f *os.File, in Input, opts Options, h Handler
 }
 
 type countingReader struct {
-	r io.Reader
-	n int64
+	r        io.Reader
+	n        int64
+	progress func(n int) // Options.Progress
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if c.progress != nil && n > 0 {
+		c.progress(n)
+	}
 	return n, err
 }
 

@@ -253,9 +253,15 @@ func (p *partPlan) read(ctx context.Context, f *os.File, in Input, opts Options,
 	})
 	stats := make([]Stats, n)
 	errs := make([]error, n)
+	if opts.Progress != nil && p.cuts[0] > 0 {
+		opts.Progress(int(p.cuts[0])) // the head, read while planning
+	}
 	for i := range n {
 		wg.Go(func() {
-			r := io.NewSectionReader(f, p.cuts[i], p.cuts[i+1]-p.cuts[i])
+			var r io.Reader = io.NewSectionReader(f, p.cuts[i], p.cuts[i+1]-p.cuts[i])
+			if opts.Progress != nil {
+				r = &countingReader{r: r, progress: opts.Progress}
+			}
 			var lr *lineReader
 			if i == 0 && p.kind != partCSV {
 				lr = newLineReader(r, opts.maxLine()) // the start of the file

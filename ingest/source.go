@@ -71,6 +71,11 @@ type Options struct {
 	MaxLineBytes int
 	// CTI maps CTI messages to events; nil means DefaultCTIMapping.
 	CTI *CTIMapping
+	// Progress, when set, is told the number of bytes of an input file
+	// read (as it is on disk) each time ReadInputs or ReadParts reads a
+	// block of it, for a progress display. It must be cheap and safe to
+	// call from several goroutines.
+	Progress func(n int)
 }
 
 // DefaultMaxLineBytes is the longest line a reader accepts (1 MiB).

@@ -17,9 +17,12 @@
 //
 // # Parameters
 //
-// DuckDB here has no time-zone functions, so Go works out each site-zone
-// day's bounds as UTC instants. Before any report runs, Open creates on its
-// connection, with every value bound:
+// Go works out each site-zone day's bounds as UTC instants, from the same
+// zone data the ingest gave each record its day with, so that a report's
+// days are the lake's days. (DuckDB's own time zones give the same bounds:
+// its ICU is built in, so AT TIME ZONE works, as in the recipe below.)
+// Before any report runs, Open creates on its connection, with every value
+// bound:
 //
 //	report_days (day DATE, day_start TIMESTAMP, day_end TIMESTAMP)
 //	    one row per site-zone day of [From, To): its local 00:00 and the
@@ -40,8 +43,11 @@
 //
 //	CREATE VIEW bills AS SELECT * FROM read_parquet('bills/date=*/bills.parquet', hive_partitioning = true, hive_types = {'date': DATE});
 //	CREATE VIEW open AS SELECT * FROM read_parquet('open/date=*/open.parquet', hive_partitioning = true, hive_types = {'date': DATE});
-//	CREATE TEMP TABLE report_days (day DATE, day_start TIMESTAMP, day_end TIMESTAMP);
-//	INSERT INTO report_days VALUES ('2026-03-08', '2026-03-08 05:00:00', '2026-03-09 04:00:00'); -- New York, 23 hours
+//	CREATE TEMP TABLE report_days AS -- the site-zone days from 2026-03-08 up to 2026-03-09, New York
+//	    SELECT d::DATE AS day,
+//	           (d AT TIME ZONE 'America/New_York') AT TIME ZONE 'UTC' AS day_start,
+//	           ((d + INTERVAL 1 DAY) AT TIME ZONE 'America/New_York') AT TIME ZONE 'UTC' AS day_end
+//	    FROM range(DATE '2026-03-08', DATE '2026-03-09', INTERVAL 1 DAY) t(d); -- 05:00 to 04:00 UTC: 23 hours
 //	CREATE TEMP TABLE labels (kind VARCHAR, code INTEGER, label VARCHAR);
 //	INSERT INTO labels VALUES ('rest', 1, 'Lunch');
 //	SET VARIABLE report_from = (SELECT min(day) FROM report_days);

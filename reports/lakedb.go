@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	_ "github.com/marcboeker/go-duckdb" // registers the "duckdb" driver
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
 	"github.com/agentbill/agentbill/ingest/lake"
 )

@@ -15,7 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/marcboeker/go-duckdb"
+	"github.com/duckdb/duckdb-go/v2"
 	"golang.org/x/text/width"
 )
 
@@ -92,7 +92,7 @@ type column struct {
 // aligns right.
 func (c column) numeric() bool {
 	switch c.typ {
-	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "VARINT",
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "VARINT", "BIGNUM",
 		"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE":
 		return true
 	}
@@ -126,6 +126,13 @@ func text(c column, v any) string {
 		return v.String()
 	case duckdb.Interval:
 		return formatInterval(v)
+	case duckdb.Bit:
+		return v.String()
+	case duckdb.Union:
+		if v.Value == nil {
+			return ""
+		}
+		return text(column{}, v.Value)
 	case []byte:
 		if c.typ == "UUID" && len(v) == 16 {
 			u := duckdb.UUID(v)
@@ -238,12 +245,15 @@ func jsonValue(c column, v any) any {
 			out[k] = jsonValue(column{}, x)
 		}
 		return out
-	case duckdb.Map:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[text(column{}, k)] = jsonValue(column{}, x)
+	case duckdb.OrderedMap:
+		out := make(map[string]any, v.Len())
+		values := v.Values()
+		for i, k := range v.Keys() {
+			out[text(column{}, k)] = jsonValue(column{}, values[i])
 		}
 		return out
+	case duckdb.Union:
+		return jsonValue(column{}, v.Value)
 	}
 	return text(c, v)
 }

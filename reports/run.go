@@ -33,6 +33,9 @@ type Session struct {
 	db   *sql.DB
 	conn *sql.Conn
 	opts Options
+	// Progress, when set, is told how many reports of the list WriteFiles
+	// has written, before the first and after each.
+	Progress func(done, total int)
 }
 
 // Open opens the lake and sets up the parameters of opts on one
@@ -154,7 +157,10 @@ func WriteFiles(ctx context.Context, opts Options, list []Report, dir string) ([
 // none.
 func (s *Session) WriteFiles(ctx context.Context, list []Report, dir string) ([]string, error) {
 	var temps []tempFile
-	for _, r := range list {
+	for i, r := range list {
+		if s.Progress != nil {
+			s.Progress(i, len(list))
+		}
 		t, err := s.writeTemp(ctx, r, dir)
 		if err != nil {
 			for _, t := range temps {
@@ -166,6 +172,9 @@ func (s *Session) WriteFiles(ctx context.Context, list []Report, dir string) ([]
 	}
 	if err := commitFiles(dir, temps); err != nil {
 		return nil, err
+	}
+	if s.Progress != nil {
+		s.Progress(len(list), len(list))
 	}
 	paths := make([]string, len(temps))
 	for i, t := range temps {

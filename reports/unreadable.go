@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/marcboeker/go-duckdb"
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest/lake"

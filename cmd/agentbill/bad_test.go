@@ -159,7 +159,7 @@ func TestBadInputs(t *testing.T) {
 			// counted, so they commit runs that are mostly bad.
 			code, _, errOut := runCLI(t, nil, append(append([]string{"ingest", "--force", "--lake", lakeDir}, args...), tt.files...)...)
 			if tt.wantErr != "" {
-				if code == 0 || !strings.Contains(errOut, tt.wantErr) {
+				if code == 0 || !strings.Contains(logText(errOut), tt.wantErr) {
 					t.Errorf("exit %d, want an error with %q:\n%s", code, tt.wantErr, errOut)
 				}
 				if files := lakeFiles(t, lakeDir); len(files) != 0 {

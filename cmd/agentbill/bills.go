@@ -21,8 +21,8 @@ func (a *app) billsCmd() *cobra.Command {
 standard output (SPEC §3 columns; begin_time and end_time in UTC, *_local on
 the site clock), then the rows still open after the last day (flag open).
 Without --date, every day from the first to the last in the events is run,
-each carrying into the next. Counts go to standard error. A FILE of "-" is
-standard input.`,
+each carrying into the next. Counts go to standard error (with JSON logs, as
+one "billed" line). A FILE of "-" is standard input.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			return a.bills(cmd.Context(), files, date, zone, format, rejectsPath)
@@ -70,7 +70,11 @@ func (a *app) bills(ctx context.Context, files []string, date, zone, format, rej
 			return err
 		}
 	}
-	writeCounts(a.stderr, b)
+	if a.logJSON {
+		a.log.Info("billed", countsAttrs(b)...)
+	} else {
+		writeCounts(a.stderr, b)
+	}
 	return nil
 }
 

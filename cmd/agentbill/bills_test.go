@@ -52,7 +52,7 @@ func TestBillsCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rejects := filepath.Join(t.TempDir(), "rejects.csv")
-			args := append([]string{tt.args[0], "--rejects", rejects}, tt.args[1:]...)
+			args := append([]string{"--log-format", "text", tt.args[0], "--rejects", rejects}, tt.args[1:]...)
 			code, out, errOut := runCLI(t, tt.env, args...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)

@@ -14,9 +14,9 @@ import (
 )
 
 func (a *app) checkCmd() *cobra.Command {
-	var date, lakeDir string
+	var date, lakeDir, format string
 	cmd := &cobra.Command{
-		Use:   "check [--date D] [--lake DIR]",
+		Use:   "check [--date D] [--lake DIR] [--format text|json]",
 		Short: "Verify the lake: files against manifests, balanced counts, inputs' checksums",
 		Long: `Check verifies day D of the lake (without --date, every day): the manifest is
 there; each file is there with the size, sha256 and row count the manifest
@@ -29,19 +29,28 @@ It prints one line per problem, and "ok" for a day without one; a stale day
 is a problem (its bills were built on a state the lake no longer holds), a
 gap (see agentbill status) is a note. Temporary files that a stopped run
 left are listed (the next ingest removes them). The exit code is non-zero
-when there is any problem.`,
+when there is any problem.
+
+--format json writes one JSON array instead, a day an object with the fields
+date, state, ok, reason, problems, notes, repair, bills, rejects, open_rows,
+finished and version (see the README); temporary files left behind go to the
+log. The exit code is the same.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.check(cmd.Context(), date, lakeDir)
+			if err := checkDayFormat(format); err != nil {
+				return err
+			}
+			return a.check(cmd.Context(), date, lakeDir, format)
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&format, "format", formatText, "text (a line per finding) or json (an array of days)")
 	f.StringVar(&date, "date", "", `the day to check: YYYY-MM-DD, "yesterday" or "today" (default: every day)`)
 	f.StringVar(&lakeDir, "lake", "", "lake folder (default: lake of the config)")
 	return cmd
 }
 
-func (a *app) check(ctx context.Context, date, lakeDir string) error {
+func (a *app) check(ctx context.Context, date, lakeDir, format string) error {
 	lk, err := a.openLake(lakeDir)
 	if err != nil {
 		return err
@@ -58,28 +67,6 @@ func (a *app) check(ctx context.Context, date, lakeDir string) error {
 	if err != nil {
 		return err
 	}
-	problems, failed := 0, 0
-	for _, r := range reports {
-		switch {
-		case r.State == lake.StateOK && len(r.Problems) == 0:
-			fmt.Fprintf(a.stdout, "%s ok\n", r.Day)
-		case r.State == lake.StateStale && len(r.Problems) == 0:
-			problems++
-			fmt.Fprintf(a.stdout, "%s FAIL: stale: %s; repair it with agentbill ingest --date %s --cascade\n", r.Day, r.Reason, firstStale(reports, r.Day))
-		case r.State == lake.StateGap:
-			fmt.Fprintf(a.stdout, "%s note: %s: %s\n", r.Day, r.State, r.Reason)
-		}
-		if len(r.Problems) > 0 || r.State == lake.StateStale {
-			failed++
-		}
-		for _, p := range r.Problems {
-			problems++
-			fmt.Fprintf(a.stdout, "%s FAIL: %s\n", r.Day, p)
-		}
-		for _, n := range r.Notes {
-			fmt.Fprintf(a.stdout, "%s note: %s\n", r.Day, n)
-		}
-	}
 	// Records of other days that a run read are billed by the runs of
 	// their own days: say so where such a day has none.
 	have := map[string]bool{}
@@ -88,28 +75,84 @@ func (a *app) check(ctx context.Context, date, lakeDir string) error {
 			have[d.String()] = true
 		}
 	}
-	for _, r := range reports {
+	otherDays := make([][]string, len(reports))
+	for i, r := range reports {
 		if r.Manifest == nil {
 			continue
 		}
 		for d, n := range sortedCounts(r.Manifest.Counts.OtherDays) {
 			if !have[d] {
-				fmt.Fprintf(a.stdout, "%s note: %d record(s) of %s were read, and %s has no run in the lake (agentbill ingest --date %s)\n", r.Day, n, d, d, d)
+				otherDays[i] = append(otherDays[i], fmt.Sprintf("%d record(s) of %s were read, and %s has no run in the lake (agentbill ingest --date %s)", n, d, d, d))
 			}
 		}
 	}
-	if busy := lk.Busy(); busy != nil {
-		fmt.Fprintf(a.stdout, "note: %v; checked what it last committed\n", busy)
-	} else if left, err := lk.Leftovers(); err == nil && len(left) > 0 {
-		for _, p := range left {
-			fmt.Fprintf(a.stdout, "leftover: %s\n", p)
+	problems, failed := 0, 0
+	for _, r := range reports {
+		if r.State == lake.StateStale && len(r.Problems) == 0 {
+			problems++
 		}
-		fmt.Fprintf(a.stdout, "note: %d temporary file(s) left by stopped runs; the next ingest removes them\n", len(left))
+		if len(r.Problems) > 0 || r.State == lake.StateStale {
+			failed++
+		}
+		problems += len(r.Problems)
+	}
+	var left []string
+	busy := lk.Busy()
+	if busy == nil {
+		left, _ = lk.Leftovers()
+	}
+	if format == formatJSON {
+		days := make([]dayJSON, len(reports))
+		for i, r := range reports {
+			days[i] = newDayJSON(r, lk.Location, firstStale(reports, r.Day).String())
+			days[i].Notes = append(days[i].Notes, otherDays[i]...)
+		}
+		if busy != nil {
+			a.log.Info("another run is writing the lake: checked what it last committed", "writer", busy.Error())
+		}
+		if len(left) > 0 {
+			a.log.Warn("temporary files left by stopped runs; the next ingest removes them", "files", left)
+		}
+		if err := writeDaysJSON(a.stdout, days); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range reports {
+			switch {
+			case r.State == lake.StateOK && len(r.Problems) == 0:
+				fmt.Fprintf(a.stdout, "%s ok\n", r.Day)
+			case r.State == lake.StateStale && len(r.Problems) == 0:
+				fmt.Fprintf(a.stdout, "%s FAIL: stale: %s; repair it with agentbill ingest --date %s --cascade\n", r.Day, r.Reason, firstStale(reports, r.Day))
+			case r.State == lake.StateGap:
+				fmt.Fprintf(a.stdout, "%s note: %s: %s\n", r.Day, r.State, r.Reason)
+			}
+			for _, p := range r.Problems {
+				fmt.Fprintf(a.stdout, "%s FAIL: %s\n", r.Day, p)
+			}
+			for _, n := range r.Notes {
+				fmt.Fprintf(a.stdout, "%s note: %s\n", r.Day, n)
+			}
+		}
+		for i, r := range reports {
+			for _, n := range otherDays[i] {
+				fmt.Fprintf(a.stdout, "%s note: %s\n", r.Day, n)
+			}
+		}
+		if busy != nil {
+			fmt.Fprintf(a.stdout, "note: %v; checked what it last committed\n", busy)
+		} else if len(left) > 0 {
+			for _, p := range left {
+				fmt.Fprintf(a.stdout, "leftover: %s\n", p)
+			}
+			fmt.Fprintf(a.stdout, "note: %d temporary file(s) left by stopped runs; the next ingest removes them\n", len(left))
+		}
 	}
 	if problems > 0 {
 		return fmt.Errorf("check: %d problem(s) in %d of %d day(s)", problems, failed, len(reports))
 	}
-	fmt.Fprintf(a.stdout, "checked %d day(s) of %s: no problem\n", len(reports), lk.Dir)
+	if format != formatJSON {
+		fmt.Fprintf(a.stdout, "checked %d day(s) of %s: no problem\n", len(reports), lk.Dir)
+	}
 	return nil
 }
 

@@ -24,7 +24,7 @@ func TestCTIBills(t *testing.T) {
 			wd, _ := os.Getwd()
 			golden := filepath.Join(wd, "testdata", "cti", name+".bills")
 			t.Chdir(filepath.Dir(log))
-			out, errOut := mustRun(t, nil, "bills", filepath.Base(log))
+			out, errOut := mustRun(t, nil, "--log-format", "text", "bills", filepath.Base(log))
 			got := out + "\n# counts\n" + errOut
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {

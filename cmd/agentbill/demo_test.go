@@ -81,7 +81,7 @@ func TestDemoRefuses(t *testing.T) {
 				writeDemoFile(t, filepath.Join(dir, name), data)
 			}
 			code, _, stderr := runCLI(t, nil, "demo", "--out", filepath.Join(dir, tt.out))
-			if code == 0 || !strings.Contains(stderr, tt.wantErr) {
+			if code == 0 || !strings.Contains(logText(stderr), tt.wantErr) {
 				t.Errorf("exit %d, stderr %q; want an error saying %q", code, stderr, tt.wantErr)
 			}
 			var n int

@@ -67,7 +67,7 @@ func TestExportMissingDay(t *testing.T) {
 		t.Errorf("a refused export wrote %s: %v", out, err)
 	}
 	code, _, stderr = runCLI(t, nil, "export", "--lake", lakeDir, "--date", "2026-03-11", "--out", out, "--allow-incomplete")
-	if code != 0 || !strings.Contains(stderr, "warning") || !strings.Contains(stderr, "2026-03-11 missing") {
+	if code != 0 || !strings.Contains(stderr, `"level":"WARN"`) || !strings.Contains(logText(stderr), "2026-03-11 missing") {
 		t.Errorf("--allow-incomplete: exit %d:\n%s", code, stderr)
 	}
 	if data, err := os.ReadFile(out); err != nil || len(data) != 0 {

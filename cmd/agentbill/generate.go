@@ -76,6 +76,15 @@ func (a *app) generate(ctx context.Context, g generateOptions) error {
 	}
 	files := &dayFiles{dir: g.out, prefix: g.format, ext: ".csv", loc: cfg.Location}
 	defer files.close()
+	pr := a.startProgress()
+	defer pr.finish(false)
+	if pr != nil {
+		// How far into the days the generated stream is.
+		start, _ := g.start.Bounds(cfg.Location)
+		end, _ := g.start.AddDays(g.days).Bounds(cfg.Location)
+		m := pr.add(fmt.Sprintf("%d days of %d agents", g.days, g.agents), int64(end.Sub(start)/time.Second), unitNone)
+		files.progress = func(t time.Time) { m.Set(int64(t.Sub(start)/time.Second), 0) }
+	}
 	var records int64
 	switch g.format {
 	case "events":
@@ -112,10 +121,11 @@ func (a *app) generate(ctx context.Context, g generateOptions) error {
 	default:
 		return fmt.Errorf("--format: want events, cti or agentoprinfo, got %q", g.format)
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		err = files.close()
 	}
-	if err := files.close(); err != nil {
+	pr.finish(err == nil)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "%d %s records for %d agents over %d days in %s (%s)\n", records, g.format, g.agents, g.days, g.out, cfg.Location)
@@ -193,10 +203,14 @@ type dayFiles struct {
 	cur              *os.File
 	day              billing.Date
 	written          []string
+	progress         func(time.Time) // told the time of each record; nil for none
 }
 
 // dayOf makes the file of t's day the current one.
 func (d *dayFiles) dayOf(t time.Time) error {
+	if d.progress != nil {
+		d.progress(t)
+	}
 	day := billing.DateIn(t, d.loc)
 	if d.cur != nil && day == d.day {
 		return nil

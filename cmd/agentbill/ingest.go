@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest"
-	"github.com/agentbill/agentbill/ingest/lake"
 	"github.com/agentbill/agentbill/ingest/pipeline"
 )
 
@@ -51,7 +51,11 @@ LAKE/refused/D.rejects.csv and fails; --force commits it anyway.`,
 				return err
 			}
 			defer unlock()
-			if _, err := a.ingest(ctx, ingestPlan{date: date, lake: lakeDir, format: format, files: files, force: force}); err != nil {
+			pr := a.startProgress()
+			defer pr.finish(false)
+			_, err = a.ingest(ctx, ingestPlan{date: date, lake: lakeDir, format: format, files: files, force: force, progress: pr})
+			pr.finish(err == nil)
+			if err != nil {
 				return err
 			}
 			if cascade {
@@ -134,6 +138,7 @@ type ingestPlan struct {
 	date, lake, format string
 	files              []string
 	force              bool
+	progress           *progress // bars of the bytes read and the days billed; nil for none
 }
 
 func (a *app) ingest(ctx context.Context, plan ingestPlan) (pipeline.Result, error) {
@@ -155,6 +160,17 @@ func (a *app) ingest(ctx context.Context, plan ingestPlan) (pipeline.Result, err
 		return pipeline.Result{}, err
 	}
 	p.Inputs = inputs
+	if pr := plan.progress; pr != nil {
+		read := pr.add("read", inputSize(inputs), unitBytes)
+		p.ReadOptions.Progress = func(n int) { read.Add(int64(n)) }
+		var days *meter
+		p.Progress = func(_ string, done, total int64) {
+			if days == nil {
+				days = pr.add("days billed", total, unitCount)
+			}
+			days.Set(done, total)
+		}
+	}
 	ctx, unlock, err := a.lockLake(ctx, p.Lake.Dir, "ingest", plan.date)
 	if err != nil {
 		return pipeline.Result{}, err
@@ -163,6 +179,17 @@ func (a *app) ingest(ctx context.Context, plan ingestPlan) (pipeline.Result, err
 	p.Lake = lockedLake(ctx)
 	p.Lake.Location = p.Billing.Location
 	return pipeline.Run(ctx, p)
+}
+
+// inputSize is the size of the inputs on disk.
+func inputSize(inputs []ingest.Input) int64 {
+	var n int64
+	for _, in := range inputs {
+		if fi, err := os.Stat(in.Path); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
 }
 
 // pipelinePlan turns an ingest's flags and the config into the pipeline's
@@ -177,7 +204,7 @@ func (a *app) pipelinePlan(plan ingestPlan) (pipeline.Plan, error) {
 		return pipeline.Plan{}, err
 	}
 	return pipeline.Plan{
-		Lake:           &lake.Lake{Dir: a.lakeDir(plan.lake), Location: cfg.Location, Version: version},
+		Lake:           a.lake(a.lakeDir(plan.lake), cfg.Location),
 		Billing:        cfg,
 		Day:            day,
 		ReadOptions:    a.readOptions(cfg.Location),
@@ -185,7 +212,7 @@ func (a *app) pipelinePlan(plan ingestPlan) (pipeline.Plan, error) {
 		SpillDir:       a.cfg.SpillDir,
 		MaxRejectShare: a.cfg.MaxRejectShare,
 		Force:          plan.force,
-		Version:        version,
+		Version:        currentBuild().Version,
 		Now:            a.now,
 		Log:            a.log,
 	}, nil

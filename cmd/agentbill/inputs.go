@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"time"
@@ -163,6 +164,34 @@ func writeCounts(w io.Writer, b *batch) {
 	for reason, n := range sortedCounts(pipeline.RejectsByReason(b.rejects)) {
 		fmt.Fprintf(w, "  %s %d\n", reason, n)
 	}
+}
+
+// countsAttrs are the counts writeCounts writes, as log attributes.
+func countsAttrs(b *batch) []any {
+	c := b.result.Counts
+	attrs := []any{"zone", b.cfg.Location.String()}
+	if !b.first.IsZero() {
+		attrs = append(attrs, "first_day", b.first.String(), "last_day", b.last.String())
+	}
+	attrs = append(attrs,
+		"records", b.collected.Records(), "events", c.Events,
+		"bills", len(b.result.Bills), "imported", len(b.collected.Bills), "open_rows", len(b.result.Open),
+		"duplicates", c.Duplicates, "zero_length", c.ZeroLength, "timed_out", c.TimedOut,
+		"rejects", len(b.rejects))
+	var skipped, reasons []any
+	for kind, n := range sortedCounts(b.collected.Skipped) {
+		skipped = append(skipped, slog.Int64(kind, n))
+	}
+	for reason, n := range sortedCounts(pipeline.RejectsByReason(b.rejects)) {
+		reasons = append(reasons, slog.Int64(reason, n))
+	}
+	if len(skipped) > 0 {
+		attrs = append(attrs, slog.Group("skipped", skipped...))
+	}
+	if len(reasons) > 0 {
+		attrs = append(attrs, slog.Group("rejects_by_reason", reasons...))
+	}
+	return attrs
 }
 
 // sortedCounts iterates a count map in key order.

@@ -250,8 +250,9 @@ func (r appReporter) WriteReports(ctx context.Context, names []string, from, to 
 	return files, err
 }
 
-// summary is a run's outcome in one line, for people.
-func summary(res nightly.Result, err error) string {
+// summary is a run's outcome in one line, for people; it gives a failed
+// run's error when withErr is true (else the log says it).
+func summary(res nightly.Result, err error, withErr bool) string {
 	var parts []string
 	if res.Ingest != nil {
 		parts = append(parts, fmt.Sprintf("%s, %d duplicates, %d bills", res.Ingest.Intake(), res.Ingest.Duplicates, res.Ingest.Bills))
@@ -276,8 +277,11 @@ func summary(res nightly.Result, err error) string {
 		parts = append(parts, fmt.Sprintf("failure mailed to %d", res.Notified))
 	}
 	status := "done"
-	if err != nil {
+	switch {
+	case err != nil && withErr:
 		status = "FAILED: " + err.Error()
+	case err != nil:
+		status = "FAILED (the log says why)"
 	}
 	if len(parts) > 0 {
 		status += " (" + strings.Join(parts, ", ") + ")"

@@ -139,7 +139,7 @@ jobs:
 				t.Fatalf("exit %d", code)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(stderr, w) {
+				if !strings.Contains(logText(stderr), w) {
 					t.Errorf("error lacks %q:\n%s", w, stderr)
 				}
 			}

@@ -31,7 +31,7 @@ func (a *app) lockLake(ctx context.Context, dir, command, day string) (context.C
 	if held := lockedLake(ctx); held != nil && sameDir(held.Dir, dir) {
 		return ctx, func() {}, nil
 	}
-	lk := &lake.Lake{Dir: dir, Location: a.cfg.Location(), Version: version}
+	lk := a.lake(dir, a.cfg.Location())
 	h := lake.Holder{Command: "agentbill " + command, Day: day}
 	var l *lake.Lock
 	var err error
@@ -44,6 +44,13 @@ func (a *app) lockLake(ctx context.Context, dir, command, day string) (context.C
 		return ctx, func() {}, err
 	}
 	return context.WithValue(ctx, lockedLakeKey{}, lk), func() { l.Unlock() }, nil
+}
+
+// lake is the lake in dir that this build writes: its files and manifests
+// name the version.
+func (a *app) lake(dir string, loc *time.Location) *lake.Lake {
+	b := currentBuild()
+	return &lake.Lake{Dir: dir, Location: loc, Version: b.Version, Build: b.Build()}
 }
 
 func sameDir(a, b string) bool {

@@ -82,8 +82,14 @@ func (a *app) reportsCmd() *cobra.Command {
 // reportCatalog is the built-in reports and those of the config's
 // reports.dir.
 func (a *app) reportCatalog() ([]reports.Report, error) {
+	return reportCatalog(a.cfg.Reports.Dir)
+}
+
+// reportCatalog is the built-in reports and those of the folder dir (none
+// when dir is empty).
+func reportCatalog(dir string) ([]reports.Report, error) {
 	var site fs.FS
-	if dir := a.cfg.Reports.Dir; dir != "" {
+	if dir != "" {
 		fi, err := os.Stat(dir)
 		if err != nil {
 			return nil, fmt.Errorf("reports.dir: %w", err)
@@ -153,7 +159,14 @@ func (a *app) report(ctx context.Context, name, from, to, lakeDir, out, format s
 		}
 		return s.Close()
 	}
+	pr := a.startProgress()
+	defer pr.finish(false)
+	if pr != nil {
+		m := pr.add("reports", int64(len(list)), unitCount)
+		s.Progress = func(done, total int) { m.Set(int64(done), int64(total)) }
+	}
 	paths, err := s.WriteFiles(ctx, list, out)
+	pr.finish(err == nil)
 	for _, p := range paths {
 		if len(holes) > 0 {
 			a.log.Warn("report written over days the lake does not hold whole", "file", p, "incomplete", reports.HoleDays(holes))
@@ -179,6 +192,10 @@ func (a *app) checkPeriod(ctx context.Context, dir string, from, to billing.Date
 	if !allow {
 		return nil, fmt.Errorf("%w\n(--allow-incomplete goes on with what the lake holds of these days, with a warning)", incomplete)
 	}
-	fmt.Fprintf(a.stderr, "agentbill: warning: %v\n(--allow-incomplete: going on with what the lake holds of these days)\n", incomplete)
+	if a.logJSON {
+		a.log.Warn("going on with what the lake holds of these days (--allow-incomplete)", "incomplete", incomplete.Error())
+	} else {
+		fmt.Fprintf(a.stderr, "agentbill: warning: %v\n(--allow-incomplete: going on with what the lake holds of these days)\n", incomplete)
+	}
 	return holes, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -90,19 +91,31 @@ func writeWholeDay(t *testing.T, l *lake.Lake, day billing.Date, bills []billing
 }
 
 // runAt runs the command line with the clock at now.
+// logText is stderr followed by the text values of its JSON log lines,
+// decoded, one a line: the words of an error or a warning, whatever the
+// log's format.
+func logText(stderr string) string {
+	var b strings.Builder
+	b.WriteString(stderr)
+	for line := range strings.Lines(stderr) {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil {
+			continue
+		}
+		for _, v := range m {
+			if s, ok := v.(string); ok {
+				b.WriteString("\n" + s)
+			}
+		}
+	}
+	return b.String()
+}
+
 func runAt(t *testing.T, now time.Time, env []string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	a := &app{stdout: &stdout, stderr: &stderr, env: env, now: func() time.Time { return now }}
-	root := a.rootCmd()
-	root.SetArgs(args)
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	code := 0
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		stderr.WriteString("agentbill: " + err.Error() + "\n")
-		code = exitCode(err)
-	}
+	code := a.execute(context.Background(), args)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -209,7 +222,7 @@ func TestReportErrors(t *testing.T) {
 			if code == 0 {
 				t.Fatal("exit 0")
 			}
-			if !strings.Contains(stderr, tt.want) {
+			if !strings.Contains(logText(stderr), tt.want) {
 				t.Errorf("error output %q, want it to say %q", stderr, tt.want)
 			}
 		})
@@ -310,7 +323,7 @@ func TestReportIncompletePeriod(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("--allow-incomplete: exit %d:\n%s", code, stderr)
 			}
-			if !strings.Contains(stderr, "agentbill: warning: ") || !strings.Contains(stderr, tt.want) {
+			if warned := logLines(t, stderr, "going on with what the lake holds of these days (--allow-incomplete)"); len(warned) != 1 || !strings.Contains(warned[0]["incomplete"].(string), tt.want) {
 				t.Errorf("no warning naming %q:\n%s", tt.want, stderr)
 			}
 			day, state, _ := strings.Cut(strings.SplitN(tt.want, ":", 2)[0], " ")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
@@ -33,7 +34,13 @@ broken or stale) fails the run, naming the days, unless the job's config
 says allow_incomplete: true or --allow-incomplete is given: then the reports
 are written and mailed, and the log and the mail name the days. When the
 ingest fails, the job's recipients get a mail saying that the day was NOT
-billed, and why.`,
+billed, and why.
+
+The log (standard error) has a line at each job start and end, the end line
+with the figures and any error. Standard output has a summary line a day, for
+people; where it meets the log (a terminal, a file given 2>&1, the journal)
+it leaves the error to the log, and with a JSON log it is left out, so that
+such a file holds JSON lines only.`,
 		Example: `  agentbill run nightly
   agentbill run nightly --date 2026-03-10 --force`,
 		Args: cobra.ExactArgs(1),
@@ -77,10 +84,10 @@ func (a *app) runJob(ctx context.Context, name, date string, force, allowIncompl
 		}
 		res, err := runner.RunDay(ctx, job, day, nightly.TriggerCommand, force)
 		if errors.Is(err, nightly.ErrAlreadyDone) {
-			fmt.Fprintf(a.stdout, "%s %s: already done (--force runs it again)\n", job.Name, day)
+			a.say(fmt.Sprintf("%s %s: already done (--force runs it again)", job.Name, day))
 			return nil
 		}
-		fmt.Fprintln(a.stdout, summary(res, err))
+		a.say(summary(res, err, a.streamsApart()))
 		return err
 	}
 	if force {
@@ -98,10 +105,34 @@ func (a *app) runJob(ctx context.Context, name, date string, force, allowIncompl
 		if res.Day == results[len(results)-1].Day {
 			resErr = err
 		}
-		fmt.Fprintln(a.stdout, summary(res, resErr))
+		a.say(summary(res, resErr, a.streamsApart()))
 	}
 	if len(results) == 0 && err == nil {
-		fmt.Fprintf(a.stdout, "%s: nothing to do, %s is done\n", job.Name, nightly.LogicalDay(a.now(), loc))
+		a.say(fmt.Sprintf("%s: nothing to do, %s is done", job.Name, nightly.LogicalDay(a.now(), loc)))
 	}
 	return err
+}
+
+// say writes a line of a job's outcome for people on standard output,
+// unless it would land among JSON log lines: the log's own lines ("job
+// end" with the same figures) say it there.
+func (a *app) say(line string) {
+	if a.logJSON && !a.streamsApart() {
+		return
+	}
+	fmt.Fprintln(a.stdout, line)
+}
+
+// streamsApart reports whether standard output and standard error go to
+// different places. Where they meet (one terminal, a file given 2>&1, the
+// journal), what the log says is not said again on standard output.
+func (a *app) streamsApart() bool {
+	out, ok1 := a.stdout.(*os.File)
+	errOut, ok2 := a.stderr.(*os.File)
+	if !ok1 || !ok2 {
+		return true
+	}
+	s1, err1 := out.Stat()
+	s2, err2 := errOut.Stat()
+	return err1 != nil || err2 != nil || !os.SameFile(s1, s2)
 }

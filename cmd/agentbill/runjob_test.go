@@ -220,7 +220,7 @@ func TestRunJobArgs(t *testing.T) {
 		{[]string{"run", "nightly", "--date", "19/11/2026"}, "--date"},
 	} {
 		code, _, stderr := runAt(t, now, nil, append([]string{"--config", site.config}, tt.args...)...)
-		if code != exitUsage || !strings.Contains(stderr, tt.want) {
+		if code != exitUsage || !strings.Contains(logText(stderr), tt.want) {
 			t.Errorf("%v: exit %d, %q; want %d and %q", tt.args, code, stderr, exitUsage, tt.want)
 		}
 	}

@@ -88,7 +88,7 @@ func TestOneWriterAtATime(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d:\n%s", args, code, exitLakeBusy, errOut)
 		}
 		for _, want := range []string{"is busy", `"agentbill ingest"`, "pid ", "day " + d2.String()} {
-			if !strings.Contains(errOut, want) {
+			if !strings.Contains(logText(errOut), want) {
 				t.Errorf("%v: the error lacks %q:\n%s", args, want, errOut)
 			}
 		}

@@ -26,8 +26,9 @@ order of the config, the days each job missed since its last completed one
 
 On SIGTERM or Ctrl-C it starts nothing more and waits for running jobs to
 finish, at most --grace; then it cancels them and exits with an error.
-Logs go to standard error, as JSON when it is not a terminal: one line when
-a job starts and one when it ends, with its figures.`,
+Logs go to standard error, as JSON when it is not a terminal (--log-format):
+one line when a job starts and one when it ends, with its figures; times, the
+next starts included, on the site clock.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.schedule(cmd.Context(), grace)

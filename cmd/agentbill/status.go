@@ -13,9 +13,9 @@ import (
 )
 
 func (a *app) statusCmd() *cobra.Command {
-	var lakeDir string
+	var lakeDir, format string
 	cmd := &cobra.Command{
-		Use:   "status [--lake DIR]",
+		Use:   "status [--lake DIR] [--format text|json]",
 		Short: "List the days of the lake and their state: ok, stale, broken or gap",
 		Long: `Status lists every day of the lake, one line each: its state, the bills,
 rejects and open rows of its run, when the run finished, and why a day is not
@@ -32,17 +32,25 @@ ok. The state is derived from the manifests and the files:
   gap     the day before has no run, so this day started from nothing
 
 Status compares every file's sha256 with its manifest; it does not read the
-inputs (agentbill check does).`,
+inputs (agentbill check does).
+
+--format json writes one JSON array instead, a day an object with the fields
+date, state, ok, reason, problems, notes, repair, bills, rejects, open_rows,
+finished and version (see the README).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.status(cmd.Context(), lakeDir)
+			if err := checkDayFormat(format); err != nil {
+				return err
+			}
+			return a.status(cmd.Context(), lakeDir, format)
 		},
 	}
 	cmd.Flags().StringVar(&lakeDir, "lake", "", "lake folder (default: lake of the config)")
+	cmd.Flags().StringVar(&format, "format", formatText, "text (aligned columns) or json (an array of days)")
 	return cmd
 }
 
-func (a *app) status(ctx context.Context, lakeDir string) error {
+func (a *app) status(ctx context.Context, lakeDir, format string) error {
 	lk, err := a.openLake(lakeDir)
 	if err != nil {
 		return err
@@ -50,6 +58,13 @@ func (a *app) status(ctx context.Context, lakeDir string) error {
 	reports, err := lk.Verify(ctx, lake.VerifyOptions{})
 	if err != nil {
 		return err
+	}
+	if format == formatJSON {
+		days := make([]dayJSON, len(reports))
+		for i, r := range reports {
+			days[i] = newDayJSON(r, lk.Location, firstStale(reports, r.Day).String())
+		}
+		return writeDaysJSON(a.stdout, days)
 	}
 	if len(reports) == 0 {
 		fmt.Fprintf(a.stdout, "the lake %s holds no day\n", lk.Dir)

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/marcboeker/go-duckdb"
+	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest"

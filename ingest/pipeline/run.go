@@ -44,6 +44,10 @@ type Plan struct {
 	// discarded).
 	Now func() time.Time
 	Log *slog.Logger
+	// Progress, when set, is told how far Run is, a few times a run: stage
+	// "days", the days committed of the days to run, once when the inputs
+	// are read and after each day.
+	Progress func(stage string, done, total int64)
 }
 
 // Result is what a Run did: the manifest of each day it committed, in
@@ -124,6 +128,9 @@ func Run(ctx context.Context, p Plan) (Result, error) {
 	for _, f := range stats {
 		read += f.Records
 	}
+	if p.Progress != nil {
+		p.Progress("days", 0, int64(len(days)))
+	}
 	for i, d := range days {
 		run.day = in.dayRecords(d)
 		run.otherDays = nil
@@ -146,6 +153,9 @@ func Run(ctx context.Context, p Plan) (Result, error) {
 			return res, fmt.Errorf("ingest %s: %w", d, err)
 		}
 		res.Days = append(res.Days, m)
+		if p.Progress != nil {
+			p.Progress("days", int64(i+1), int64(len(days)))
+		}
 	}
 	return res, nil
 }

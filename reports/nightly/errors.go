@@ -18,3 +18,25 @@ var (
 	// running when the grace period ended; they were cancelled.
 	ErrStopTimeout = errors.New("jobs still running when the grace period ended")
 )
+
+// LoggedError is an error of a job that the Runner has logged: in the end
+// line of its run, or as a job not started. A caller that reports errors
+// itself (a command line) need not say it again.
+type LoggedError struct{ Err error }
+
+// Error is the error's own text.
+func (e *LoggedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the error logged.
+func (e *LoggedError) Unwrap() error { return e.Err }
+
+// Logged is true: the error is in the log.
+func (e *LoggedError) Logged() bool { return true }
+
+// logged marks err, when not nil, as logged.
+func logged(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &LoggedError{Err: err}
+}

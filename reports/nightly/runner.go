@@ -125,7 +125,7 @@ func (r *Runner) runDue(ctx context.Context, stop <-chan struct{}, job Job, sche
 	days, err := r.DueDays(job, sched, current)
 	if err != nil {
 		r.log().Error("job not started", "job", job.Name, "trigger", trigger, "error", err.Error())
-		return nil, err
+		return nil, logged(err)
 	}
 	if len(days) == 0 {
 		r.log().Info("job has nothing due", "job", job.Name, "trigger", trigger)
@@ -146,6 +146,7 @@ func (r *Runner) runDue(ctx context.Context, stop <-chan struct{}, job Job, sche
 		if err != nil {
 			if errors.Is(err, ErrBusy) {
 				r.log().Error("job not started", "job", job.Name, "day", day.String(), "trigger", trigger, "error", err.Error())
+				err = logged(err)
 			}
 			return results, err
 		}
@@ -295,7 +296,7 @@ func (r *Runner) run(ctx context.Context, job Job, day billing.Date, trigger str
 	default:
 		log.Error("job end", append([]any{"status", "failed", "error", err.Error()}, attrs...)...)
 	}
-	return res, err
+	return res, logged(err)
 }
 
 func round(v float64, places int) float64 {

@@ -133,7 +133,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	for _, sj := range s.jobs {
 		next := "never"
 		if t := sj.schedule.Next(s.runner.now()); !t.IsZero() {
-			next = t.Format(time.RFC3339)
+			next = t.In(s.runner.location()).Format(time.RFC3339)
 		}
 		s.log.Info("job scheduled", "job", sj.job.Name, "schedule", sj.job.Schedule, "does", sj.job.Does(), "next", next)
 	}

@@ -260,3 +260,20 @@ func TestSchedulerGraceEnds(t *testing.T) {
 		t.Error("a cancelled day is recorded as done")
 	}
 }
+
+// TestSchedulerLogsNextOnTheSiteClock: the next start a person reads in the
+// log is on the site clock, whatever the clock the runner is given.
+func TestSchedulerLogsNextOnTheSiteClock(t *testing.T) {
+	kathmandu := zone(t, "Asia/Kathmandu")
+	r, _, _, logs := testRunner(t, kathmandu, time.Date(2026, 3, 11, 2, 30, 0, 0, time.UTC))
+	s := newScheduler(t, r, []Job{{Name: "nightly", Schedule: "30 2 * * *", Ingest: true}}, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stop at once: the "job scheduled" lines come first
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lines := logs.lines(t, "job scheduled")
+	if len(lines) != 1 || lines[0]["next"] != "2026-03-12T02:30:00+05:45" {
+		t.Errorf("job scheduled: %v; want next 2026-03-12T02:30:00+05:45", lines)
+	}
+}
