@@ -156,17 +156,7 @@ func newAOIParser(loc *time.Location) *aoiParser {
 
 // intern returns the value of column col as a string shared with earlier
 // bills.
-func (p *aoiParser) intern(col int, v []byte) string {
-	if len(v) == 0 {
-		return ""
-	}
-	if s := p.last[col]; s == string(v) {
-		return s
-	}
-	s := p.strs.get(v)
-	p.last[col] = s
-	return s
-}
+func (p *aoiParser) intern(col int, v []byte) string { return p.strs.getAt(&p.last[col], v) }
 
 // parse reads one record into b, all but its Source and ID. On an error
 // b is left in some state of its own.

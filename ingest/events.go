@@ -139,17 +139,7 @@ func (b *eventBuilder) agent(v []byte) string {
 
 // intern returns v, the text of low-cardinality field f, as a string
 // shared with earlier events that had the same text.
-func (b *eventBuilder) intern(f evField, v []byte) string {
-	if len(v) == 0 {
-		return ""
-	}
-	if s := b.last[f]; s == string(v) {
-		return s
-	}
-	s := b.strs.get(v)
-	b.last[f] = s
-	return s
-}
+func (b *eventBuilder) intern(f evField, v []byte) string { return b.strs.getAt(&b.last[f], v) }
 
 // pair makes strings of the two fields that most lines have their own
 // values of, with one allocation.

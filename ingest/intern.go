@@ -33,6 +33,20 @@ func newInterner(max int) interner {
 	return interner{slots: make([]internSlot, 64), max: max, seed: maphash.MakeSeed(), long: map[string]string{}}
 }
 
+// getAt is get for a column whose value often repeats from one record to
+// the next: *last is the column's previous value, tried first, and becomes
+// the one returned.
+func (in *interner) getAt(last *string, v []byte) string {
+	if len(v) == 0 {
+		return ""
+	}
+	if *last == string(v) {
+		return *last
+	}
+	*last = in.get(v)
+	return *last
+}
+
 // get returns v as a string, the same string for the same bytes.
 func (in *interner) get(v []byte) string {
 	if len(v) > internKeyMax {

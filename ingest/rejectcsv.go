@@ -3,8 +3,23 @@ package ingest
 import (
 	"encoding/csv"
 	"io"
+	"os"
 	"strconv"
 )
+
+// WriteRejectsFile writes rejects as CSV (see WriteRejectsCSV) to a new file
+// at path, replacing what it held.
+func WriteRejectsFile(path string, rejects []Reject) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := WriteRejectsCSV(f, rejects); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
 
 // WriteRejectsCSV writes rejects as CSV with a header: file, line, reason,
 // raw.

@@ -66,7 +66,7 @@ func (a *app) bills(ctx context.Context, files []string, date, zone, format, rej
 		return err
 	}
 	if rejectsPath != "" {
-		if err := writeRejectsFile(rejectsPath, b.rejects); err != nil {
+		if err := ingest.WriteRejectsFile(rejectsPath, b.rejects); err != nil {
 			return err
 		}
 	}
@@ -105,9 +105,4 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return f.Close()
-}
-
-// writeRejectsFile writes rejects as CSV (file, line, reason, raw).
-func writeRejectsFile(path string, rejects []ingest.Reject) error {
-	return writeFile(path, func(w io.Writer) error { return ingest.WriteRejectsCSV(w, rejects) })
 }

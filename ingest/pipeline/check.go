@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -91,7 +90,7 @@ func keepRefused(log *slog.Logger, lk *lake.Lake, day billing.Date, rejects []in
 	p := filepath.Join(lk.Dir, "refused", day.String()+".rejects.csv")
 	err := os.MkdirAll(filepath.Dir(p), 0o755)
 	if err == nil {
-		err = writeFile(p, func(w io.Writer) error { return ingest.WriteRejectsCSV(w, rejects) })
+		err = ingest.WriteRejectsFile(p, rejects)
 	}
 	if err != nil {
 		log.Warn("cannot keep the refused records", "file", p, "error", err)
@@ -99,16 +98,4 @@ func keepRefused(log *slog.Logger, lk *lake.Lake, day billing.Date, rejects []in
 	}
 	e.Kept = p
 	return e
-}
-
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
