@@ -19,11 +19,16 @@ import (
 // information (see buildOf).
 var version string
 
+// sourceVersion is the version of this source tree: what a build says when
+// it was given no version and knows no commit (a build outside a git
+// checkout, or with -buildvcs=false). It goes up with each release.
+const sourceVersion = "0.9.0"
+
 // build is what a binary knows of the source it was built from.
 type build struct {
 	// Version is the release, the module version, or one made of the
-	// commit and its time (with -dirty when the tree had changes); "dev"
-	// when the binary knows none of them.
+	// commit and its time (with -dirty when the tree had changes); the
+	// source tree's version when the binary knows none of them.
 	Version string
 	// Revision is the commit, shortened to 12 digits; empty when unknown.
 	Revision string
@@ -43,7 +48,7 @@ var currentBuild = sync.OnceValue(func() build {
 // and the build information Go embeds (nil when there is none): linked
 // when set, else the main module's version (as "go install …@v1.4.0" or a
 // build in a git checkout stamps it), else the VCS revision and time,
-// else "dev".
+// else the source tree's version.
 func buildOf(linked string, info *debug.BuildInfo) build {
 	var b build
 	if info != nil {
@@ -69,7 +74,7 @@ func buildOf(linked string, info *debug.BuildInfo) build {
 			b.Version += "-dirty"
 		}
 	default:
-		b.Version = "dev"
+		b.Version = sourceVersion
 	}
 	return b
 }

@@ -33,8 +33,8 @@ func TestBuildOf(t *testing.T) {
 			info: &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261120100400-3f2c1d94ab05+dirty"}, Settings: vcs}, want: "v0.0.0-20261120100400-3f2c1d94ab05+dirty"},
 		{name: "commit and time", info: &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs}, want: "v0.0.0-20261120100400-3f2c1d94ab05-dirty"},
 		{name: "clean commit", info: &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs[:3]}, want: "v0.0.0-20261120100400-3f2c1d94ab05"},
-		{name: "nothing known", info: &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, want: "dev"},
-		{name: "no build information", want: "dev"},
+		{name: "nothing known", info: &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, want: sourceVersion},
+		{name: "no build information", want: sourceVersion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
