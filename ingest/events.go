@@ -239,7 +239,7 @@ func parseUSField(f evField, v []byte) (int, error) {
 	return n, nil
 }
 
-// parseInt reads an optionally signed decimal integer. Values too large for
+// atoiBytes reads an optionally signed decimal integer. Values too large for
 // any field saturate, so that range checks still fail them.
 func atoiBytes(v []byte) (int, bool) {
 	neg := false

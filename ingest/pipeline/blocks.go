@@ -3,6 +3,7 @@ package pipeline
 import (
 	"cmp"
 	"context"
+	"errors"
 	"runtime"
 	"strconv"
 	"sync"
@@ -31,6 +32,10 @@ const maxAgentEvents = 1 << 18
 // bills sorted within the budget (spilled past it), so that one huge agent
 // never has to fit in memory.
 func bigAgent(budget int) int { return min(max(budget/2048, 256), maxAgentEvents) }
+
+// errWriterStopped ends the cutting of blocks once the writer has failed;
+// the writer's own error is the one returned.
+var errWriterStopped = errors.New("the day's writer stopped")
 
 // block is a run of consecutive agents of a day and, once billed, their
 // bills in the lake's order.
@@ -228,7 +233,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		select {
 		case work <- b:
 		case <-stop:
-			return nil // the writer's error is returned
+			return errWriterStopped // finish returns the writer's error
 		case <-ctx.Done():
 			return ctx.Err()
 		}
