@@ -18,6 +18,7 @@ import (
 
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest"
+	"github.com/agentbill/agentbill/reports"
 	"github.com/agentbill/agentbill/reports/mail"
 	"github.com/agentbill/agentbill/reports/nightly"
 )
@@ -93,6 +94,9 @@ type ReportsConfig struct {
 	Dir string `mapstructure:"dir"`
 	// Out is the folder the report CSV files are written to.
 	Out string `mapstructure:"out"`
+	// IntervalMinutes is the length of the interval report's site-clock
+	// intervals: 5, 10, 15, 20, 30 or 60.
+	IntervalMinutes int `mapstructure:"interval_minutes"`
 }
 
 // JobConfig is one job: what it does for its logical day (the site-zone
@@ -169,7 +173,7 @@ func Default() Config {
 			Busy:   map[int]string{},
 			Logout: map[int]string{},
 		},
-		Reports: ReportsConfig{Out: "./reports-out"},
+		Reports: ReportsConfig{Out: "./reports-out", IntervalMinutes: reports.DefaultIntervalMinutes},
 		CTI:     lowerMapKeys(ingest.DefaultCTIMapping()),
 		Jobs:    []JobConfig{},
 		Mail: MailConfig{
@@ -493,6 +497,9 @@ func (c Config) Validate() error {
 
 	if c.Reports.Out == "" {
 		bad("reports.out: empty")
+	}
+	if !slices.Contains(reports.IntervalMinutes, c.Reports.IntervalMinutes) {
+		bad("reports.interval_minutes: %d is not one of %v", c.Reports.IntervalMinutes, reports.IntervalMinutes)
 	}
 	errs = append(errs, c.checkMail()...)
 	errs = append(errs, c.checkJobs()...)

@@ -41,8 +41,8 @@ var builtIn = func() []Report {
 	return list
 }()
 
-// BuiltIn returns the built-in reports (occupancy, rest_reasons,
-// logout_causes), by name.
+// BuiltIn returns the built-in reports (interval, logout_causes,
+// occupancy, rest_reasons), by name.
 func BuiltIn() []Report { return slices.Clone(builtIn) }
 
 // List reads the reports of fsys: every *.sql file at its top, by name.

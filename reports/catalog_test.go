@@ -20,7 +20,7 @@ func TestBuiltIn(t *testing.T) {
 			t.Errorf("%s: marked as a site report", r.Name)
 		}
 	}
-	if got := strings.Join(names, " "); got != "logout_causes occupancy rest_reasons" {
+	if got := strings.Join(names, " "); got != "interval logout_causes occupancy rest_reasons" {
 		t.Errorf("built-in reports %s", got)
 	}
 }
@@ -63,10 +63,10 @@ func TestCatalog(t *testing.T) {
 		wantNames string
 		wantErr   string
 	}{
-		{name: "no site folder", wantNames: "logout_causes occupancy rest_reasons"},
+		{name: "no site folder", wantNames: "interval logout_causes occupancy rest_reasons"},
 		{name: "site reports after the built-in ones",
 			site:      fstest.MapFS{"abandon.sql": {Data: []byte("-- x\nSELECT 1")}},
-			wantNames: "logout_causes occupancy rest_reasons abandon*"},
+			wantNames: "interval logout_causes occupancy rest_reasons abandon*"},
 		{name: "a built-in name", site: fstest.MapFS{"occupancy.sql": {Data: []byte("SELECT 1")}},
 			wantErr: "occupancy.sql has the name of a built-in report"},
 		{name: "all", site: fstest.MapFS{"all.sql": {Data: []byte("SELECT 1")}},
@@ -106,7 +106,7 @@ func TestSelect(t *testing.T) {
 		err        error
 	}{
 		{"occupancy", "occupancy", nil},
-		{"all", "logout_causes occupancy rest_reasons", nil},
+		{"all", "interval logout_causes occupancy rest_reasons", nil},
 		{"occupation", "", ErrUnknownReport},
 	}
 	for _, tt := range tests {

@@ -3,11 +3,12 @@
 // Parquet files, and Query writes the result of a statement as CSV, JSON
 // Lines or an aligned text table.
 //
-// The reports of SPEC §5 (occupancy, rest_reasons, logout_causes) are plain
-// DuckDB files in the folder sql/ (package reportsql); a site adds its own
-// by putting NAME.sql files in a folder (config reports.dir). Catalog lists
-// both, Open sets up a Session over the lake for the days [From, To), and
-// Session.Run or WriteFiles runs reports into NAME_FROM_TO.csv files.
+// The reports of SPEC §5 (occupancy, rest_reasons, logout_causes,
+// interval) are plain DuckDB files in the folder sql/ (package reportsql);
+// a site adds its own by putting NAME.sql files in a folder (config
+// reports.dir). Catalog lists both, Open sets up a Session over the lake
+// for the days [From, To), and Session.Run or WriteFiles runs reports into
+// NAME_FROM_TO.csv files.
 //
 // A report counts what the lake holds. Holes lists the days of a period
 // that it does not hold whole (missing, broken or stale), so that callers
@@ -28,6 +29,12 @@
 //	    one row per site-zone day of [From, To): its local 00:00 and the
 //	    next day's, as UTC instants (23 or 25 hours apart when the clock
 //	    changes)
+//	report_intervals (day DATE, interval_start_local VARCHAR, start TIMESTAMP, "end" TIMESTAMP)
+//	    the site-clock intervals of Options.IntervalMinutes of each day,
+//	    for the interval report: the day, the start on the wall clock
+//	    ("YYYY-MM-DD hh:mm") and [start, "end") as UTC instants; a wall
+//	    time the clock shows twice starts two intervals, one it skips
+//	    none, and each ends where the next begins
 //	labels (kind VARCHAR, code INTEGER, label VARCHAR)
 //	    kind rest (type 26), busy (type 3) or logout (type 0): the seed's
 //	    labels (busy 1..7, logout 256..264) with the site's laid over them
@@ -98,6 +105,10 @@
 //     neither has one.
 //   - Numbers: seconds as decimals with 3 places (milliseconds), occupancy
 //     and share with 4; sums are exact (integer microseconds) until then.
+//   - interval: occupancy's figures, rules and rows per agent and
+//     site-clock interval instead of day (report_intervals in place of
+//     report_days), by agent_id and interval start; then a TOTAL row per
+//     interval, and none for the whole report.
 //   - Site reports: every *.sql file at the top of reports.dir, with the
 //     same views, tables and variables; the first line, a "--" comment, is
 //     its description. A site report may not be named like a built-in one

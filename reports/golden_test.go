@@ -319,7 +319,7 @@ func TestReportsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			for _, r := range BuiltIn() {
+			for _, r := range perDayReports() {
 				t.Run(r.Name, func(t *testing.T) {
 					var out bytes.Buffer
 					if err := s.Run(ctx, r, FormatCSV, &out); err != nil {

@@ -24,6 +24,9 @@ type Options struct {
 	Location *time.Location
 	// Labels are the site's labels, laid over the seed's.
 	Labels Labels
+	// IntervalMinutes is the length of the interval report's intervals,
+	// one of IntervalMinutes; 0 means DefaultIntervalMinutes.
+	IntervalMinutes int
 }
 
 // Session is a DuckDB connection to the lake with a report's parameters
@@ -49,6 +52,12 @@ func Open(ctx context.Context, opts Options) (*Session, error) {
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
+	}
+	if opts.IntervalMinutes == 0 {
+		opts.IntervalMinutes = DefaultIntervalMinutes
+	}
+	if err := checkIntervalMinutes(opts.IntervalMinutes); err != nil {
+		return nil, err
 	}
 	db, err := OpenLake(ctx, opts.Lake)
 	if err != nil {
@@ -80,6 +89,9 @@ func (s *Session) setUp(ctx context.Context) error {
 	days := Days(s.opts.From, s.opts.To, s.opts.Location)
 	if err := setUp(ctx, s.conn, days, s.opts.Labels.Table(), openDate); err != nil {
 		return fmt.Errorf("set up report parameters: %w", err)
+	}
+	if err := setUpIntervals(ctx, s.conn, Intervals(days, s.opts.IntervalMinutes, s.opts.Location)); err != nil {
+		return fmt.Errorf("set up report intervals: %w", err)
 	}
 	return nil
 }
@@ -138,7 +150,7 @@ func (s *Session) WriteFile(ctx context.Context, r Report, dir string) (string, 
 // and the files are renamed into place together at the end, so a run that
 // fails or is stopped part way changes no report. It returns the paths
 // written, in the order of list. WriteFiles(ctx, opts, BuiltIn(), dir)
-// writes the three reports of SPEC §5.
+// writes the built-in reports of SPEC §5.
 func WriteFiles(ctx context.Context, opts Options, list []Report, dir string) ([]string, error) {
 	s, err := Open(ctx, opts)
 	if err != nil {

@@ -179,6 +179,7 @@ func TestEmptyLake(t *testing.T) {
 		"occupancy":     "agent_id,date,logged_in_s,talk_s,hold_s,work_s,busy_s,rest_s,study_s,suspended_s,available_s,occupancy\nTOTAL,,0,0,0,0,0,0,0,0,0,\n",
 		"rest_reasons":  "agent_id,date,kind,op_cause,label,count,total_s,avg_s,max_s,share\n",
 		"logout_causes": "agent_id,date,op_cause,label,category,count,avg_session_s,max_session_s,agents\n",
+		"interval":      "agent_id,date,interval_start,interval_start_utc,logged_in_s,talk_s,hold_s,work_s,busy_s,rest_s,study_s,suspended_s,available_s,occupancy\n",
 	}
 	for _, r := range BuiltIn() {
 		t.Run(r.Name, func(t *testing.T) {
@@ -259,7 +260,7 @@ func TestWriteFiles(t *testing.T) {
 	if err := os.WriteFile(stale, []byte("old\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	paths, err := WriteFiles(context.Background(), opts, BuiltIn(), out)
+	paths, err := WriteFiles(context.Background(), opts, perDayReports(), out)
 	if err != nil {
 		t.Fatal(err)
 	}

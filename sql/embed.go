@@ -6,8 +6,8 @@
 // The folder is sql/, where a reader of the tree looks for SQL; the package
 // is named reportsql so that it does not shadow database/sql in the code
 // that uses both. Package reports runs these files (and a site's own) on
-// the lake, after setting up the parameters they read: the table
-// report_days, the table labels and the variables report_from,
+// the lake, after setting up the parameters they read: the tables
+// report_days, report_intervals and labels and the variables report_from,
 // report_start, report_end and open_date (see reports/doc.go).
 package reportsql
 

@@ -56,7 +56,7 @@ jobs:
 		{name: "one job only", env: env, args: []string{"run", "nightly", ""}, directive: noFiles},
 		{name: "no config, no jobs", args: []string{"run", ""}, directive: noFiles},
 		// cobra offers the required --from too.
-		{name: "report names", env: env, args: []string{"report", ""}, want: []string{"--from", "logout_causes", "occupancy", "rest_reasons", "handle_time", "all"}, directive: noFiles},
+		{name: "report names", env: env, args: []string{"report", ""}, want: []string{"--from", "interval", "logout_causes", "occupancy", "rest_reasons", "handle_time", "all"}, directive: noFiles},
 		{name: "built-in reports without a config", args: []string{"report", "o"}, want: []string{"occupancy"}, directive: noFiles},
 		{name: "report --format", args: []string{"report", "--format", ""}, want: []string{"csv", "table", "json"}, directive: noFiles},
 		{name: "query --format", args: []string{"query", "--format", ""}, want: []string{"table", "csv", "json"}, directive: noFiles},

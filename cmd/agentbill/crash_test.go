@@ -377,7 +377,7 @@ func TestReportCrash(t *testing.T) {
 	full := runChild(t, args(newLake, newOut)...)
 	t.Logf("a whole run takes %v", full.Round(time.Millisecond))
 	old, fresh := reportFiles(t, oldOut), reportFiles(t, newOut)
-	if len(old) != 3 || !slices.Equal(keysSorted(old), keysSorted(fresh)) {
+	if len(old) != 4 || !slices.Equal(keysSorted(old), keysSorted(fresh)) {
 		t.Fatalf("reports: %v and %v", keysSorted(old), keysSorted(fresh))
 	}
 	for name := range old {

@@ -90,6 +90,7 @@ func (a *app) demo(ctx context.Context, out string) error {
 	opts := reports.Options{
 		Lake: lakeDir, From: demoStart, To: demoStart.AddDays(demoDays),
 		Location: cfg.Location, Labels: reports.Labels(a.cfg.Labels),
+		IntervalMinutes: a.cfg.Reports.IntervalMinutes,
 	}
 	written, err := reports.WriteFiles(ctx, opts, reports.BuiltIn(), filepath.Join(out, "reports"))
 	if err != nil {

@@ -29,9 +29,9 @@ days from --from up to --to, which is not included (default: the day after
 else reports.out of the config; --out - writes to standard output instead,
 in --format. Dates are YYYY-MM-DD, "today" or "yesterday" on the site clock.
 
-The built-in reports are occupancy, rest_reasons and logout_causes (SPEC §5);
-the site's own are the *.sql files of the config's reports.dir. "agentbill
-reports" lists them.
+The built-in reports are occupancy, rest_reasons, logout_causes and interval
+(SPEC §5; interval's length is reports.interval_minutes); the site's own are
+the *.sql files of the config's reports.dir. "agentbill reports" lists them.
 
 A period with a day that the lake does not hold whole (missing: no run;
 broken; stale: see agentbill status) is refused, naming each such day and the
@@ -142,7 +142,7 @@ func (a *app) report(ctx context.Context, name, from, to, lakeDir, out, format s
 	}
 	opts := reports.Options{
 		Lake: a.lakeDir(lakeDir), From: first, To: end, Location: cfg.Location,
-		Labels: reports.Labels(a.cfg.Labels),
+		Labels: reports.Labels(a.cfg.Labels), IntervalMinutes: a.cfg.Reports.IntervalMinutes,
 	}
 	s, err := reports.Open(ctx, opts)
 	if err != nil {

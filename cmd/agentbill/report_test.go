@@ -153,6 +153,7 @@ func TestReportCommand(t *testing.T) {
 				"rest_reasons_2026-03-09_2026-03-11.csv":  "agent_id,date,kind",
 				"logout_causes_2026-03-09_2026-03-11.csv": "agent_id,date,op_cause,label,category,count,avg_session_s,max_session_s,agents\nA01,2026-03-10,258,",
 				"agents_2026-03-09_2026-03-11.csv":        "date,agents\n2026-03-09,1\n2026-03-10,1\n",
+				"interval_2026-03-09_2026-03-11.csv":      "agent_id,date,interval_start,interval_start_utc,logged_in_s",
 			}},
 		{name: "standard output",
 			args:    []string{"report", "occupancy", "--from", "2026-03-09", "--out", "-"},
@@ -247,12 +248,12 @@ func TestReportsCommand(t *testing.T) {
 		}
 		names = append(names, f[0]+" "+f[1])
 	}
-	want := "logout_causes built-in,occupancy built-in,rest_reasons built-in,abandon site"
+	want := "interval built-in,logout_causes built-in,occupancy built-in,rest_reasons built-in,abandon site"
 	if got := strings.Join(names, ","); got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
-	if !strings.HasSuffix(lines[3], "Calls abandoned in the queue.") {
-		t.Errorf("site report line %q", lines[3])
+	if !strings.HasSuffix(lines[4], "Calls abandoned in the queue.") {
+		t.Errorf("site report line %q", lines[4])
 	}
 }
 
@@ -328,16 +329,16 @@ func TestReportIncompletePeriod(t *testing.T) {
 			}
 			day, state, _ := strings.Cut(strings.SplitN(tt.want, ":", 2)[0], " ")
 			written := logLines(t, stderr, "report written over days the lake does not hold whole")
-			if len(written) != 3 {
-				t.Fatalf("%d warning lines for the report files, want 3:\n%s", len(written), stderr)
+			if len(written) != 4 {
+				t.Fatalf("%d warning lines for the report files, want 4:\n%s", len(written), stderr)
 			}
 			for _, l := range written {
 				if l["level"] != "WARN" || l["incomplete"] != day+" "+state || !strings.HasPrefix(l["file"].(string), out) {
 					t.Errorf("log line %v", l)
 				}
 			}
-			if entries, _ := os.ReadDir(out); len(entries) != 3 {
-				t.Errorf("%d files written, want 3", len(entries))
+			if entries, _ := os.ReadDir(out); len(entries) != 4 {
+				t.Errorf("%d files written, want 4", len(entries))
 			}
 		})
 	}
