@@ -73,7 +73,9 @@ func (m *Message) msg(from string) (*gomail.Msg, error) {
 	for _, p := range m.Inline {
 		opts := []gomail.FileOption{gomail.WithFileContentType(gomail.ContentType(p.ContentType))}
 		if p.ContentID != "" {
-			opts = append(opts, gomail.WithFileContentID(p.ContentID))
+			// RFC 2392: the header holds the id in angle brackets, the
+			// HTML's cid: URL holds it bare.
+			opts = append(opts, gomail.WithFileContentID("<"+p.ContentID+">"))
 		}
 		if err := g.EmbedReader(p.Name, bytes.NewReader(p.Data), opts...); err != nil {
 			return nil, err

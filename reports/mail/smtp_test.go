@@ -186,3 +186,19 @@ func TestParseTLS(t *testing.T) {
 		t.Error("CheckAuth")
 	}
 }
+
+// An inline part's Content-ID header holds the id in angle brackets (RFC
+// 2392), while the HTML refers to it bare, as cid:ID.
+func TestContentIDBrackets(t *testing.T) {
+	var b bytes.Buffer
+	if _, err := testMessage().WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	raw := b.String()
+	if !strings.Contains(strings.ToLower(raw), "content-id: <occupancy-1.png>") {
+		t.Errorf("no bracketed Content-ID in the message:\n%s", raw)
+	}
+	if !strings.Contains(raw, `cid:occupancy-1.png"`) { // the HTML is quoted-printable
+		t.Error("the HTML does not refer to cid:occupancy-1.png")
+	}
+}
