@@ -97,6 +97,24 @@ type ReportsConfig struct {
 	// IntervalMinutes is the length of the interval report's site-clock
 	// intervals: 5, 10, 15, 20, 30 or 60.
 	IntervalMinutes int `mapstructure:"interval_minutes"`
+	// CSVBOM says which report CSV files start with a UTF-8 byte-order
+	// mark, which spreadsheets need to read them as UTF-8: jobs (the
+	// files the jobs write and mail, not those of agentbill report),
+	// always or never.
+	CSVBOM string `mapstructure:"csv_bom"`
+}
+
+// The values of reports.csv_bom.
+const (
+	CSVBOMJobs   = "jobs"
+	CSVBOMAlways = "always"
+	CSVBOMNever  = "never"
+)
+
+// ByteOrderMark reports whether the CSV files of a job (job true) or of
+// agentbill report (job false) start with a byte-order mark.
+func (r ReportsConfig) ByteOrderMark(job bool) bool {
+	return r.CSVBOM == CSVBOMAlways || r.CSVBOM == CSVBOMJobs && job
 }
 
 // JobConfig is one job: what it does for its logical day (the site-zone
@@ -173,7 +191,7 @@ func Default() Config {
 			Busy:   map[int]string{},
 			Logout: map[int]string{},
 		},
-		Reports: ReportsConfig{Out: "./reports-out", IntervalMinutes: reports.DefaultIntervalMinutes},
+		Reports: ReportsConfig{Out: "./reports-out", IntervalMinutes: reports.DefaultIntervalMinutes, CSVBOM: CSVBOMJobs},
 		CTI:     lowerMapKeys(ingest.DefaultCTIMapping()),
 		Jobs:    []JobConfig{},
 		Mail: MailConfig{
@@ -500,6 +518,9 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains(reports.IntervalMinutes, c.Reports.IntervalMinutes) {
 		bad("reports.interval_minutes: %d is not one of %v", c.Reports.IntervalMinutes, reports.IntervalMinutes)
+	}
+	if bom := []string{CSVBOMJobs, CSVBOMAlways, CSVBOMNever}; !slices.Contains(bom, c.Reports.CSVBOM) {
+		bad("reports.csv_bom: %q is not one of %s", c.Reports.CSVBOM, strings.Join(bom, ", "))
 	}
 	errs = append(errs, c.checkMail()...)
 	errs = append(errs, c.checkJobs()...)

@@ -55,3 +55,35 @@ func TestIntervalMinutesFromFileAndEnv(t *testing.T) {
 		t.Errorf("25 minutes: error %v, want one naming reports.interval_minutes", err)
 	}
 }
+
+func TestCSVBOM(t *testing.T) {
+	if got := Default().Reports.CSVBOM; got != CSVBOMJobs {
+		t.Errorf("default reports.csv_bom %q, want jobs", got)
+	}
+	tests := []struct {
+		value       string
+		report, job bool
+	}{
+		{CSVBOMJobs, false, true},
+		{CSVBOMAlways, true, true},
+		{CSVBOMNever, false, false},
+	}
+	for _, tt := range tests {
+		c := with(func(c *Config) { c.Reports.CSVBOM = tt.value })
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", tt.value, err)
+		}
+		if got := c.Reports.ByteOrderMark(false); got != tt.report {
+			t.Errorf("%s: agentbill report %v, want %v", tt.value, got, tt.report)
+		}
+		if got := c.Reports.ByteOrderMark(true); got != tt.job {
+			t.Errorf("%s: jobs %v, want %v", tt.value, got, tt.job)
+		}
+	}
+	for _, bad := range []string{"", "true", "yes"} {
+		err := with(func(c *Config) { c.Reports.CSVBOM = bad }).Validate()
+		if err == nil || !strings.Contains(err.Error(), "reports.csv_bom:") {
+			t.Errorf("%q: error %v, want one naming reports.csv_bom", bad, err)
+		}
+	}
+}

@@ -87,14 +87,22 @@
 //     stays within 0..1; hold is not subtracted (it happens during a call).
 //     occupancy is empty when talk + work + available is 0.
 //   - Rows: one per agent and day with any logged-in or state time (and
-//     reason or cause), by agent_id, date, then kind and cause. Then TOTAL
+//     reason or cause), by agent_id, date, then kind and cause. Then, in
+//     occupancy, rest_reasons and logout_causes, one per agent (and reason
+//     or cause) for the whole report with date empty: the same figures
+//     over the report's pieces (available_s the sum of the clamped days,
+//     occupancy and share of the sums, not averages of days). Then TOTAL
 //     rows, summed over agents: one per day (and reason or cause), then one
 //     for the whole report with date empty. occupancy always has its
 //     whole-report TOTAL row, zeros on an empty lake.
+//   - CSV: Session.Run and the files neutralise text cells that begin
+//     with =, +, - or @ (a ' in front), so a label cannot be a formula in
+//     a spreadsheet; numbers are left alone. Options.ByteOrderMark starts
+//     the CSV with a UTF-8 byte-order mark. Query writes CSV as it is.
 //   - rest_reasons counts pieces: a rest across midnight counts once on each
 //     day, with total, average and longest of the parts. share is total_s
-//     over the logged-in time of the same agent and day (of all agents for
-//     TOTAL rows), as in occupancy.
+//     over the logged-in time of the same agent and day, or whole report
+//     (of all agents for TOTAL rows), as in occupancy.
 //   - logout_causes: type-0 bills only (an open session has not logged out),
 //     on the day end_time falls in; session lengths are whole, not clipped.
 //     Columns count, then agents (distinct agents; 1 on an agent's row).

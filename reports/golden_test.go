@@ -79,6 +79,14 @@ var goldenCases = []goldenCase{
 		// logout_causes (all on 03-10): A01 258 agent 21600; A02 257 forced
 		//   3600; A04 258 agent 7200. TOTAL 03-10 and TOTAL: 257 1 agent
 		//   3600; 258 count 2, 2 agents, avg 14400, max 21600.
+		// Period rows (date empty), each agent's days summed: A01 logged_in
+		//   21600, available 6300+4500 = 10800, occupancy 2100/12900 =
+		//   0.1628; A03 97200, rest 14400, available 82800; A05 90000, talk
+		//   180, available 89820, occupancy 180/90000 = 0.002; A02 and A04
+		//   as their one day. rest_reasons: A01 rest 1 count 2, 4500 s, avg
+		//   2250, max 2700, share 4500/21600 = 0.2083, busy 2 1800/21600 =
+		//   0.0833; A03 rest 2 14400/97200 = 0.1481. logout_causes: as the
+		//   03-10 rows.
 		name: "midnight", zone: "Asia/Kathmandu", from: "2026-03-09", to: "2026-03-12",
 		labels: Labels{Rest: map[int]string{1: "Lunch", 2: "Training"}, Busy: map[int]string{200: "Coaching"}},
 		days: []lakeDay{
@@ -163,6 +171,9 @@ var goldenCases = []goldenCase{
 		//   3600, 5400/93600 = 0.0577; rest 1 3600/93600 = 0.0385.
 		// logout_causes: N2 03-08 256 system 7200; N1 03-09 258 agent 93600;
 		//   the same as TOTAL rows per day and for the whole report.
+		// Period rows: N1 logged_in 86400, busy 5400, rest 3600, available
+		//   77400; busy 1 count 2, 5400 s, avg 2700, max 3600, share
+		//   5400/86400 = 0.0625; rest 1 3600/86400 = 0.0417. N2 as its day.
 		name: "dst_spring", zone: "America/New_York", from: "2026-03-08", to: "2026-03-10",
 		days: []lakeDay{
 			{day: "2026-03-07", bills: []span{
@@ -205,6 +216,7 @@ var goldenCases = []goldenCase{
 		//   TOTAL 11-01 and TOTAL 3600/93600 = 0.0385.
 		// logout_causes: F2 11-01 12 Headset failure client 3600; TOTAL the
 		//   same (F1 logs out after the report).
+		// Period rows: one day, so each agent's as its day's.
 		name: "dst_fall", zone: "America/New_York", from: "2026-11-01", to: "2026-11-02",
 		labels: Labels{Rest: map[int]string{3: "Prayer"}, Logout: map[int]string{12: "Headset failure"}},
 		days: []lakeDay{
@@ -269,6 +281,9 @@ var goldenCases = []goldenCase{
 		//   05-05: 77400; TOTAL: 131400, rest 3600, available 127800.
 		// rest_reasons: L8 05-04 rest 0: 3600, share 1; TOTAL 05-04
 		//   3600/54000 = 0.0667; TOTAL 3600/131400 = 0.0274.
+		// Period rows: each agent's days summed: L3 logged_in 5400+3600 =
+		//   9000, L4 7200+28800 = 36000; L4 cause 5 count 2, avg 16200, max
+		//   28800; L5 258 and 65535 once each.
 		name: "logouts", zone: "UTC", from: "2026-05-04", to: "2026-05-06",
 		labels: Labels{Logout: map[int]string{5: "Shift end"}},
 		days: []lakeDay{

@@ -37,10 +37,15 @@ type Querier interface {
 // several statements, DuckDB runs them all and the last one's result is
 // written.
 func Query(ctx context.Context, db Querier, query string, format string, w io.Writer) error {
+	return runQuery(ctx, db, query, format, w, csvPlain)
+}
+
+// runQuery is Query with the CSV written for spreadsheets or not.
+func runQuery(ctx context.Context, db Querier, query string, format string, w io.Writer, sheet csvStyle) error {
 	var out resultWriter
 	switch format {
 	case FormatCSV:
-		out = &csvResult{w: csv.NewWriter(w)}
+		out = &csvResult{w: csv.NewWriter(w), raw: w, style: sheet}
 	case FormatJSON:
 		out = &jsonResult{w: w}
 	case FormatTable:
@@ -268,12 +273,19 @@ func jsonFloat(f float64, bits int) any {
 }
 
 type csvResult struct {
-	w    *csv.Writer
-	cols []column
-	rec  []string
+	w     *csv.Writer
+	raw   io.Writer // under w, for the byte-order mark
+	style csvStyle
+	cols  []column
+	rec   []string
 }
 
 func (r *csvResult) header(cols []column) error {
+	if r.style.byteOrderMark {
+		if _, err := io.WriteString(r.raw, byteOrderMark); err != nil {
+			return err
+		}
+	}
 	r.cols = cols
 	r.rec = make([]string, len(cols))
 	for i, c := range cols {
@@ -287,6 +299,9 @@ func (r *csvResult) row(vals []any) error {
 		r.rec[i] = ""
 		if v != nil {
 			r.rec[i] = text(r.cols[i], v)
+		}
+		if t, ok := v.(string); ok && r.style.neutralise {
+			r.rec[i] = Neutralise(t)
 		}
 	}
 	return r.w.Write(r.rec)

@@ -207,6 +207,7 @@ func refOccupancy(days []Day, rows []billing.Bill) map[string]refRow {
 	for k, m := range us {
 		m["available"] = max(0, m["logged_in"]-m["talk"]-m["work"]-m["busy"]-m["rest"]-m["study"]-m["suspended"])
 		addTo(refKey{agent: k.agent, day: k.day}, m)
+		addTo(refKey{agent: k.agent}, m) // the agent's whole period
 		addTo(refKey{agent: "TOTAL", day: k.day}, m)
 		addTo(refKey{agent: "TOTAL"}, m)
 	}
@@ -252,12 +253,13 @@ func refRestReasons(days []Day, rows []billing.Bill, labels []Label) map[string]
 			switch b.OpType {
 			case 0:
 				loggedIn[refKey{agent: b.AgentID, day: day}] += us
+				loggedIn[refKey{agent: b.AgentID}] += us
 				loggedIn[refKey{agent: "TOTAL", day: day}] += us
 				loggedIn[refKey{agent: "TOTAL"}] += us
 			case 3, 26:
 				kind := map[int32]string{3: "busy", 26: "rest"}[b.OpType]
 				extra := fmt.Sprint(kind, "|", b.OpCause)
-				for _, k := range []refKey{{b.AgentID, day, extra}, {"TOTAL", day, extra}, {"TOTAL", "", extra}} {
+				for _, k := range []refKey{{b.AgentID, day, extra}, {b.AgentID, "", extra}, {"TOTAL", day, extra}, {"TOTAL", "", extra}} {
 					s := stats[k]
 					if s == nil {
 						s = &stat{}
@@ -327,7 +329,7 @@ func refLogoutCauses(days []Day, bills []billing.Bill, labels []Label) map[strin
 				continue
 			}
 			us, day, extra := b.End.Sub(b.Begin).Microseconds(), d.Day.String(), fmt.Sprint(b.OpCause)
-			for _, k := range []refKey{{b.AgentID, day, extra}, {"TOTAL", day, extra}, {"TOTAL", "", extra}} {
+			for _, k := range []refKey{{b.AgentID, day, extra}, {b.AgentID, "", extra}, {"TOTAL", day, extra}, {"TOTAL", "", extra}} {
 				s := stats[k]
 				if s == nil {
 					s = &stat{agents: map[string]bool{}, cause: b.OpCause}

@@ -27,6 +27,9 @@ type Options struct {
 	// IntervalMinutes is the length of the interval report's intervals,
 	// one of IntervalMinutes; 0 means DefaultIntervalMinutes.
 	IntervalMinutes int
+	// ByteOrderMark starts each report's CSV with a UTF-8 byte-order mark,
+	// so that spreadsheets read it as UTF-8.
+	ByteOrderMark bool
 }
 
 // Session is a DuckDB connection to the lake with a report's parameters
@@ -115,13 +118,17 @@ func (s *Session) Close() error {
 }
 
 // Run runs report r and writes its result to w in format (FormatCSV,
-// FormatTable or FormatJSON). When a file of the lake cannot be read, the
-// error is a *FileError naming it.
+// FormatTable or FormatJSON). CSV is written for spreadsheets: a text
+// cell that a spreadsheet would take for a formula is neutralised (see
+// Neutralise), and Options.ByteOrderMark puts a byte-order mark first.
+// When a file of the lake cannot be read, the error is a *FileError naming
+// it.
 func (s *Session) Run(ctx context.Context, r Report, format string, w io.Writer) error {
 	if s.conn == nil {
 		return errClosed
 	}
-	if err := Query(ctx, s.conn, r.SQL, format, w); err != nil {
+	sheet := csvStyle{neutralise: true, byteOrderMark: s.opts.ByteOrderMark}
+	if err := runQuery(ctx, s.conn, r.SQL, format, w, sheet); err != nil {
 		err = unreadable(ctx, s.conn, filesFrom(s.opts.Lake, s.opts.From), err)
 		return fmt.Errorf("report %s: %w", r.Name, err)
 	}

@@ -19,8 +19,9 @@
 --              so that the columns before it keep their documented places
 --
 -- Seconds have 3 decimals. One row per agent, day and cause, by agent_id,
--- date, op_cause; then TOTAL rows (over agents): one per day and cause,
--- then one per cause for the whole report with date empty.
+-- date, op_cause; then one per agent and cause for the whole report with
+-- date empty; then TOTAL rows (over agents): one per day and cause, then
+-- one per cause for the whole report with date empty.
 
 WITH logouts AS (
     -- A logout is billed by the run of the day it happens, or later (a
@@ -43,7 +44,7 @@ causes AS (
            sum(session_us) AS session_us,
            max(session_us) AS max_session_us
     FROM logouts
-    GROUP BY GROUPING SETS ((agent_id, day, op_cause), (day, op_cause), (op_cause))
+    GROUP BY GROUPING SETS ((agent_id, day, op_cause), (agent_id, op_cause), (day, op_cause), (op_cause))
 )
 SELECT CASE WHEN c.total_row = 1 THEN 'TOTAL' ELSE c.agent_id END AS agent_id,
        c.day AS date,

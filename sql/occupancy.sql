@@ -22,8 +22,10 @@
 --                 empty when that is 0 / 0
 --
 -- Seconds have 3 decimals. One row per agent and day with any of this time,
--- by agent_id then date; then TOTAL rows (sums over agents): one per day,
--- then one for the whole report with date empty.
+-- by agent_id then date; then one row per agent for the whole report with
+-- date empty (the sums of its days, occupancy of those sums); then TOTAL
+-- rows (sums over agents): one per day, then one for the whole report with
+-- date empty.
 
 WITH spans AS (
     -- A bill is written by the run of the day it ends, or by a later one (a
@@ -96,7 +98,7 @@ totals AS (
            coalesce(sum(suspended), 0) AS suspended,
            coalesce(sum(available), 0) AS available
     FROM figures
-    GROUP BY GROUPING SETS ((agent_id, day), (day), ())
+    GROUP BY GROUPING SETS ((agent_id, day), (agent_id), (day), ())
 )
 SELECT CASE WHEN total_row = 1 THEN 'TOTAL' ELSE agent_id END AS agent_id,
        day AS date,

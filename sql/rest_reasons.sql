@@ -17,11 +17,13 @@
 --                   1..7 and the site's for 200..250, for rest the site's
 --   count           pieces; total_s, avg_s, max_s: their seconds
 --   share           total_s / the logged-in seconds (type 0, as in the
---                   occupancy report) of the same agent and day, or of all
---                   agents for TOTAL rows; 4 decimals, empty when 0
+--                   occupancy report) of the same agent and day (or whole
+--                   report), or of all agents for TOTAL rows; 4 decimals,
+--                   empty when 0
 --
 -- Seconds have 3 decimals. One row per agent, day, kind and reason, by
--- agent_id, date, kind, op_cause; then TOTAL rows (over agents): one per
+-- agent_id, date, kind, op_cause; then one per agent, kind and reason for
+-- the whole report with date empty; then TOTAL rows (over agents): one per
 -- day, kind and reason, then one per kind and reason for the whole report
 -- with date empty.
 
@@ -59,7 +61,7 @@ logged_in AS (
            sum(us) AS us
     FROM pieces
     WHERE op_type = 0
-    GROUP BY GROUPING SETS ((agent_id, day), (day), ())
+    GROUP BY GROUPING SETS ((agent_id, day), (agent_id), (day), ())
 ),
 reasons AS (
     SELECT agent_id, day, kind, op_cause,
@@ -70,7 +72,8 @@ reasons AS (
            max(us) AS max_us
     FROM pieces
     WHERE op_type IN (3, 26)
-    GROUP BY GROUPING SETS ((agent_id, day, kind, op_cause), (day, kind, op_cause), (kind, op_cause))
+    GROUP BY GROUPING SETS ((agent_id, day, kind, op_cause), (agent_id, kind, op_cause),
+                            (day, kind, op_cause), (kind, op_cause))
 )
 SELECT CASE WHEN r.total_row = 1 THEN 'TOTAL' ELSE r.agent_id END AS agent_id,
        r.day AS date,

@@ -241,6 +241,7 @@ func (r appReporter) WriteReports(ctx context.Context, names []string, from, to 
 	opts := reports.Options{
 		Lake: a.cfg.Lake, From: from, To: to, Location: a.cfg.Location(),
 		Labels: reports.Labels(a.cfg.Labels), IntervalMinutes: a.cfg.Reports.IntervalMinutes,
+		ByteOrderMark: a.cfg.Reports.ByteOrderMark(true),
 	}
 	paths, err := reports.WriteFiles(ctx, opts, list, dir)
 	files := make([]mail.File, len(paths))

@@ -32,6 +32,9 @@ in --format. Dates are YYYY-MM-DD, "today" or "yesterday" on the site clock.
 The built-in reports are occupancy, rest_reasons, logout_causes and interval
 (SPEC §5; interval's length is reports.interval_minutes); the site's own are
 the *.sql files of the config's reports.dir. "agentbill reports" lists them.
+CSV text cells that begin with =, +, - or @ get a ' in front, so that a
+spreadsheet does not run them; with reports.csv_bom set to always, the CSV
+starts with a UTF-8 byte-order mark.
 
 A period with a day that the lake does not hold whole (missing: no run;
 broken; stale: see agentbill status) is refused, naming each such day and the
@@ -143,6 +146,7 @@ func (a *app) report(ctx context.Context, name, from, to, lakeDir, out, format s
 	opts := reports.Options{
 		Lake: a.lakeDir(lakeDir), From: first, To: end, Location: cfg.Location,
 		Labels: reports.Labels(a.cfg.Labels), IntervalMinutes: a.cfg.Reports.IntervalMinutes,
+		ByteOrderMark: a.cfg.Reports.ByteOrderMark(false),
 	}
 	s, err := reports.Open(ctx, opts)
 	if err != nil {

@@ -155,6 +155,11 @@ func TestReportCommand(t *testing.T) {
 				"agents_2026-03-09_2026-03-11.csv":        "date,agents\n2026-03-09,1\n2026-03-10,1\n",
 				"interval_2026-03-09_2026-03-11.csv":      "agent_id,date,interval_start,interval_start_utc,logged_in_s",
 			}},
+		{name: "byte-order mark and a label that reads as a formula",
+			args: []string{"report", "rest_reasons", "--from", "yesterday", "--to", "today"},
+			env:  []string{"AGENTBILL_REPORTS_CSV_BOM=always", `AGENTBILL_LABELS_REST=1==HYPERLINK("http://example.com")`},
+			wantFiles: map[string]string{"rest_reasons_2026-03-10_2026-03-11.csv": "\ufeffagent_id,date,kind,op_cause,label,count,total_s,avg_s,max_s,share\n" +
+				`A01,2026-03-10,rest,1,"'=HYPERLINK(""http://example.com"")",1,3600,3600,3600,0.5` + "\n"}},
 		{name: "standard output",
 			args:    []string{"report", "occupancy", "--from", "2026-03-09", "--out", "-"},
 			wantOut: occupancy},

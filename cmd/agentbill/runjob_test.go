@@ -115,6 +115,11 @@ func TestRunJobMails(t *testing.T) {
 		if want := readFile(t, filepath.Join(site.out, file)); string(p.Data) != string(want) {
 			t.Errorf("attachment %s differs from the report file", file)
 		}
+		// reports.csv_bom is jobs by default: the attachments are for
+		// spreadsheets.
+		if !strings.HasPrefix(string(p.Data), "\ufeffagent_id,date,") {
+			t.Errorf("attachment %s starts %q, want a byte-order mark then the header", file, p.Data[:min(len(p.Data), 20)])
+		}
 	}
 	chart := m.Part("occupancy-1.png")
 	if chart == nil || chart.ContentType != "image/png" || !strings.Contains(m.HTML, `src="cid:`+chart.ContentID+`"`) {

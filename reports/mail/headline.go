@@ -69,6 +69,10 @@ func readTable(r io.Reader, need ...string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(header) > 0 {
+		// A CSV written for spreadsheets opens with a byte-order mark.
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
 	t := &table{cols: map[string]int{}}
 	for i, name := range header {
 		t.cols[name] = i
@@ -83,6 +87,16 @@ func readTable(r io.Reader, need ...string) (*table, error) {
 }
 
 func (t *table) str(row []string, col string) string { return row[t.cols[col]] }
+
+// text reads a text column as people read it: without the quote that the
+// report put before text a spreadsheet would take for a formula.
+func (t *table) text(row []string, col string) string {
+	s := t.str(row, col)
+	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@", s[1]) >= 0 {
+		return s[1:]
+	}
+	return s
+}
 
 // num reads a number column; empty is 0.
 func (t *table) num(row []string, col string) (float64, error) {
@@ -106,6 +120,8 @@ func (t *table) whole(row []string, col string) (int64, error) {
 // ReadOccupancy reads an occupancy report: each agent's time summed over
 // the report's days, by occupancy (highest first, agents with none last,
 // then by agent), and all agents' (the report's whole-period TOTAL row).
+// An agent's whole-period row (date empty) repeats the sum of its days and
+// is skipped.
 func ReadOccupancy(r io.Reader) (agents []Occupancy, total Occupancy, err error) {
 	t, err := readTable(r, "agent_id", "date", "logged_in_s", "talk_s", "work_s", "available_s")
 	if err != nil {
@@ -126,7 +142,7 @@ func ReadOccupancy(r io.Reader) (agents []Occupancy, total Occupancy, err error)
 		switch {
 		case o.Agent == totalAgent && t.str(row, "date") == "":
 			total, foundTotal = o, true
-		case o.Agent == totalAgent:
+		case o.Agent == totalAgent, t.str(row, "date") == "":
 		default:
 			a := byAgent[o.Agent]
 			if a == nil {
@@ -176,7 +192,7 @@ func ReadRestReasons(r io.Reader) ([]Reason, error) {
 		if t.str(row, "agent_id") != totalAgent || t.str(row, "date") != "" {
 			continue
 		}
-		rr := Reason{Kind: t.str(row, "kind"), Label: t.str(row, "label")}
+		rr := Reason{Kind: t.str(row, "kind"), Label: t.text(row, "label")}
 		code, err1 := t.whole(row, "op_cause")
 		count, err2 := t.whole(row, "count")
 		secs, err3 := t.num(row, "total_s")
@@ -205,7 +221,7 @@ func ReadLogoutCauses(r io.Reader) ([]LogoutCause, error) {
 		if t.str(row, "agent_id") != totalAgent || t.str(row, "date") != "" {
 			continue
 		}
-		lc := LogoutCause{Label: t.str(row, "label"), Category: t.str(row, "category")}
+		lc := LogoutCause{Label: t.text(row, "label"), Category: t.str(row, "category")}
 		code, err1 := t.whole(row, "op_cause")
 		count, err2 := t.whole(row, "count")
 		agents, err3 := t.whole(row, "agents")

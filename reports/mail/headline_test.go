@@ -80,3 +80,70 @@ func TestReadMissingColumn(t *testing.T) {
 		t.Error("an empty file read")
 	}
 }
+
+// An agent's whole-period row repeats the sum of its days: read once, the
+// agent's seconds are those of its days, and the agents are not listed twice.
+func TestReadOccupancyPeriodRows(t *testing.T) {
+	agents, total, err := ReadOccupancy(open(t, "../testdata/midnight/occupancy.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(agents) != 5 {
+		t.Fatalf("%d agents, want 5: %+v", len(agents), agents)
+	}
+	for _, a := range agents {
+		if a.Agent == "A01" && (a.LoggedIn != 21600 || a.Available != 10800) {
+			t.Errorf("A01 %+v; want 21600 s logged in, 10800 s available (its two days once)", a)
+		}
+	}
+	if total.LoggedIn != 219600 {
+		t.Errorf("total %+v", total)
+	}
+}
+
+// The period rows of agents are not whole-period totals.
+func TestReadFiguresPeriodRows(t *testing.T) {
+	fig, err := ReadFigures("2026-03-09 to 2026-03-11", []File{
+		{Report: ReportOccupancy, Path: "../testdata/midnight/occupancy.csv"},
+		{Report: ReportRestReasons, Path: "../testdata/midnight/rest_reasons.csv"},
+		{Report: ReportLogoutCauses, Path: "../testdata/logouts/logout_causes.csv"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fig.Agents) != 5 || fig.Total.LoggedIn != 219600 {
+		t.Errorf("agents %d, total %+v", len(fig.Agents), fig.Total)
+	}
+	lunch := 0
+	for _, r := range fig.Rest {
+		if r.Kind == "rest" && r.Code == 1 {
+			lunch++
+			if r.Seconds != 4500 || r.Share != 0.0205 {
+				t.Errorf("rest 1: %+v; want the TOTAL row's 4500 s, share 0.0205", r)
+			}
+		}
+	}
+	if lunch != 1 {
+		t.Errorf("rest 1 read %d times, want once", lunch)
+	}
+	if len(fig.Logouts) != 12 || fig.Logouts[0].Count != 3 {
+		t.Errorf("logouts %+v", fig.Logouts)
+	}
+}
+
+// A CSV written for spreadsheets opens with a byte-order mark.
+func TestReadWithByteOrderMark(t *testing.T) {
+	agents, total, err := ReadOccupancy(strings.NewReader("\ufeffagent_id,date,logged_in_s,talk_s,hold_s,work_s,busy_s,rest_s,study_s,suspended_s,available_s,occupancy\n" +
+		"A,2026-05-04,3600,1800,0,0,0,0,0,0,1800,0.5\nA,,3600,1800,0,0,0,0,0,0,1800,0.5\nTOTAL,2026-05-04,3600,1800,0,0,0,0,0,0,1800,0.5\nTOTAL,,3600,1800,0,0,0,0,0,0,1800,0.5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(agents) != 1 || agents[0].LoggedIn != 3600 || total.Value != 0.5 {
+		t.Errorf("agents %+v total %+v", agents, total)
+	}
+	got, err := ReadLogoutCauses(strings.NewReader("\ufeffagent_id,date,op_cause,label,category,count,avg_session_s,max_session_s,agents\n" +
+		"TOTAL,,258,'=cmd,agent,2,60,90,1\n"))
+	if err != nil || len(got) != 1 || got[0].Count != 2 || got[0].Label != "=cmd" {
+		t.Errorf("got %+v, %v; want count 2, the label without the quote the CSV puts first", got, err)
+	}
+}
