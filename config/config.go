@@ -170,6 +170,10 @@ type MailConfig struct {
 	Retries int `mapstructure:"retries"`
 	// RetryWait is the wait before the first retry; it doubles each time.
 	RetryWait time.Duration `mapstructure:"retry_wait"`
+	// MaxAttachmentMB caps the report files a mail carries, in MB: over
+	// it they go as one zip, and when even that is over it they stay on
+	// the server and the mail names them. 0 means no cap.
+	MaxAttachmentMB float64 `mapstructure:"max_attachment_mb"`
 }
 
 // Default returns the settings that apply where neither the file nor the
@@ -201,6 +205,8 @@ func Default() Config {
 			Timeout:   30 * time.Second,
 			Retries:   3,
 			RetryWait: 30 * time.Second,
+			// Under the 10 MB many mail servers refuse, once encoded.
+			MaxAttachmentMB: 5,
 		},
 	}
 }
@@ -576,6 +582,9 @@ func (c Config) checkMail() []error {
 	}
 	if m.RetryWait <= 0 {
 		bad("mail.retry_wait: %s is not positive", m.RetryWait)
+	}
+	if m.MaxAttachmentMB < 0 {
+		bad("mail.max_attachment_mb: %v is negative; 0 means no cap", m.MaxAttachmentMB)
 	}
 	return errs
 }

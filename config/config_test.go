@@ -269,6 +269,11 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"billing.session_timeout: -1h0m0s is not positive"},
 		},
 		{
+			name: "negative attachment cap",
+			env:  []string{"AGENTBILL_MAIL_MAX_ATTACHMENT_MB=-1"},
+			want: []string{"mail.max_attachment_mb: -1 is negative"},
+		},
+		{
 			name: "bool that does not parse",
 			env:  []string{"AGENTBILL_BILLING_CONVERSATION_ALL_TYPES=maybe"},
 			want: []string{`billing.conversation_all_types: cannot read "maybe" as bool`},

@@ -97,6 +97,7 @@ func (a *app) nightlyJobs() ([]nightly.Job, error) {
 			Reports:         slices.Clone(jc.ReportNames),
 			Out:             jc.Out,
 			MailTo:          slices.Clone(jc.MailTo),
+			MaxAttachment:   int64(a.cfg.Mail.MaxAttachmentMB * (1 << 20)),
 			Timeout:         jc.Timeout,
 			AllowIncomplete: jc.AllowIncomplete,
 		}

@@ -6,7 +6,7 @@ import (
 	htmltemplate "html/template"
 	"os"
 	"path/filepath"
-	"strings"
+	"strconv"
 	texttemplate "text/template"
 	"time"
 )
@@ -56,6 +56,14 @@ type Digest struct {
 	Holes []Hole
 	// Date is the message's date; zero means when it is sent.
 	Date time.Time
+	// MaxAttachment caps, in bytes, the files the message carries; 0
+	// means no cap. Files that together exceed it go as one zip, named
+	// for FirstDay and EndDay; when even the zip exceeds it, none is
+	// attached and the message names their paths.
+	MaxAttachment int64
+	// FirstDay and EndDay are the days [FirstDay, EndDay) the sections
+	// cover, YYYY-MM-DD.
+	FirstDay, EndDay string
 }
 
 // Hole is a day of a report's period that the lake does not hold whole.
@@ -145,7 +153,8 @@ func (f Figures) Chart() Chart {
 // with the first section's occupancy, an HTML body with each section's
 // headline figures (occupancy by agent, top rest reasons, logout causes)
 // and a chart of occupancy by agent (an inline PNG with alternative text),
-// a plain-text body saying the same, and every file attached.
+// a plain-text body saying the same, and the files attached: as they are,
+// zipped, or (over the cap even zipped) named by their paths.
 func Compose(d Digest) (*Message, error) {
 	m := &Message{To: d.To, Date: d.Date}
 	var views []sectionView
@@ -178,12 +187,20 @@ func Compose(d Digest) (*Message, error) {
 			}
 			name := filepath.Base(f.Path)
 			v.FileNames = append(v.FileNames, name)
+			v.FilePaths = append(v.FilePaths, f.Path)
 			m.Attachments = append(m.Attachments, Part{Name: name, ContentType: "text/csv", Data: data})
 		}
 		views = append(views, v)
 	}
+	zipName := ZipName(d.FirstDay, d.EndDay)
+	attached, packing, err := pack(m.Attachments, d.MaxAttachment, zipName)
+	if err != nil {
+		return nil, err
+	}
+	m.Attachments = attached
 	m.Subject = subject(d, views)
-	page := pageView{Subject: m.Subject, Job: d.Job, Day: d.Day, Sections: views, Ingest: d.Ingest, Holes: d.Holes}
+	page := pageView{Subject: m.Subject, Job: d.Job, Day: d.Day, Sections: views, Ingest: d.Ingest, Holes: d.Holes,
+		Zipped: packing == Zipped, Omitted: packing == Omitted, ZipName: zipName, Cap: megabytes(d.MaxAttachment)}
 	var html, text bytes.Buffer
 	if err := htmlBody.Execute(&html, page); err != nil {
 		return nil, err
@@ -195,13 +212,18 @@ func Compose(d Digest) (*Message, error) {
 	return m, nil
 }
 
-// subject names the job and day and, when it can, the day's occupancy.
+// subject names the job and the period reported (the first section's)
+// and, when it can, its occupancy.
 func subject(d Digest, views []sectionView) string {
-	s := fmt.Sprintf("agentbill %s, %s", d.Job, d.Day)
+	period := d.Day
+	if len(views) > 0 && views[0].Title != "" {
+		period = views[0].Title
+	}
+	s := fmt.Sprintf("agentbill %s, %s", d.Job, period)
 	for _, v := range views {
 		if v.HasOccupancy {
-			s += fmt.Sprintf(": occupancy %s over %d agents", percent(v.Total), len(v.Agents))
-			if v.Title != d.Day {
+			s += fmt.Sprintf(": occupancy %s over %s agents", percent(v.Total), Thousands(int64(len(v.Agents))))
+			if v.Title != period {
 				s += " (" + v.Title + ")"
 			}
 			break
@@ -221,6 +243,10 @@ type pageView struct {
 	Sections []sectionView
 	Ingest   string
 	Holes    []Hole
+	// Zipped: the files go in one zip, ZipName; Omitted: they are not
+	// attached, being over Cap even zipped.
+	Zipped, Omitted bool
+	ZipName, Cap    string
 }
 
 type sectionView struct {
@@ -233,12 +259,12 @@ type sectionView struct {
 	TopRest                 []Reason
 	TopLogouts              []LogoutCause
 	FileNames               []string
+	FilePaths               []string
 }
 
-// hours formats seconds as hours and minutes: 7:05.
-func hours(seconds float64) string {
-	m := int64(seconds/60 + 0.5)
-	return fmt.Sprintf("%d:%02d", m/60, m%60)
+// megabytes formats a size in bytes as megabytes: "5 MB", "0.5 MB".
+func megabytes(n int64) string {
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MB"
 }
 
 // percent formats an occupancy: 72.4%, or "-" when there is none.
@@ -252,15 +278,18 @@ func percent(o Occupancy) string {
 // share formats a fraction as a percentage.
 func share(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
 
-// labelOr is the label, or the code's kind when there is none.
-func labelOr(label, fallback string) string {
-	if strings.TrimSpace(label) == "" {
-		return fallback
+// count formats a whole number (int or int64) with grouped thousands.
+func count(n any) string {
+	switch n := n.(type) {
+	case int:
+		return Thousands(int64(n))
+	case int64:
+		return Thousands(n)
 	}
-	return label
+	return fmt.Sprint(n)
 }
 
-var funcs = map[string]any{"hours": hours, "percent": percent, "share": share, "labelOr": labelOr}
+var funcs = map[string]any{"duration": Duration, "percent": percent, "share": share, "short": ShortLabel, "count": count}
 
 var htmlBody = htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!DOCTYPE html>
 <html lang="en">
@@ -284,18 +313,18 @@ var htmlBody = htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!
 {{- range .Sections}}
 <h2 style="font-size: 17px; margin: 24px 0 8px 0; border-bottom: 1px solid #d9d9d9;">{{.Title}}</h2>
 {{- if .HasOccupancy}}
-<p style="margin: 0 0 12px 0;"><strong>Occupancy {{percent .Total}}</strong> over {{len .Agents}} agents:
-logged in {{hours .Total.LoggedIn}} h, talk {{hours .Total.Talk}} h, work {{hours .Total.Work}} h, available {{hours .Total.Available}} h.</p>
+<p style="margin: 0 0 12px 0;"><strong>Occupancy {{percent .Total}}</strong> over {{count (len .Agents)}} agents:
+logged in {{duration .Total.LoggedIn}}, talk {{duration .Total.Talk}}, work {{duration .Total.Work}}, available {{duration .Total.Available}}.</p>
 <p style="margin: 0 0 12px 0;"><img src="cid:{{.ChartID}}" alt="{{.ChartAlt}}" width="{{.ChartWidth}}" height="{{.ChartHeight}}" style="max-width: 100%; height: auto; border: 0;"></p>
 <h3 style="font-size: 15px; margin: 16px 0 6px 0;">Occupancy by agent</h3>
 <table cellpadding="4" cellspacing="0" style="border-collapse: collapse; font-size: 13px;">
 <tr style="background: #f2f2f2;"><th align="left">Agent</th><th align="right">Logged in</th><th align="right">Talk</th><th align="right">Work</th><th align="right">Available</th><th align="right">Occupancy</th></tr>
 {{- range .AgentRows}}
-<tr style="border-top: 1px solid #e5e5e5;"><td>{{.Agent}}</td><td align="right">{{hours .LoggedIn}}</td><td align="right">{{hours .Talk}}</td><td align="right">{{hours .Work}}</td><td align="right">{{hours .Available}}</td><td align="right"><strong>{{percent .}}</strong></td></tr>
+<tr style="border-top: 1px solid #e5e5e5;"><td>{{.Agent}}</td><td align="right">{{duration .LoggedIn}}</td><td align="right">{{duration .Talk}}</td><td align="right">{{duration .Work}}</td><td align="right">{{duration .Available}}</td><td align="right"><strong>{{percent .}}</strong></td></tr>
 {{- end}}
 </table>
 {{- if .MoreAgents}}
-<p style="color: #555555;">And {{.MoreAgents}} more agents in the occupancy file.</p>
+<p style="color: #555555;">And {{count .MoreAgents}} more agents in the occupancy file.</p>
 {{- end}}
 {{- end}}
 {{- if .HasRest}}
@@ -304,7 +333,7 @@ logged in {{hours .Total.LoggedIn}} h, talk {{hours .Total.Talk}} h, work {{hour
 <table cellpadding="4" cellspacing="0" style="border-collapse: collapse; font-size: 13px;">
 <tr style="background: #f2f2f2;"><th align="left">Reason</th><th align="left">Kind</th><th align="right">Times</th><th align="right">Total</th><th align="right">Share of logged-in time</th></tr>
 {{- range .TopRest}}
-<tr style="border-top: 1px solid #e5e5e5;"><td>{{.Code}} {{labelOr .Label ""}}</td><td>{{.Kind}}</td><td align="right">{{.Count}}</td><td align="right">{{hours .Seconds}}</td><td align="right">{{share .Share}}</td></tr>
+<tr style="border-top: 1px solid #e5e5e5;"><td>{{short .Kind .Code .Label}}</td><td>{{.Kind}}</td><td align="right">{{count .Count}}</td><td align="right">{{duration .Seconds}}</td><td align="right">{{share .Share}}</td></tr>
 {{- end}}
 </table>
 {{- else}}
@@ -317,14 +346,20 @@ logged in {{hours .Total.LoggedIn}} h, talk {{hours .Total.Talk}} h, work {{hour
 <table cellpadding="4" cellspacing="0" style="border-collapse: collapse; font-size: 13px;">
 <tr style="background: #f2f2f2;"><th align="left">Cause</th><th align="left">Category</th><th align="right">Logouts</th><th align="right">Agents</th></tr>
 {{- range .TopLogouts}}
-<tr style="border-top: 1px solid #e5e5e5;"><td>{{.Code}} {{labelOr .Label ""}}</td><td>{{.Category}}</td><td align="right">{{.Count}}</td><td align="right">{{.Agents}}</td></tr>
+<tr style="border-top: 1px solid #e5e5e5;"><td>{{short "logout" .Code .Label}}</td><td>{{.Category}}</td><td align="right">{{count .Count}}</td><td align="right">{{count .Agents}}</td></tr>
 {{- end}}
 </table>
 {{- else}}
 <p>No logouts.</p>
 {{- end}}
 {{- end}}
+{{- if $.Omitted}}
+<p style="color: #555555; font-size: 12px;">Not attached (over {{$.Cap}} even zipped); on the server: {{range $i, $f := .FilePaths}}{{if $i}}, {{end}}<code>{{$f}}</code>{{end}}.</p>
+{{- else if $.Zipped}}
+<p style="color: #555555; font-size: 12px;">In the attached {{$.ZipName}} (over {{$.Cap}} unzipped): {{range $i, $f := .FileNames}}{{if $i}}, {{end}}{{$f}}{{end}}.</p>
+{{- else}}
 <p style="color: #555555; font-size: 12px;">Attached: {{range $i, $f := .FileNames}}{{if $i}}, {{end}}{{$f}}{{end}}.</p>
+{{- end}}
 {{- end}}
 </body>
 </html>
@@ -346,21 +381,21 @@ Ingest of {{.Day}}: {{.Ingest}}.
 == {{.Title}} ==
 {{- if .HasOccupancy}}
 
-Occupancy {{percent .Total}} over {{len .Agents}} agents: logged in {{hours .Total.LoggedIn}} h, talk {{hours .Total.Talk}} h, work {{hours .Total.Work}} h, available {{hours .Total.Available}} h.
+Occupancy {{percent .Total}} over {{count (len .Agents)}} agents: logged in {{duration .Total.LoggedIn}}, talk {{duration .Total.Talk}}, work {{duration .Total.Work}}, available {{duration .Total.Available}}.
 
 Occupancy by agent:
 {{- range .AgentRows}}
-  {{printf "%-16s %7s  logged in %s h" .Agent (percent .) (hours .LoggedIn)}}
+  {{printf "%-16s %7s  logged in %s" .Agent (percent .) (duration .LoggedIn)}}
 {{- end}}
 {{- if .MoreAgents}}
-  and {{.MoreAgents}} more agents in the occupancy file
+  and {{count .MoreAgents}} more agents in the occupancy file
 {{- end}}
 {{- end}}
 {{- if .HasRest}}
 
 Top rest reasons:
 {{- range .TopRest}}
-  {{.Kind}} {{.Code}} {{labelOr .Label ""}}: {{.Count}} times, {{hours .Seconds}} h, {{share .Share}} of logged-in time
+  {{.Kind}} {{short .Kind .Code .Label}}: {{count .Count}} times, {{duration .Seconds}}, {{share .Share}} of logged-in time
 {{- else}}
   none
 {{- end}}
@@ -369,11 +404,14 @@ Top rest reasons:
 
 Logout causes:
 {{- range .TopLogouts}}
-  {{.Code}} {{labelOr .Label ""}} ({{.Category}}): {{.Count}} logouts, {{.Agents}} agents
+  {{short "logout" .Code .Label}} ({{.Category}}): {{count .Count}} logouts, {{count .Agents}} agents
 {{- else}}
   none
 {{- end}}
 {{- end}}
 
-Attached: {{range $i, $f := .FileNames}}{{if $i}}, {{end}}{{$f}}{{end}}
+{{if $.Omitted}}Not attached (over {{$.Cap}} even zipped); on the server: {{range $i, $f := .FilePaths}}{{if $i}}, {{end}}{{$f}}{{end}}
+{{- else if $.Zipped}}In the attached {{$.ZipName}} (over {{$.Cap}} unzipped): {{range $i, $f := .FileNames}}{{if $i}}, {{end}}{{$f}}{{end}}
+{{- else}}Attached: {{range $i, $f := .FileNames}}{{if $i}}, {{end}}{{$f}}{{end}}
+{{- end}}
 {{end}}`))

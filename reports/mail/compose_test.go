@@ -96,8 +96,8 @@ func TestCompose(t *testing.T) {
 		`alt="Occupancy by agent, 2026-03-10: All agents `,
 		"A0024 no time",
 		"Occupancy by agent</h3>",
-		"Top rest reasons</h3>", "1 Lunch", "Training", "5.8%",
-		"Logout causes</h3>", "258 An agent proactively", "Shift end",
+		"Top rest reasons</h3>", "<td>Lunch</td>", "<td>Meeting</td>", "<td>cause 7</td>", "Training", "5.8%",
+		"Logout causes</h3>", "<td>agent logout</td>", "<td>disconnected</td>", "Shift end",
 		"occupancy_2026-03-10_2026-03-11.csv",
 	} {
 		if !strings.Contains(m.HTML, want) {
@@ -107,7 +107,7 @@ func TestCompose(t *testing.T) {
 	if i, j := strings.Index(m.HTML, "Lunch"), strings.Index(m.HTML, "Training"); i > j {
 		t.Error("rest reasons are not longest first")
 	}
-	for _, want := range []string{"Occupancy by agent:", "A0024", "Top rest reasons:", "rest 1 Lunch: 14 times, 7:00 h", "Logout causes:"} {
+	for _, want := range []string{"Occupancy by agent:", "A0024", "Top rest reasons:", "rest Lunch: 14 times, 7 h 0 m", "logged in 178 h 14 m", "Logout causes:"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("text lacks %q:\n%s", want, m.Text)
 		}

@@ -1,11 +1,13 @@
 // Package mail writes and delivers the e-mail of a job's reports.
 //
 // Compose reads a period's report files and writes a Message that people
-// can take in at a glance: a subject with the day's occupancy, an HTML
+// can take in at a glance: a subject with the period and its occupancy, an HTML
 // body with the headline figures (occupancy by agent, the top rest
 // reasons, the logout causes) and a bar chart of occupancy by agent as an
 // inline PNG with alternative text, a plain-text body saying the same, and
-// the report files attached. The chart is drawn with the standard library
+// the report files attached (one zip when they exceed the cap; their paths
+// when even that does). Codes carry short names, durations read
+// "8 h 46 m" and large numbers group their thousands. The chart is drawn with the standard library
 // and a small bitmap font of its own. ComposeFailure writes the message of
 // a run that failed: what failed, why, and no attachment.
 //

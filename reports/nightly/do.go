@@ -190,7 +190,9 @@ func Do(ctx context.Context, job Job, day billing.Date, t Tasks) (Result, error)
 	if t.Mailer == nil {
 		return res, fmt.Errorf("%w: mail", ErrNoTask)
 	}
-	d := mail.Digest{Job: job.Name, Day: day.String(), To: job.MailTo, Sections: sections, Holes: holes, Date: now(t)}
+	d := mail.Digest{Job: job.Name, Day: day.String(), To: job.MailTo, Sections: sections, Holes: holes, Date: now(t),
+		MaxAttachment: job.MaxAttachment}
+	d.FirstDay, d.EndDay = job.span(day)
 	if res.Ingest != nil {
 		d.Ingest = res.Ingest.Intake()
 	}
@@ -211,6 +213,21 @@ func Do(ctx context.Context, job Job, day billing.Date, t Tasks) (Result, error)
 		return res, err
 	}
 	return res, nil
+}
+
+// span is the days [first, end) that the job's periods for day cover.
+func (j Job) span(day billing.Date) (first, end string) {
+	var lo, hi billing.Date
+	for i, p := range j.Periods {
+		from, to := p.Range(day)
+		if i == 0 || from.Before(lo) {
+			lo = from
+		}
+		if i == 0 || hi.Before(to) {
+			hi = to
+		}
+	}
+	return lo.String(), hi.String()
 }
 
 // report checks the lake for each period of job and writes its reports,

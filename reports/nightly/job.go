@@ -38,6 +38,9 @@ type Job struct {
 	Out string
 	// MailTo are the addresses the reports are mailed to; empty sends none.
 	MailTo []string
+	// MaxAttachment caps, in bytes, the report files the mail carries
+	// (see mail.Digest.MaxAttachment); 0 means no cap.
+	MaxAttachment int64
 	// Timeout bounds one run (one logical day); 0 means DefaultTimeout.
 	Timeout time.Duration
 	// AllowIncomplete writes and mails the reports of a period that has
@@ -138,14 +141,14 @@ func (p Period) Range(d billing.Date) (from, to billing.Date) {
 }
 
 // Title names the span of the period for logical day d for people:
-// "2026-03-10", "week 2026-03-02 to 2026-03-08", "month 2026-02".
+// "2026-03-10", "week 2026-03-02 to 2026-03-08", "February 2026".
 func (p Period) Title(d billing.Date) string {
 	from, to := p.Range(d)
 	switch p {
 	case Week:
 		return fmt.Sprintf("week %s to %s", from, to.AddDays(-1))
 	case Month:
-		return fmt.Sprintf("month %04d-%02d", from.Year, from.Month)
+		return fmt.Sprintf("%s %04d", from.Month, from.Year)
 	}
 	return from.String()
 }

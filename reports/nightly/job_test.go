@@ -41,10 +41,10 @@ func TestPeriodRange(t *testing.T) {
 		{Week, "2026-03-14", "2026-03-02", "2026-03-09", "week 2026-03-02 to 2026-03-08", 7},
 		{Week, "2026-01-01", "2025-12-22", "2025-12-29", "week 2025-12-22 to 2025-12-28", 7},
 		// The last day of a month ends it; any other day reports the month before.
-		{Month, "2026-02-28", "2026-02-01", "2026-03-01", "month 2026-02", 28},
-		{Month, "2026-03-10", "2026-02-01", "2026-03-01", "month 2026-02", 28},
-		{Month, "2026-01-15", "2025-12-01", "2026-01-01", "month 2025-12", 31},
-		{Month, "2024-03-01", "2024-02-01", "2024-03-01", "month 2024-02", 29},
+		{Month, "2026-02-28", "2026-02-01", "2026-03-01", "February 2026", 28},
+		{Month, "2026-03-10", "2026-02-01", "2026-03-01", "February 2026", 28},
+		{Month, "2026-01-15", "2025-12-01", "2026-01-01", "December 2025", 31},
+		{Month, "2024-03-01", "2024-02-01", "2024-03-01", "February 2024", 29},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.period)+" "+tt.day, func(t *testing.T) {
@@ -132,5 +132,27 @@ func TestJobDoes(t *testing.T) {
 		if (CheckName(name) == nil) != ok {
 			t.Errorf("CheckName(%q) = %v", name, CheckName(name))
 		}
+	}
+}
+
+func TestJobSpan(t *testing.T) {
+	tests := []struct {
+		name       string
+		periods    []Period
+		day        string
+		first, end string
+	}{
+		{"day", []Period{Day}, "2026-03-10", "2026-03-10", "2026-03-11"},
+		{"week", []Period{Week}, "2026-03-15", "2026-03-09", "2026-03-16"},
+		{"day and week", []Period{Day, Week}, "2026-03-16", "2026-03-09", "2026-03-17"},
+		{"day and month", []Period{Day, Month}, "2026-03-31", "2026-03-01", "2026-04-01"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first, end := Job{Periods: tt.periods}.span(date(t, tt.day))
+			if first != tt.first || end != tt.end {
+				t.Errorf("span %s %s; want %s %s", first, end, tt.first, tt.end)
+			}
+		})
 	}
 }
