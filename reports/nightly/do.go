@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -38,29 +37,11 @@ func (f IngestFigures) RejectPercent() float64 {
 // Intake says in a line what the ingest read and refused: "12,345 records
 // read, 37 rejected (0.3 %)".
 func (f IngestFigures) Intake() string {
-	s := fmt.Sprintf("%s records read, %s rejected", thousands(f.Records), thousands(f.Rejects))
+	s := fmt.Sprintf("%s records read, %s rejected", mail.Thousands(f.Records), mail.Thousands(f.Rejects))
 	if f.Records > 0 {
 		s += fmt.Sprintf(" (%.1f %%)", f.RejectPercent())
 	}
 	return s
-}
-
-// thousands writes n with a comma between groups of three digits.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // Reporter writes reports over the lake.
