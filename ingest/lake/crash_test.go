@@ -296,7 +296,7 @@ loop:
 // unless clean, temporary files.
 func checkNames(t *testing.T, l *Lake, clean bool) {
 	t.Helper()
-	dirs := map[string]string{filepath.Join(l.Dir, runsDir): testDay.String() + ".json"}
+	dirs := map[string]string{filepath.Join(l.Dir, runsFolder): testDay.String() + ".json"}
 	for _, table := range Tables() {
 		dirs[filepath.Dir(l.Path(table.Name, testDay))] = table.Name + ".parquet"
 	}

@@ -1,13 +1,12 @@
 package lake
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
+	"path"
 
 	"github.com/agentbill/agentbill/billing"
 )
@@ -31,29 +30,25 @@ type rename struct {
 
 const journalSuffix = ".commit"
 
+func (l *Lake) journalName(day billing.Date) string {
+	return path.Join(l.runsDir(), day.String()+journalSuffix)
+}
+
 func (l *Lake) journalPath(day billing.Date) string {
-	return filepath.Join(l.Dir, runsDir, day.String()+journalSuffix)
+	return l.storage().where(l.journalName(day))
 }
 
 // writeJournal records the renames of day's commit, durably.
-func (l *Lake) writeJournal(day billing.Date, files []*atomicFile) error {
+func (l *Lake) writeJournal(ctx context.Context, day billing.Date, files []*atomicFile) error {
 	j := journal{Date: day.String()}
 	for _, f := range files {
-		from, err := filepath.Rel(l.Dir, f.f.Name())
-		if err != nil {
-			return err
-		}
-		to, err := filepath.Rel(l.Dir, f.final)
-		if err != nil {
-			return err
-		}
-		j.Renames = append(j.Renames, rename{From: filepath.ToSlash(from), To: filepath.ToSlash(to)})
+		j.Renames = append(j.Renames, rename{From: f.temp.name(), To: f.final})
 	}
 	data, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
 		return err
 	}
-	jf, err := createAtomic(l.journalPath(day))
+	jf, err := createAtomic(ctx, l.storage(), l.journalName(day))
 	if err != nil {
 		return err
 	}
@@ -65,7 +60,7 @@ func (l *Lake) writeJournal(day billing.Date, files []*atomicFile) error {
 		jf.abort()
 		return err
 	}
-	if err := jf.commit(); err != nil {
+	if err := jf.commit(ctx); err != nil {
 		jf.abort()
 		return err
 	}
@@ -73,11 +68,8 @@ func (l *Lake) writeJournal(day billing.Date, files []*atomicFile) error {
 }
 
 // removeJournal ends day's commit: every file is in place.
-func (l *Lake) removeJournal(day billing.Date) error {
-	if err := os.Remove(l.journalPath(day)); err != nil {
-		return err
-	}
-	return syncDir(filepath.Join(l.Dir, runsDir))
+func (l *Lake) removeJournal(ctx context.Context, day billing.Date) error {
+	return l.storage().remove(ctx, l.journalName(day))
 }
 
 // RollForward finishes every commit a stopped run left half done (see
@@ -116,7 +108,9 @@ func (l *Lake) RollForward() ([]billing.Date, error) {
 }
 
 func (l *Lake) rollForward(day billing.Date) error {
-	data, err := os.ReadFile(l.journalPath(day))
+	ctx := context.Background()
+	s := l.storage()
+	data, err := s.readAll(ctx, l.journalName(day))
 	if err != nil {
 		return err
 	}
@@ -125,26 +119,13 @@ func (l *Lake) rollForward(day billing.Date) error {
 		return fmt.Errorf("journal %s: %w", l.journalPath(day), err)
 	}
 	for _, r := range j.Renames {
-		from, to := l.inside(r.From), l.inside(r.To)
-		if from == "" || to == "" {
+		if !cleanName(r.From) || !cleanName(r.To) {
 			return fmt.Errorf("journal %s names a path outside the lake", l.journalPath(day))
 		}
-		// A temporary file that is gone was renamed before the stop.
-		if err := os.Rename(from, to); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		if err := syncDir(filepath.Dir(to)); err != nil {
+		// A temporary object that is gone was put in place before the stop.
+		if err := s.rename(ctx, r.From, r.To); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
-	return l.removeJournal(day)
-}
-
-// inside is the path rel names in the lake, or "" when it leaves the lake.
-func (l *Lake) inside(rel string) string {
-	p := filepath.Join(l.Dir, filepath.FromSlash(rel))
-	if r, err := filepath.Rel(l.Dir, p); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return ""
-	}
-	return p
+	return l.removeJournal(ctx, day)
 }

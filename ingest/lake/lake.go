@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -27,30 +25,82 @@ import (
 // Version and Build name the program in the created_by field of every
 // Parquet file it writes: "agentbill version 1.4.0 (build 3f2c1d9)"; an
 // empty Version is "dev", an empty Build is left out.
+//
+// With Site set, every table gains a site level above the day, so that the
+// sites of one operator share one lake root, each touching only its own
+// partitions:
+//
+//	Dir/bills/site=S/date=D/bills.parquet
+//	Dir/runs/site=S/D.json
+//
+// A Lake made with Open may live in a bucket instead of a folder; Dir is
+// then empty and String names the bucket.
 type Lake struct {
 	Dir      string
 	Location *time.Location
 	Version  string
 	Build    string
-	held     *Lock // the writer lock this Lake value holds, if any
+	Site     string
+	store    storage // nil: the folder Dir
+	held     *Lock   // the writer lock this Lake value holds, if any
 }
 
 var errWriterClosed = errors.New("lake: writer closed")
 
-const runsDir = "runs"
+const runsFolder = "runs"
 
-// relPath is the path of a table's file for day, relative to the lake.
-func relPath(table string, day billing.Date) string {
-	return path.Join(table, "date="+day.String(), table+".parquet")
+// storage is where the lake's objects live.
+func (l *Lake) storage() storage {
+	if l.store == nil {
+		return dirStorage{dir: l.Dir}
+	}
+	return l.store
 }
 
-// Path is the file of table for day.
+// String names the lake: its folder, or its bucket URL.
+func (l *Lake) String() string { return l.storage().String() }
+
+// Local reports whether the lake is a folder on the local disk, whose
+// files readers such as DuckDB can open by path.
+func (l *Lake) Local() bool { return l.storage().localPath("") != "" }
+
+// Close releases the connections of a lake in a bucket.
+func (l *Lake) Close() error { return l.storage().Close() }
+
+// sitePart is the site level of the partitions, "" without a site.
+func (l *Lake) sitePart() string {
+	if l.Site == "" {
+		return ""
+	}
+	return "site=" + l.Site
+}
+
+// tableDir is the folder of a table's day partitions.
+func (l *Lake) tableDir(table string) string {
+	return path.Join(table, l.sitePart())
+}
+
+// Rel is the name of a table's file for day, relative to the lake root,
+// as the manifest records it.
+func (l *Lake) Rel(table string, day billing.Date) string {
+	return path.Join(l.tableDir(table), "date="+day.String(), table+".parquet")
+}
+
+// Path is the file of table for day: a local path, or for a lake in a
+// bucket the object's URL.
 func (l *Lake) Path(table string, day billing.Date) string {
-	return filepath.Join(l.Dir, filepath.FromSlash(relPath(table, day)))
+	return l.storage().where(l.Rel(table, day))
+}
+
+// runsDir is the folder of the manifests and journals.
+func (l *Lake) runsDir() string { return path.Join(runsFolder, l.sitePart()) }
+
+func (l *Lake) manifestName(day billing.Date) string {
+	return path.Join(l.runsDir(), day.String()+".json")
 }
 
 func (l *Lake) manifestPath(day billing.Date) string {
-	return filepath.Join(l.Dir, runsDir, day.String()+".json")
+	return l.storage().where(l.manifestName(day))
 }
 
 func (l *Lake) location() *time.Location {
@@ -60,31 +110,44 @@ func (l *Lake) location() *time.Location {
 	return l.Location
 }
 
-// Files lists the files of table that exist, by day.
+// Files lists the files of table that exist, by day (see Path).
 func (l *Lake) Files(table string) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(l.Dir, table))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	days, err := l.FileDays(table)
 	if err != nil {
 		return nil, err
 	}
-	var files []string
-	for _, e := range entries { // ReadDir sorts by name, so by day
-		d, ok := strings.CutPrefix(e.Name(), "date=")
-		if !ok || !e.IsDir() {
+	files := make([]string, len(days))
+	for i, d := range days {
+		files[i] = l.Path(table, d)
+	}
+	return files, nil
+}
+
+// FileDays lists the days that have a file of table, in order.
+func (l *Lake) FileDays(table string) ([]billing.Date, error) {
+	ctx := context.Background()
+	s := l.storage()
+	entries, err := s.list(ctx, l.tableDir(table))
+	if err != nil {
+		return nil, err
+	}
+	var days []billing.Date
+	for _, e := range entries { // sorted by name, so by day
+		d, ok := strings.CutPrefix(e.Name, "date=")
+		if !ok || !e.Dir {
 			continue
 		}
 		day, err := billing.ParseDate(d)
 		if err != nil || day.String() != d {
 			continue
 		}
-		p := l.Path(table, day)
-		if _, err := os.Stat(p); err == nil {
-			files = append(files, p)
+		if _, err := s.size(ctx, l.Rel(table, day)); err == nil {
+			days = append(days, day)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
 		}
 	}
-	return files, nil
+	return days, nil
 }
 
 // Days lists the days that have a manifest, in order.
@@ -93,17 +156,14 @@ func (l *Lake) Days() ([]billing.Date, error) { return l.runFiles(".json") }
 // runFiles lists the days that have a file D+suffix in the runs folder,
 // in order.
 func (l *Lake) runFiles(suffix string) ([]billing.Date, error) {
-	entries, err := os.ReadDir(filepath.Join(l.Dir, runsDir))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := l.storage().list(context.Background(), l.runsDir())
 	if err != nil {
 		return nil, err
 	}
 	var days []billing.Date
 	for _, e := range entries {
-		d, ok := strings.CutSuffix(e.Name(), suffix)
-		if !ok || e.IsDir() {
+		d, ok := strings.CutSuffix(e.Name, suffix)
+		if !ok || e.Dir {
 			continue
 		}
 		day, err := billing.ParseDate(d)
@@ -189,7 +249,7 @@ func (l *Lake) CreateDay(ctx context.Context, day billing.Date) (*DayWriter, err
 			return nil, err
 		}
 	}
-	f, err := createAtomic(l.Path(Bills.Name, day))
+	f, err := createAtomic(ctx, l.storage(), l.Rel(Bills.Name, day))
 	if err != nil {
 		own.Unlock()
 		return nil, err
@@ -282,13 +342,16 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 		{Open.Name, openFile, int64(len(open))},
 		{Rejects.Name, rejectFile, int64(len(rejects))},
 	} {
-		m.Files = append(m.Files, FileInfo{Path: relPath(f.table, d.day), Rows: f.rows, Size: f.file.size, SHA256: f.file.sum()})
+		m.Files = append(m.Files, FileInfo{Path: l.Rel(f.table, d.day), Rows: f.rows, Size: f.file.size, SHA256: f.file.sum()})
 	}
 	data, err := encodeManifest(&m)
 	if err != nil {
 		return fmt.Errorf("encode manifest of %s: %w", d.day, err)
 	}
-	mf, err := createAtomic(l.manifestPath(d.day))
+	if l.Site != "" && m.Site == "" {
+		m.Site = l.Site
+	}
+	mf, err := createAtomic(d.ctx, l.storage(), l.manifestName(d.day))
 	if err != nil {
 		return err
 	}
@@ -305,7 +368,7 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 		return err
 	}
 	files := []*atomicFile{d.bills, openFile, rejectFile, mf}
-	if err := l.writeJournal(d.day, files); err != nil {
+	if err := l.writeJournal(d.ctx, d.day, files); err != nil {
 		return fmt.Errorf("write the commit journal of %s: %w", d.day, err)
 	}
 	// From here the journal names the temporary files: they stay for the
@@ -313,12 +376,12 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	d.journaled = true
 	stageHook("journal written")
 	for _, f := range files {
-		if err := f.commit(); err != nil {
-			return fmt.Errorf("put %s in place: %w", f.final, err)
+		if err := f.commit(context.WithoutCancel(d.ctx)); err != nil {
+			return fmt.Errorf("put %s in place: %w", l.storage().where(f.final), err)
 		}
-		stageHook("renamed " + filepath.Base(f.final))
+		stageHook("renamed " + path.Base(f.final))
 	}
-	if err := l.removeJournal(d.day); err != nil {
+	if err := l.removeJournal(context.WithoutCancel(d.ctx), d.day); err != nil {
 		return fmt.Errorf("end the commit of %s: %w", d.day, err)
 	}
 	d.own.Unlock()
@@ -331,7 +394,7 @@ func (d *DayWriter) writeTable(t Table, put func(*tableWriter) error) (*atomicFi
 	if err := d.ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := createAtomic(d.lake.Path(t.Name, d.day))
+	f, err := createAtomic(d.ctx, d.lake.storage(), d.lake.Rel(t.Name, d.day))
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +418,7 @@ func (d *DayWriter) Abort() {
 	d.bw.t.wait() // the background encoding may still write to the file
 	for _, f := range d.temps {
 		if d.journaled {
-			f.f.Close()
+			f.temp.release()
 		} else {
 			f.abort()
 		}

@@ -432,7 +432,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() == lockName {
+		if err != nil || d.IsDir() || d.Name() == (&Lake{}).lockName() {
 			return err
 		}
 		data, err := os.ReadFile(p)

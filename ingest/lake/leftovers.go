@@ -1,37 +1,51 @@
 package lake
 
 import (
-	"os"
-	"path/filepath"
+	"context"
+	"path"
 	"strings"
 )
 
 // Leftovers lists the temporary files in the lake: files a writer is still
 // writing, or ones a stopped writer left (a killed run's tables, manifests
 // and journals). Without a live writer they are all leftovers; the next
-// writer removes them (see Lock).
+// writer removes them (see Lock). Each is named as Path names files.
 func (l *Lake) Leftovers() ([]string, error) {
+	names, err := l.leftovers(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	s := l.storage()
+	for i, n := range names {
+		names[i] = s.where(n)
+	}
+	return names, nil
+}
+
+// leftovers lists the temporary objects, by name in the lake.
+func (l *Lake) leftovers(ctx context.Context) ([]string, error) {
+	s := l.storage()
 	var found []string
-	dirs := []string{filepath.Join(l.Dir, runsDir)}
+	dirs := []string{l.runsDir()}
 	for _, t := range Tables() {
-		entries, err := os.ReadDir(filepath.Join(l.Dir, t.Name))
-		if err != nil && !os.IsNotExist(err) {
+		entries, err := s.list(ctx, l.tableDir(t.Name))
+		if err != nil {
 			return nil, err
 		}
 		for _, e := range entries {
-			if e.IsDir() && strings.HasPrefix(e.Name(), "date=") {
-				dirs = append(dirs, filepath.Join(l.Dir, t.Name, e.Name()))
+			if e.Dir && strings.HasPrefix(e.Name, "date=") {
+				dirs = append(dirs, path.Join(l.tableDir(t.Name), e.Name))
 			}
 		}
 	}
 	for _, dir := range dirs {
-		entries, err := os.ReadDir(dir)
-		if err != nil && !os.IsNotExist(err) {
+		entries, err := s.list(ctx, dir)
+		if err != nil {
 			return nil, err
 		}
 		for _, e := range entries {
-			if isTemp(e.Name()) {
-				found = append(found, filepath.Join(dir, e.Name()))
+			if !e.Dir && isTemp(e.Name) {
+				found = append(found, path.Join(dir, e.Name))
 			}
 		}
 	}
@@ -46,8 +60,9 @@ func isTemp(name string) bool {
 // removeLeftovers removes the temporary files stopped writers left. Only
 // the lock's holder calls it: no other writer can be writing them.
 func (l *Lake) removeLeftovers() {
-	files, _ := l.Leftovers()
-	for _, f := range files {
-		os.Remove(f)
+	ctx := context.Background()
+	names, _ := l.leftovers(ctx)
+	for _, n := range names {
+		l.storage().remove(ctx, n)
 	}
 }

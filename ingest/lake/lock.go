@@ -2,11 +2,9 @@ package lake
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -56,14 +54,23 @@ func (e *BusyError) Error() string {
 func (e *BusyError) Unwrap() error { return ErrBusy }
 
 // Lock is the lake's writer lock: one writer at a time, for the whole of its
-// run. It is an flock on LAKE/.lock, so the kernel releases it when the
-// holder dies, however it dies; the file stays, and holds the last holder.
+// run. In a folder it is an flock on LAKE/.lock, so the kernel releases it
+// when the holder dies, however it dies; the file stays, and holds the
+// last holder. In a bucket it is a lease object (see lease.go) that expires
+// when its holder stops renewing it. A lake with a site has one lock per
+// site: the writers of two sites never wait for each other.
 type Lock struct {
 	lake *Lake
-	f    *os.File
+	held heldLock
 }
 
-const lockName = ".lock"
+// lockName is the name of the lock in the lake.
+func (l *Lake) lockName() string {
+	if l.Site == "" {
+		return ".lock"
+	}
+	return ".lock-site=" + l.Site
+}
 
 // Lock takes the lake's lock without waiting; ErrBusy (a *BusyError) when
 // another process holds it.
@@ -98,21 +105,6 @@ func (l *Lake) LockWait(ctx context.Context, h Holder, poll time.Duration) (*Loc
 
 // tryLock returns nil, nil when another process holds the lock.
 func (l *Lake) tryLock(h Holder) (*Lock, error) {
-	if err := mkdirSynced(l.Dir); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(l.Dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("lock the lake: %w", err)
-	}
-	ok, err := lockFile(f)
-	if err != nil || !ok {
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("lock the lake: %w", err)
-		}
-		return nil, nil
-	}
 	if h.PID == 0 {
 		h.PID = os.Getpid()
 	}
@@ -122,11 +114,14 @@ func (l *Lake) tryLock(h Holder) (*Lock, error) {
 	if h.Host == "" {
 		h.Host, _ = os.Hostname()
 	}
-	data, _ := json.Marshal(h)
-	if err := f.Truncate(0); err == nil {
-		f.WriteAt(append(data, '\n'), 0)
+	held, err := l.storage().tryLock(context.Background(), l.lockName(), h)
+	if err != nil {
+		return nil, fmt.Errorf("lock the lake: %w", err)
 	}
-	return &Lock{lake: l, f: f}, nil
+	if held == nil {
+		return nil, nil
+	}
+	return &Lock{lake: l, held: held}, nil
 }
 
 // afterLock makes l the lock's lake and clears what stopped writers left:
@@ -145,20 +140,18 @@ func (l *Lake) afterLock(k *Lock) error {
 
 // busy reads who holds the lock, for the error.
 func (l *Lake) busy() error {
-	e := &BusyError{Lake: l.Dir}
-	if data, err := os.ReadFile(filepath.Join(l.Dir, lockName)); err == nil {
-		e.Known = json.Unmarshal(data, &e.Holder) == nil && e.Holder.PID != 0
-	}
+	e := &BusyError{Lake: l.String()}
+	e.Holder, e.Known = l.storage().lockHolder(context.Background(), l.lockName())
 	return e
 }
 
 // Unlock releases the lock.
 func (k *Lock) Unlock() error {
-	if k == nil || k.f == nil {
+	if k == nil || k.held == nil {
 		return nil
 	}
-	err := k.f.Close() // closing releases the flock
-	k.f = nil
+	err := k.held.unlock()
+	k.held = nil
 	if k.lake.held == k {
 		k.lake.held = nil
 	}
@@ -166,20 +159,13 @@ func (k *Lock) Unlock() error {
 }
 
 // Busy returns a *BusyError naming the holder when another process holds
-// the lake's lock, else nil. It takes and releases the lock at once, and
-// changes nothing in the lake.
+// the lake's lock, else nil. It changes nothing in the lake.
 func (l *Lake) Busy() error {
 	if l.held != nil {
 		return nil
 	}
-	f, err := os.OpenFile(filepath.Join(l.Dir, lockName), os.O_RDWR, 0)
-	if err != nil {
-		return nil // no lock file: nobody has ever written the lake
+	if l.storage().locked(context.Background(), l.lockName()) {
+		return l.busy()
 	}
-	defer f.Close()
-	ok, err := lockFile(f)
-	if err != nil || ok {
-		return nil
-	}
-	return l.busy()
+	return nil
 }

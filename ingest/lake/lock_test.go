@@ -86,8 +86,8 @@ func TestNextWriterRemovesLeftovers(t *testing.T) {
 	left := []string{
 		filepath.Join(filepath.Dir(l.Path(Bills.Name, testDay)), ".bills.parquet"+tempMark+"123"),
 		filepath.Join(filepath.Dir(l.Path(Open.Name, testDay.Next())), ".open.parquet"+tempMark+"9"),
-		filepath.Join(l.Dir, runsDir, "."+testDay.String()+".json"+tempMark+"77"),
-		filepath.Join(l.Dir, runsDir, "."+testDay.String()+journalSuffix+tempMark+"5"),
+		filepath.Join(l.Dir, runsFolder, "."+testDay.String()+".json"+tempMark+"77"),
+		filepath.Join(l.Dir, runsFolder, "."+testDay.String()+journalSuffix+tempMark+"5"),
 	}
 	for _, f := range left {
 		os.MkdirAll(filepath.Dir(f), 0o755)

@@ -2,6 +2,7 @@ package lake
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 // counted and which files it wrote. It is written last, as runs/D.json.
 type Manifest struct {
 	Date      string        `json:"date"`
+	Site      string        `json:"site,omitempty"`
 	Version   string        `json:"version"`
 	Timezone  string        `json:"timezone"`
 	Started   time.Time     `json:"started"`
@@ -122,7 +124,7 @@ func encodeManifest(m *Manifest) ([]byte, error) {
 // none.
 func (l *Lake) ReadManifest(day billing.Date) (m Manifest, found bool, err error) {
 	p := l.manifestPath(day)
-	data, err := os.ReadFile(p)
+	data, err := l.storage().readAll(context.Background(), l.manifestName(day))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Manifest{}, false, nil
 	}
@@ -146,6 +148,27 @@ func FileSHA256(path string) (sum string, size int64, err error) {
 	size, err = io.Copy(h, f)
 	if err != nil {
 		return "", 0, fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// objectSHA256 returns the hex SHA-256 and the size of the lake's object
+// name.
+func (l *Lake) objectSHA256(ctx context.Context, name string) (sum string, size int64, err error) {
+	o, err := l.storage().open(ctx, name)
+	if err != nil {
+		return "", 0, err
+	}
+	defer o.Close()
+	h := sha256.New()
+	size, err = io.Copy(h, o)
+	if err != nil {
+		return "", 0, fmt.Errorf("hash %s: %w", l.storage().where(name), err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), size, nil
 }

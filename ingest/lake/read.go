@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"time"
 
-	"github.com/xitongsys/parquet-go-source/local"
+	"github.com/xitongsys/parquet-go-source/buffer"
 	"github.com/xitongsys/parquet-go/reader"
 
 	"github.com/agentbill/agentbill/billing"
@@ -75,6 +74,7 @@ func (l *Lake) ReadOpen(ctx context.Context, day billing.Date) (spans []billing.
 	if _, err := l.RollForward(); err != nil {
 		return nil, nil, err
 	}
+	name := l.Rel(Open.Name, day)
 	p := l.Path(Open.Name, day)
 	m, found, err := l.ReadManifest(day)
 	if err != nil {
@@ -84,16 +84,17 @@ func (l *Lake) ReadOpen(ctx context.Context, day billing.Date) (spans []billing.
 		return &CarriedStateError{Day: day, File: p, Problem: fmt.Sprintf(format, args...)}
 	}
 	if !found {
-		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+		if _, err := l.storage().size(ctx, name); !errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, bad("has no manifest (runs/%s.json): a run of %s did not finish, or its manifest was removed", day, day)
 		}
 		return nil, nil, nil
 	}
-	want := m.file(Open.Name, day)
+	want := m.file(name)
 	if want == nil {
 		return nil, nil, bad("is not named in the manifest of %s", day)
 	}
-	sum, size, err := FileSHA256(p)
+	data, err := l.storage().readAll(ctx, name)
+	sum, size := sha256Hex(data), int64(len(data))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil, bad("is missing, though the manifest of %s names it", day)
@@ -104,7 +105,7 @@ func (l *Lake) ReadOpen(ctx context.Context, day billing.Date) (spans []billing.
 	case sum != want.SHA256:
 		return nil, nil, bad("is not the file the manifest of %s names (sha256 %s, manifest %s): it was changed or damaged", day, sum, want.SHA256)
 	}
-	rows, err := readOpenRows(p)
+	rows, err := readOpenRows(data)
 	if err != nil {
 		return nil, nil, bad("cannot be read as Parquet: %v", err)
 	}
@@ -120,12 +121,8 @@ func (l *Lake) ReadOpen(ctx context.Context, day billing.Date) (spans []billing.
 	return spans, &CarriedState{Date: day.String(), SHA256: sum, Rows: len(spans)}, nil
 }
 
-func readOpenRows(p string) (rows []openRow, err error) {
-	f, err := local.NewLocalFileReader(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+func readOpenRows(data []byte) (rows []openRow, err error) {
+	f := buffer.NewBufferFileFromBytesNoAlloc(data)
 	pr, err := reader.NewParquetReader(f, new(openRow), 1)
 	if err != nil {
 		return nil, err

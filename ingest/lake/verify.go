@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -184,19 +184,21 @@ func (l *Lake) readLink(day billing.Date, quick bool) (*dayLink, error) {
 	case found:
 		d.manifest = &m
 	}
+	ctx := context.Background()
+	name := l.Rel(Open.Name, day)
 	if quick && d.manifest != nil {
-		if fi := d.manifest.file(Open.Name, day); fi != nil {
-			st, err := os.Stat(l.Path(Open.Name, day))
+		if fi := d.manifest.file(name); fi != nil {
+			size, err := l.storage().size(ctx, name)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				return d, nil
-			case err == nil && st.Size() == fi.Size:
+			case err == nil && size == fi.Size:
 				d.openSum, d.openSize = fi.SHA256, fi.Size
 				return d, nil
 			}
 		}
 	}
-	sum, size, err := FileSHA256(l.Path(Open.Name, day))
+	sum, size, err := l.objectSHA256(ctx, name)
 	switch {
 	case err == nil:
 		d.openSum, d.openSize = sum, size
@@ -245,8 +247,8 @@ func (l *Lake) verifyFiles(r *DayReport, cur, prev *dayLink, quick bool) {
 	day := r.Day
 	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
 	for _, dir := range l.dayDirs(day) {
-		if n := countTemps(dir.path, dir.name); n > 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("%d temporary %s file(s) left by a stopped run in %s; the next run of %s removes them", n, dir.name, dir.path, day))
+		if n := l.countTemps(dir.path, dir.name); n > 0 {
+			r.Notes = append(r.Notes, fmt.Sprintf("%d temporary %s file(s) left by a stopped run in %s; the next run of %s removes them", n, dir.name, l.storage().where(dir.path), day))
 		}
 	}
 	m := cur.manifest
@@ -263,9 +265,8 @@ func (l *Lake) verifyFiles(r *DayReport, cur, prev *dayLink, quick bool) {
 	}
 	rows := map[string]int64{}
 	for _, t := range Tables() {
-		rel := relPath(t.Name, day)
-		p := l.Path(t.Name, day)
-		fi := m.file(t.Name, day)
+		rel := l.Rel(t.Name, day)
+		fi := m.file(rel)
 		if fi == nil {
 			problem("%s: the manifest names no such file", rel)
 			continue
@@ -280,12 +281,11 @@ func (l *Lake) verifyFiles(r *DayReport, cur, prev *dayLink, quick bool) {
 				err = fs.ErrNotExist
 			}
 		} else if quick {
-			var st os.FileInfo
-			if st, err = os.Stat(p); err == nil {
-				sum, size = fi.SHA256, st.Size() // not hashed
+			if size, err = l.storage().size(context.Background(), rel); err == nil {
+				sum = fi.SHA256 // not hashed
 			}
 		} else {
-			sum, size, err = FileSHA256(p)
+			sum, size, err = l.objectSHA256(context.Background(), rel)
 		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -301,7 +301,7 @@ func (l *Lake) verifyFiles(r *DayReport, cur, prev *dayLink, quick bool) {
 			problem("%s is not the file the run wrote: %d bytes, sha256 %s, the manifest says %d bytes, sha256 %s (a run stopped while putting its files in place?)",
 				rel, size, short(sum), fi.Size, short(fi.SHA256))
 		}
-		n, err := parquetRows(p)
+		n, err := l.objectRows(rel)
 		switch {
 		case err != nil:
 			problem("%s: not a readable Parquet file: %v", rel, err)
@@ -342,7 +342,7 @@ func (l *Lake) verifyFiles(r *DayReport, cur, prev *dayLink, quick bool) {
 		table string
 	}{{"bills", c.Bills, Bills.Name}, {"open_rows", c.OpenRows, Open.Name}, {"rejects", c.Rejects, Rejects.Name}} {
 		if n, ok := rows[f.table]; ok && n != f.count {
-			problem("counts: %s %d, but %s has %d rows", f.name, f.count, relPath(f.table, day), n)
+			problem("counts: %s %d, but %s has %d rows", f.name, f.count, l.Rel(f.table, day), n)
 		}
 	}
 	if n := sumValues(c.BillsByType); n != c.Bills {
@@ -357,7 +357,7 @@ func (l *Lake) verifyFiles(r *DayReport, cur, prev *dayLink, quick bool) {
 	// The open table carried in is the one of the day before (same
 	// SHA-256): then their row counts agree too.
 	if ci := m.CarriedIn; ci != nil && prev != nil && prev.manifest != nil && prev.openSum == ci.SHA256 {
-		if fi := prev.manifest.file(Open.Name, prev.day); fi != nil && int64(ci.Rows) != fi.Rows {
+		if fi := prev.manifest.file(l.Rel(Open.Name, prev.day)); fi != nil && int64(ci.Rows) != fi.Rows {
 			problem("carried in %d open rows of %s, whose open table has %d", ci.Rows, prev.day, fi.Rows)
 		}
 	}
@@ -380,9 +380,8 @@ func verifyInputs(r *DayReport, m *Manifest) {
 	}
 }
 
-// file is the manifest's entry for table's file of day, or nil.
-func (m *Manifest) file(table string, day billing.Date) *FileInfo {
-	rel := relPath(table, day)
+// file is the manifest's entry for the file rel (see Lake.Rel), or nil.
+func (m *Manifest) file(rel string) *FileInfo {
 	for i := range m.Files {
 		if m.Files[i].Path == rel {
 			return &m.Files[i]
@@ -398,13 +397,12 @@ func (l *Lake) allDays() ([]billing.Date, error) {
 		return nil, err
 	}
 	for _, t := range Tables() {
-		files, err := l.Files(t.Name)
+		fileDays, err := l.FileDays(t.Name)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range files {
-			d, _ := strings.CutPrefix(filepath.Base(filepath.Dir(f)), "date=")
-			if day, err := billing.ParseDate(d); err == nil && !slices.Contains(days, day) {
+		for _, day := range fileDays {
+			if !slices.Contains(days, day) {
 				days = append(days, day)
 			}
 		}
@@ -417,23 +415,23 @@ func (l *Lake) allDays() ([]billing.Date, error) {
 type dayDir struct{ path, name string }
 
 func (l *Lake) dayDirs(day billing.Date) []dayDir {
-	dirs := []dayDir{{filepath.Join(l.Dir, runsDir), day.String() + ".json"}}
+	dirs := []dayDir{{l.runsDir(), day.String() + ".json"}}
 	for _, t := range Tables() {
-		p := l.Path(t.Name, day)
-		dirs = append(dirs, dayDir{filepath.Dir(p), filepath.Base(p)})
+		p := l.Rel(t.Name, day)
+		dirs = append(dirs, dayDir{path.Dir(p), path.Base(p)})
 	}
 	return dirs
 }
 
-// countTemps counts the temporary files of name in dir.
-func countTemps(dir, name string) int {
-	entries, err := os.ReadDir(dir)
+// countTemps counts the temporary files of name in the folder dir.
+func (l *Lake) countTemps(dir, name string) int {
+	entries, err := l.storage().list(context.Background(), dir)
 	if err != nil {
 		return 0
 	}
 	n := 0
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "."+name+tempMark) {
+		if strings.HasPrefix(e.Name, "."+name+tempMark) {
 			n++
 		}
 	}
@@ -446,7 +444,26 @@ const maxFooter = 64 << 20
 // parquetRows reads the row count of a Parquet file from its footer, and
 // checks that the row groups add up to it.
 func parquetRows(path string) (int64, error) {
-	meta, err := readFooter(path)
+	o, err := dirStorage{dir: filepath.Dir(path)}.open(context.Background(), filepath.Base(path))
+	if err != nil {
+		return 0, err
+	}
+	defer o.Close()
+	return footerRows(o)
+}
+
+// objectRows is parquetRows of the lake's object name.
+func (l *Lake) objectRows(name string) (int64, error) {
+	o, err := l.storage().open(context.Background(), name)
+	if err != nil {
+		return 0, err
+	}
+	defer o.Close()
+	return footerRows(o)
+}
+
+func footerRows(o object) (int64, error) {
+	meta, err := footerOf(o)
 	if err != nil {
 		return 0, err
 	}
@@ -462,16 +479,17 @@ func parquetRows(path string) (int64, error) {
 
 // readFooter reads the metadata of a Parquet file.
 func readFooter(path string) (*parquet.FileMetaData, error) {
-	f, err := os.Open(path)
+	o, err := dirStorage{dir: filepath.Dir(path)}.open(context.Background(), filepath.Base(path))
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	size := st.Size()
+	defer o.Close()
+	return footerOf(o)
+}
+
+// footerOf reads the metadata of the Parquet file o.
+func footerOf(f object) (*parquet.FileMetaData, error) {
+	size := f.Size()
 	if size < int64(2*len(parquetMagic)+4) {
 		return nil, fmt.Errorf("%d bytes, too short", size)
 	}
