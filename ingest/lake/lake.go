@@ -367,6 +367,9 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	if err := d.ctx.Err(); err != nil {
 		return err
 	}
+	if err := l.checkLock(); err != nil {
+		return err
+	}
 	files := []*atomicFile{d.bills, openFile, rejectFile, mf}
 	if err := l.writeJournal(d.ctx, d.day, files); err != nil {
 		return fmt.Errorf("write the commit journal of %s: %w", d.day, err)

@@ -169,3 +169,13 @@ func (l *Lake) Busy() error {
 	}
 	return nil
 }
+
+// checkLock fails when the lock this lake holds is no longer its own: a
+// bucket lease that expired while the process stalled and that another
+// writer took.
+func (l *Lake) checkLock() error {
+	if l.held == nil || l.held.held == nil {
+		return nil
+	}
+	return l.held.held.check()
+}

@@ -75,6 +75,9 @@ type object interface {
 
 // heldLock is a writer lock a process holds.
 type heldLock interface {
+	// check fails when the lock is no longer this process's (a lease
+	// that expired and was taken over).
+	check() error
 	unlock() error
 }
 

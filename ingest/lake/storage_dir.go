@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 )
 
 // dirStorage is a lake in a folder of the local disk. Objects are files;
@@ -146,6 +145,8 @@ func (s dirStorage) Close() error { return nil }
 // last holder.
 type dirLock struct{ f *os.File }
 
+func (k *dirLock) check() error { return nil }
+
 func (k *dirLock) unlock() error {
 	if k.f == nil {
 		return nil
@@ -231,7 +232,3 @@ func syncDir(dir string) error {
 	}
 	return err
 }
-
-// leaseTTL is how long a bucket lease lasts without renewal; the holder
-// renews it every third of that.
-var leaseTTL = 2 * time.Minute
