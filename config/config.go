@@ -32,7 +32,8 @@ const EnvPrefix = "AGENTBILL_"
 type Config struct {
 	Site    SiteConfig    `mapstructure:"site"`
 	Billing BillingConfig `mapstructure:"billing"`
-	// Lake is the folder of the Parquet lake.
+	// Lake is the folder of the Parquet lake, or a bucket URL
+	// (s3://bucket/prefix?region=…, gs://, azblob://, file://).
 	Lake string `mapstructure:"lake"`
 	// Inputs are the files to ingest: paths or globs that may contain {date}.
 	Inputs []string `mapstructure:"inputs"`
@@ -65,6 +66,10 @@ type SiteConfig struct {
 	// Timezone is the IANA name of the site zone: all dates, days and
 	// wall-clock marks are in it.
 	Timezone string `mapstructure:"timezone"`
+	// Name names the site in a lake that several sites share: every
+	// table gains a site=NAME partition above the day. Empty: the lake
+	// is the site's own, without that level.
+	Name string `mapstructure:"name"`
 }
 
 // BillingConfig tunes which bills the day run writes.
@@ -497,6 +502,9 @@ func (c Config) Validate() error {
 		bad("cti: %w", err)
 	}
 
+	if c.Site.Name != "" && !siteName.MatchString(c.Site.Name) {
+		bad("site.name: %q: letters, digits, '.', '_' and '-' only", c.Site.Name)
+	}
 	if c.Lake == "" {
 		bad("lake: empty")
 	}
@@ -765,4 +773,13 @@ func labelsHook(from, to reflect.Type, data any) (any, error) {
 		out[n] = strings.TrimSpace(label)
 	}
 	return out, nil
+}
+
+var siteName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// IsURL reports whether a lake or input location is a URL (s3://…,
+// gs://…, azblob://…, file://…), not a path.
+func IsURL(p string) bool {
+	scheme, _, ok := strings.Cut(p, "://")
+	return ok && len(scheme) > 1 && !strings.ContainsAny(scheme, `/\.`)
 }

@@ -61,7 +61,7 @@ var pathKeys = []string{"lake", "spill_dir", "inputs", "reports.dir", "reports.o
 // (it means "none" or "the default"), and so does an input of "-".
 func (c *Config) resolvePaths(dir string, fromFile func(key string) bool) {
 	abs := func(p string) string {
-		if p == "" || p == "-" || filepath.IsAbs(p) {
+		if p == "" || p == "-" || filepath.IsAbs(p) || IsURL(p) {
 			return p
 		}
 		return filepath.Join(dir, p)

@@ -151,7 +151,7 @@ func (a *app) check(ctx context.Context, date, lakeDir, format string) error {
 		return fmt.Errorf("check: %d problem(s) in %d of %d day(s)", problems, failed, len(reports))
 	}
 	if format != formatJSON {
-		fmt.Fprintf(a.stdout, "checked %d day(s) of %s: no problem\n", len(reports), lk.Dir)
+		fmt.Fprintf(a.stdout, "checked %d day(s) of %s: no problem\n", len(reports), lk)
 	}
 	return nil
 }
@@ -181,16 +181,21 @@ func (a *app) openLake(flag string) (*lake.Lake, error) {
 		return nil, err
 	}
 	dir := a.lakeDir(flag)
-	fi, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("no lake at %s", dir)
-	case err != nil:
-		return nil, err
-	case !fi.IsDir():
-		return nil, fmt.Errorf("lake %s is not a folder", dir)
+	if !lake.IsURL(dir) {
+		fi, err := os.Stat(dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("no lake at %s", dir)
+		case err != nil:
+			return nil, err
+		case !fi.IsDir():
+			return nil, fmt.Errorf("lake %s is not a folder", dir)
+		}
 	}
-	lk := &lake.Lake{Dir: dir, Location: cfg.Location}
+	lk, err := a.lake(context.Background(), dir, cfg.Location)
+	if err != nil {
+		return nil, err
+	}
 	// A run stopped while it put a day's files in place left a journal;
 	// finishing its renames makes that day the new one whole. While a
 	// writer holds the lake, its commit is its own: the lake is read as it

@@ -171,7 +171,7 @@ func (a *app) ingest(ctx context.Context, plan ingestPlan) (pipeline.Result, err
 			days.Set(done, total)
 		}
 	}
-	ctx, unlock, err := a.lockLake(ctx, p.Lake.Dir, "ingest", plan.date)
+	ctx, unlock, err := a.lockLake(ctx, a.lakeDir(plan.lake), "ingest", plan.date)
 	if err != nil {
 		return pipeline.Result{}, err
 	}
@@ -203,8 +203,12 @@ func (a *app) pipelinePlan(plan ingestPlan) (pipeline.Plan, error) {
 	if err != nil {
 		return pipeline.Plan{}, err
 	}
+	lk, err := a.lake(context.Background(), a.lakeDir(plan.lake), cfg.Location)
+	if err != nil {
+		return pipeline.Plan{}, err
+	}
 	return pipeline.Plan{
-		Lake:           a.lake(a.lakeDir(plan.lake), cfg.Location),
+		Lake:           lk,
 		Billing:        cfg,
 		Day:            day,
 		ReadOptions:    a.readOptions(cfg.Location),
@@ -225,7 +229,7 @@ func (a *app) cascade(ctx context.Context, date, lakeDir string) error {
 	if err != nil {
 		return err
 	}
-	ctx, unlock, err := a.lockLake(ctx, p.Lake.Dir, "ingest --cascade", date)
+	ctx, unlock, err := a.lockLake(ctx, a.lakeDir(lakeDir), "ingest --cascade", date)
 	if err != nil {
 		return err
 	}

@@ -28,13 +28,15 @@ const lockPoll = time.Second
 // status 75); with it (the scheduler), the run waits until the lake is free
 // or ctx ends.
 func (a *app) lockLake(ctx context.Context, dir, command, day string) (context.Context, func(), error) {
-	if held := lockedLake(ctx); held != nil && sameDir(held.Dir, dir) {
+	if held := lockedLake(ctx); held != nil && sameLake(held, dir) {
 		return ctx, func() {}, nil
 	}
-	lk := a.lake(dir, a.cfg.Location())
+	lk, err := a.lake(ctx, dir, a.cfg.Location())
+	if err != nil {
+		return ctx, func() {}, err
+	}
 	h := lake.Holder{Command: "agentbill " + command, Day: day}
 	var l *lake.Lock
-	var err error
 	if a.waitForLake {
 		l, err = lk.LockWait(ctx, h, lockPoll)
 	} else {
@@ -46,11 +48,20 @@ func (a *app) lockLake(ctx context.Context, dir, command, day string) (context.C
 	return context.WithValue(ctx, lockedLakeKey{}, lk), func() { l.Unlock() }, nil
 }
 
-// lake is the lake in dir that this build writes: its files and manifests
-// name the version.
-func (a *app) lake(dir string, loc *time.Location) *lake.Lake {
+// lake is the lake at location (a folder or a bucket URL) that this build
+// writes: its files and manifests name the version; with site.name set,
+// the site's partitions.
+func (a *app) lake(ctx context.Context, location string, loc *time.Location) (*lake.Lake, error) {
 	b := currentBuild()
-	return &lake.Lake{Dir: dir, Location: loc, Version: b.Version, Build: b.Build()}
+	return lake.OpenAt(ctx, location, lake.Options{Location: loc, Site: a.cfg.Site.Name, Version: b.Version, Build: b.Build()})
+}
+
+// sameLake reports whether lk is the lake at location.
+func sameLake(lk *lake.Lake, location string) bool {
+	if lake.IsURL(location) || !lk.Local() {
+		return lake.IsURL(location) && lk.String() == lake.Redact(location)
+	}
+	return sameDir(lk.Dir, location)
 }
 
 func sameDir(a, b string) bool {

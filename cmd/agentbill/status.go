@@ -67,7 +67,7 @@ func (a *app) status(ctx context.Context, lakeDir, format string) error {
 		return writeDaysJSON(a.stdout, days)
 	}
 	if len(reports) == 0 {
-		fmt.Fprintf(a.stdout, "the lake %s holds no day\n", lk.Dir)
+		fmt.Fprintf(a.stdout, "the lake %s holds no day\n", lk)
 		return nil
 	}
 	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)

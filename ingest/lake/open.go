@@ -1,7 +1,12 @@
 package lake
 
 import (
+	"os"
+	"path"
+	"path/filepath"
+
 	"context"
+	"github.com/agentbill/agentbill/billing"
 	"time"
 )
 
@@ -28,4 +33,47 @@ func OpenAt(ctx context.Context, location string, o Options) (*Lake, error) {
 	}
 	l.store = s
 	return l, nil
+}
+
+// SpillDir is where a run of a lake in a folder spills what does not fit
+// in memory: beside the tables, on the same disk. A lake in a bucket
+// spills to the system's temporary folder.
+func (l *Lake) SpillDir() string {
+	if p := l.storage().localPath(".spill"); p != "" {
+		return p
+	}
+	return filepath.Join(os.TempDir(), "agentbill-spill")
+}
+
+// refusedName is the object that keeps the records a refused run of day
+// would have rejected.
+func (l *Lake) refusedName(day billing.Date) string {
+	return path.Join("refused", l.sitePart(), day.String()+".rejects.csv")
+}
+
+// RefusedPath names the records a refused run of day kept (WriteRefused).
+func (l *Lake) RefusedPath(day billing.Date) string {
+	return l.storage().where(l.refusedName(day))
+}
+
+// WriteRefused keeps the rejects (as CSV) of a run of day that was refused,
+// for the operator to read; they are no part of the day.
+func (l *Lake) WriteRefused(ctx context.Context, day billing.Date, csv []byte) error {
+	f, err := createAtomic(ctx, l.storage(), l.refusedName(day))
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(csv); err != nil {
+		f.abort()
+		return err
+	}
+	if err := f.finish(); err != nil {
+		f.abort()
+		return err
+	}
+	if err := f.commit(ctx); err != nil {
+		f.abort()
+		return err
+	}
+	return nil
 }

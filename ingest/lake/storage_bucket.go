@@ -79,6 +79,15 @@ func openBucket(ctx context.Context, location string) (*bucketStorage, error) {
 	return &bucketStorage{b: b, name: redactURL(location)}, nil
 }
 
+// Redact is a lake location as messages name it: a URL without its query
+// and user information; a path as it is.
+func Redact(location string) string {
+	if !IsURL(location) {
+		return location
+	}
+	return redactURL(location)
+}
+
 // redactURL is location without its query and user information.
 func redactURL(location string) string {
 	u, err := url.Parse(location)

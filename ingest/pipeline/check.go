@@ -1,11 +1,11 @@
 package pipeline
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -87,10 +87,11 @@ func keepRefused(log *slog.Logger, lk *lake.Lake, day billing.Date, rejects []in
 	if !ok || len(rejects) == 0 {
 		return refusal
 	}
-	p := filepath.Join(lk.Dir, "refused", day.String()+".rejects.csv")
-	err := os.MkdirAll(filepath.Dir(p), 0o755)
+	var buf bytes.Buffer
+	err := ingest.WriteRejectsCSV(&buf, rejects)
+	p := lk.RefusedPath(day)
 	if err == nil {
-		err = ingest.WriteRejectsFile(p, rejects)
+		err = lk.WriteRefused(context.Background(), day, buf.Bytes())
 	}
 	if err != nil {
 		log.Warn("cannot keep the refused records", "file", p, "error", err)

@@ -80,7 +80,7 @@ func Run(ctx context.Context, p Plan) (Result, error) {
 	started := p.now()
 	cfg := p.Billing
 	lk := p.Lake
-	parent := cmp.Or(p.SpillDir, filepath.Join(lk.Dir, ".spill"))
+	parent := cmp.Or(p.SpillDir, lk.SpillDir())
 	dir, err := spillDir(parent)
 	if err != nil {
 		return res, err
@@ -251,7 +251,7 @@ func (p *Plan) runDay(ctx context.Context, run *dayRun, day billing.Date) (lake.
 		return m, err
 	}
 	p.Log.Info("ingested", "day", day.String(), "bills", billed.bills, "open_rows", len(open),
-		"rejects", len(rejects), "duplicates", counts.Duplicates, "lake", lk.Dir)
+		"rejects", len(rejects), "duplicates", counts.Duplicates, "lake", lk.String())
 	return m, p.warnStale(ctx, lk, day)
 }
 
