@@ -44,8 +44,14 @@ type Config struct {
 	// bills in before it sorts them on disk; the rest of its memory grows
 	// with the number of agents.
 	IngestMemoryMB int `mapstructure:"ingest_memory_mb"`
-	// SpillDir is where an ingest sorts on disk; empty means LAKE/.spill.
+	// SpillDir is where an ingest sorts on disk; empty means LAKE/.spill
+	// (the system's temporary folder for a lake in a bucket).
 	SpillDir string `mapstructure:"spill_dir"`
+	// LakeCache is where readers keep the objects they fetched from a lake
+	// in a bucket (DuckDB reads local files), bounded by LakeCacheMB;
+	// empty means the user's cache folder.
+	LakeCache   string `mapstructure:"lake_cache"`
+	LakeCacheMB int    `mapstructure:"lake_cache_mb"`
 	// MaxRejectShare is the share of a day's records (0..1) that may be
 	// refused as bad before an ingest keeps the day as it was instead of
 	// replacing it; records of other days are not bad.
@@ -194,6 +200,7 @@ func Default() Config {
 		Lake:           "./lake",
 		Inputs:         []string{},
 		IngestMemoryMB: 64,
+		LakeCacheMB:    4096,
 		MaxRejectShare: 0.05,
 		Labels: LabelsConfig{
 			Rest:   map[int]string{},
@@ -504,6 +511,9 @@ func (c Config) Validate() error {
 
 	if c.Site.Name != "" && !siteName.MatchString(c.Site.Name) {
 		bad("site.name: %q: letters, digits, '.', '_' and '-' only", c.Site.Name)
+	}
+	if c.LakeCacheMB < 0 {
+		bad("lake_cache_mb: %d: 0 (no bound) or more", c.LakeCacheMB)
 	}
 	if c.Lake == "" {
 		bad("lake: empty")

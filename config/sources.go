@@ -53,7 +53,7 @@ func (l Loaded) Source(key string) Source {
 
 // pathKeys are the settings that hold paths; a relative one given in the
 // config file is taken from the file's folder.
-var pathKeys = []string{"lake", "spill_dir", "inputs", "reports.dir", "reports.out", "jobs"}
+var pathKeys = []string{"lake", "spill_dir", "lake_cache", "inputs", "reports.dir", "reports.out", "jobs"}
 
 // resolvePaths makes the relative paths of the settings that fromFile says
 // the file gave relative to dir: lake, spill_dir, each input pattern,
@@ -75,6 +75,8 @@ func (c *Config) resolvePaths(dir string, fromFile func(key string) bool) {
 			c.Lake = abs(c.Lake)
 		case "spill_dir":
 			c.SpillDir = abs(c.SpillDir)
+		case "lake_cache":
+			c.LakeCache = abs(c.LakeCache)
 		case "reports.dir":
 			c.Reports.Dir = abs(c.Reports.Dir)
 		case "reports.out":

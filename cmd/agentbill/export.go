@@ -62,7 +62,11 @@ func (a *app) export(ctx context.Context, date, lakeDir, format, out, order stri
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("--no-use: %w", err)
 	}
-	dir := a.lakeDir(lakeDir)
+	dir, release, err := a.readLake(ctx, a.lakeDir(lakeDir), *day, day.Next())
+	if err != nil {
+		return err
+	}
+	defer release()
 	db, err := reports.OpenLake(ctx, dir)
 	if err != nil {
 		return err

@@ -211,7 +211,12 @@ type appReporter struct{ a *app }
 // Holes are the days of [from, to) that the config's lake does not hold
 // whole, as agentbill report finds them.
 func (r appReporter) Holes(ctx context.Context, from, to billing.Date) ([]mail.Hole, error) {
-	holes, err := reports.Holes(ctx, r.a.cfg.Lake, from, to)
+	dir, release, err := r.a.readLake(ctx, r.a.cfg.Lake, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	holes, err := reports.Holes(ctx, dir, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -239,8 +244,13 @@ func (r appReporter) WriteReports(ctx context.Context, names []string, from, to 
 			list = append(list, sel...)
 		}
 	}
+	lakeDir, release, err := a.readLake(ctx, a.cfg.Lake, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	opts := reports.Options{
-		Lake: a.cfg.Lake, From: from, To: to, Location: a.cfg.Location(),
+		Lake: lakeDir, From: from, To: to, Location: a.cfg.Location(),
 		Labels: reports.Labels(a.cfg.Labels), IntervalMinutes: a.cfg.Reports.IntervalMinutes,
 		ByteOrderMark: a.cfg.Reports.ByteOrderMark(true),
 	}

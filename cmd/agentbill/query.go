@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/agentbill/agentbill/billing"
+
 	"context"
 
 	"github.com/spf13/cobra"
@@ -28,7 +30,12 @@ a filter on date reads only that day's files.`,
 }
 
 func (a *app) query(ctx context.Context, lakeDir, format, sql string) error {
-	db, err := reports.OpenLake(ctx, a.lakeDir(lakeDir))
+	dir, release, err := a.readLake(ctx, a.lakeDir(lakeDir), billing.Date{}, billing.Date{})
+	if err != nil {
+		return err
+	}
+	defer release()
+	db, err := reports.OpenLake(ctx, dir)
 	if err != nil {
 		return err
 	}

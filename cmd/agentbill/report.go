@@ -143,8 +143,13 @@ func (a *app) report(ctx context.Context, name, from, to, lakeDir, out, format s
 	if out == stdoutDir && len(list) > 1 {
 		return errors.New("report all writes one file per report: give --out DIR, or one report name with --out -")
 	}
+	dir, release, err := a.readLake(ctx, a.lakeDir(lakeDir), first, end)
+	if err != nil {
+		return err
+	}
+	defer release()
 	opts := reports.Options{
-		Lake: a.lakeDir(lakeDir), From: first, To: end, Location: cfg.Location,
+		Lake: dir, From: first, To: end, Location: cfg.Location,
 		Labels: reports.Labels(a.cfg.Labels), IntervalMinutes: a.cfg.Reports.IntervalMinutes,
 		ByteOrderMark: a.cfg.Reports.ByteOrderMark(false),
 	}

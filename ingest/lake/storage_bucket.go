@@ -98,12 +98,12 @@ func redactURL(location string) string {
 	return strings.TrimSuffix(u.String(), "/")
 }
 
-func (s *bucketStorage) String() string             { return s.name }
-func (s *bucketStorage) where(name string) string   { return s.name + "/" + name }
-func (s *bucketStorage) localPath(string) string    { return "" }
-func (s *bucketStorage) Close() error               { return s.b.Close() }
-func (s *bucketStorage) key(name string) string     { return name }
-func (s *bucketStorage) notFound(err error) bool    { return gcerrors.Code(err) == gcerrors.NotFound }
+func (s *bucketStorage) String() string           { return s.name }
+func (s *bucketStorage) where(name string) string { return s.name + "/" + name }
+func (s *bucketStorage) localPath(string) string  { return "" }
+func (s *bucketStorage) Close() error             { return s.b.Close() }
+func (s *bucketStorage) key(name string) string   { return name }
+func (s *bucketStorage) notFound(err error) bool  { return gcerrors.Code(err) == gcerrors.NotFound }
 func (s *bucketStorage) wrap(name string, err error) error {
 	if err == nil {
 		return nil
