@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest/lake/s3test"
@@ -102,5 +104,34 @@ func TestBucketLakeTwoSites(t *testing.T) {
 		if strings.Join(names, " ") != "site=ktm site=nyc" {
 			t.Errorf("%s holds %v", table, names)
 		}
+	}
+}
+
+// A site's nightly job over a lake in a bucket: it ingests, reports, and
+// records the day it completed in the bucket, under its site.
+func TestBucketLakeJob(t *testing.T) {
+	srv := s3test.Start(t, "lake")
+	site := newJobSite(t, nil, "")
+	data := strings.Replace(string(readFile(t, site.config)), "lake: "+strconv.Quote(site.lake),
+		"lake: "+strconv.Quote(srv.URL("lake", "operator"))+"\nlake_cache: "+strconv.Quote(t.TempDir()), 1)
+	data = strings.Replace(data, "  timezone: UTC\n", "  timezone: UTC\n  name: north\n", 1)
+	if err := os.WriteFile(site.config, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, time.November, 21, 3, 0, 0, 0, time.UTC)
+	code, stdout, stderr := runAt(t, now, site.env, "--config", site.config, "run", "nightly", "--date", "2026-11-19")
+	if code != 0 || !strings.HasPrefix(stdout, "nightly 2026-11-19: done (") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	rec := readFile(t, filepath.Join(srv.Root, "lake", "operator", "jobs", "site=north", "nightly.json"))
+	if !strings.Contains(string(rec), `"2026-11-19"`) {
+		t.Errorf("job record %s", rec)
+	}
+	if _, err := os.Stat(filepath.Join(site.out, "occupancy_2026-11-19_2026-11-20.csv")); err != nil {
+		t.Error(err)
+	}
+	code, stdout, _ = runAt(t, now, site.env, "--config", site.config, "jobs")
+	if code != 0 || !strings.Contains(stdout, "2026-11-19") {
+		t.Errorf("jobs: exit %d\n%s", code, stdout)
 	}
 }

@@ -44,7 +44,10 @@ func (a *app) listJobs(n int) error {
 		return nil
 	}
 	loc := a.cfg.Location()
-	records := nightly.RecordsIn(a.cfg.Lake)
+	records, err := a.jobRecords()
+	if err != nil {
+		return err
+	}
 	now := a.now()
 	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tSCHEDULE\tDOES\tLAST DONE\tNEXT START\tFOR DAY")
@@ -146,9 +149,13 @@ func (a *app) nightlyRunner(jobs []nightly.Job) (*nightly.Runner, error) {
 	if mailer != nil {
 		tasks.Mailer = mailer
 	}
+	records, err := a.jobRecords()
+	if err != nil {
+		return nil, err
+	}
 	return &nightly.Runner{
 		Tasks:    tasks,
-		Records:  nightly.RecordsIn(a.cfg.Lake),
+		Records:  records,
 		Location: a.cfg.Location(),
 		Now:      a.now,
 		Log:      a.log,
@@ -299,4 +306,17 @@ func summary(res nightly.Result, err error, withErr bool) string {
 		status += " (" + strings.Join(parts, ", ") + ")"
 	}
 	return fmt.Sprintf("%s %s: %s", res.Job, res.Day, status)
+}
+
+// jobRecords is where the jobs record the days they completed: in the
+// lake, beside its tables (see nightly.Records).
+func (a *app) jobRecords() (*nightly.Records, error) {
+	lk, err := a.lake(context.Background(), a.cfg.Lake, a.cfg.Location())
+	if err != nil {
+		return nil, err
+	}
+	if lk.Local() && lk.Site == "" {
+		return nightly.RecordsIn(a.cfg.Lake), nil
+	}
+	return nightly.RecordsOf(lk), nil
 }

@@ -4,10 +4,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"time"
 
 	"context"
 	"github.com/agentbill/agentbill/billing"
-	"time"
 )
 
 // Options are a lake's settings besides where it is.
@@ -76,4 +76,65 @@ func (l *Lake) WriteRefused(ctx context.Context, day billing.Date, csv []byte) e
 		return err
 	}
 	return nil
+}
+
+// jobRecordName is the object of a job's record.
+func (l *Lake) jobRecordName(job string) string {
+	return path.Join("jobs", l.sitePart(), job+".json")
+}
+
+// JobRecordPath names a job's record, for messages.
+func (l *Lake) JobRecordPath(job string) string {
+	return l.storage().where(l.jobRecordName(job))
+}
+
+// ReadJobRecord reads a job's record (which days it completed); an error
+// wrapping fs.ErrNotExist when the job has none yet.
+func (l *Lake) ReadJobRecord(ctx context.Context, job string) ([]byte, error) {
+	return l.storage().readAll(ctx, l.jobRecordName(job))
+}
+
+// WriteJobRecord replaces a job's record whole.
+func (l *Lake) WriteJobRecord(ctx context.Context, job string, data []byte) error {
+	f, err := createAtomic(ctx, l.storage(), l.jobRecordName(job))
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.abort()
+		return err
+	}
+	if err := f.finish(); err != nil {
+		f.abort()
+		return err
+	}
+	if err := f.commit(ctx); err != nil {
+		f.abort()
+		return err
+	}
+	return nil
+}
+
+// LockJob takes a job's own lock (apart from the writer lock), so that
+// the same job started twice never runs at once; ErrBusy (a *BusyError)
+// when another process holds it.
+func (l *Lake) LockJob(job string) (unlock func(), err error) {
+	name := path.Join("jobs", l.sitePart(), job+".lock")
+	if d := l.storage().localPath(path.Dir(name)); d != "" {
+		if err := mkdirSynced(d); err != nil {
+			return nil, err
+		}
+	}
+	h := Holder{Command: "job " + job, PID: os.Getpid(), Since: time.Now().UTC()}
+	h.Host, _ = os.Hostname()
+	held, err := l.storage().tryLock(context.Background(), name, h)
+	if err != nil {
+		return nil, err
+	}
+	if held == nil {
+		e := &BusyError{Lake: l.String()}
+		e.Holder, e.Known = l.storage().lockHolder(context.Background(), name)
+		return nil, e
+	}
+	return func() { held.unlock() }, nil
 }

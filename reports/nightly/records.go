@@ -1,6 +1,7 @@
 package nightly
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest/lake"
 )
 
 // RecordsDir is the folder of the lake that holds the jobs' records.
@@ -22,12 +24,20 @@ const keepDays = 400
 // Records keeps, for each job, the logical days it completed: one JSON
 // file per job, LAKE/jobs/NAME.json, rewritten whole (under a temporary
 // name, then renamed) each time a day is added.
+//
+// With Lake set (a lake in a bucket, or shared by sites), the records are
+// that lake's objects, jobs[/site=NAME]/NAME.json, and the job's lock is a
+// lock of the lake (a lease in a bucket).
 type Records struct {
-	Dir string
+	Dir  string
+	Lake *lake.Lake
 }
 
-// RecordsIn is the records of the lake in folder lake.
-func RecordsIn(lake string) *Records { return &Records{Dir: filepath.Join(lake, RecordsDir)} }
+// RecordsIn is the records of the lake in folder dir.
+func RecordsIn(dir string) *Records { return &Records{Dir: filepath.Join(dir, RecordsDir)} }
+
+// RecordsOf is the records of the lake l.
+func RecordsOf(l *lake.Lake) *Records { return &Records{Lake: l} }
 
 // Record is the file of one job.
 type Record struct {
@@ -39,7 +49,12 @@ type Record struct {
 }
 
 // Path is the file of job's record.
-func (r *Records) Path(job string) string { return filepath.Join(r.Dir, job+".json") }
+func (r *Records) Path(job string) string {
+	if r.Lake != nil {
+		return r.Lake.JobRecordPath(job)
+	}
+	return filepath.Join(r.Dir, job+".json")
+}
 
 // Completed returns the days job completed, oldest first; none when the
 // job has no record yet.
@@ -91,6 +106,12 @@ func (r *Records) Mark(job string, day billing.Date, at time.Time) error {
 		return err
 	}
 	data = append(data, '\n')
+	if r.Lake != nil {
+		if err := r.Lake.WriteJobRecord(context.Background(), job, data); err != nil {
+			return fmt.Errorf("job record %s: %w", r.Path(job), err)
+		}
+		return nil
+	}
 	if err := writeAtomic(r.Path(job), 0o644, func(f *os.File) error {
 		_, err := f.Write(data)
 		return err
@@ -102,7 +123,13 @@ func (r *Records) Mark(job string, day billing.Date, at time.Time) error {
 
 func (r *Records) read(job string) (Record, error) {
 	var rec Record
-	data, err := os.ReadFile(r.Path(job))
+	var data []byte
+	var err error
+	if r.Lake != nil {
+		data, err = r.Lake.ReadJobRecord(context.Background(), job)
+	} else {
+		data, err = os.ReadFile(r.Path(job))
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return rec, nil
 	}
@@ -120,6 +147,16 @@ func (r *Records) read(job string) (Record, error) {
 // never run at once. It does not wait: a lock held elsewhere is ErrBusy.
 // Call unlock when done; the lock also ends with the process.
 func (r *Records) Lock(job string) (unlock func(), err error) {
+	if r.Lake != nil {
+		unlock, err := r.Lake.LockJob(job)
+		if err != nil {
+			if errors.Is(err, lake.ErrBusy) {
+				return nil, fmt.Errorf("%w (%s): %w", ErrBusy, job, err)
+			}
+			return nil, err
+		}
+		return unlock, nil
+	}
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 		return nil, err
 	}
