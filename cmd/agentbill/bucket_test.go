@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -93,6 +95,40 @@ func TestBucketLakeTwoSites(t *testing.T) {
 			if got != want {
 				t.Errorf("site %s: agentbill %s differs from the site's own lake:\n%s\n%s", name, args[0], got, want)
 			}
+		}
+	}
+	// The server keeps the bucket's objects as files: DuckDB registers
+	// that folder with agentbill ddl and reads each site's rows.
+	ddl, _ := mustRun(t, []string{cache}, "ddl", "--engine", "duckdb", "--lake", filepath.Join(srv.Root, "lake", "operator"))
+	db, err := sql.Open("duckdb", "?autoinstall_known_extensions=false&autoload_known_extensions=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(ddl); err != nil {
+		t.Fatalf("%v\n%s", err, ddl)
+	}
+	for name, zone := range sites {
+		env := []string{cache, "AGENTBILL_SITE_NAME=" + name, "AGENTBILL_SITE_TIMEZONE=" + zone}
+		want, _ := mustRun(t, env, "query", "--lake", shared, "--format", "csv",
+			"SELECT date, count(*) AS n, sum(duration_ms) AS ms, max(bill_id) AS id FROM bills GROUP BY date ORDER BY date")
+		rows, err := db.Query("SELECT date, count(*), sum(duration_ms), max(bill_id) FROM bills WHERE site = ? GROUP BY date ORDER BY date", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "date,n,ms,id\n"
+		for rows.Next() {
+			var d time.Time
+			var n, ms int64
+			var id string
+			if err := rows.Scan(&d, &n, &ms, &id); err != nil {
+				t.Fatal(err)
+			}
+			got += fmt.Sprintf("%s,%d,%d,%s\n", d.Format(time.DateOnly), n, ms, id)
+		}
+		rows.Close()
+		if got != want {
+			t.Errorf("site %s through the DDL:\n%s\nthrough query:\n%s", name, got, want)
 		}
 	}
 	for _, table := range []string{"bills", "open", "rejects"} {

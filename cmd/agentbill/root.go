@@ -165,7 +165,7 @@ Exit status: 0 done, 1 failed, 2 usage error, 75 lake busy, 130 stopped.`,
 	pf.MarkHidden("cpuprofile")
 	pf.MarkHidden("memprofile")
 	root.Flags().BoolVar(&a.showVersion, "version", false, "print the versions of agentbill, Go and DuckDB")
-	root.AddCommand(a.billsCmd(), a.demoCmd(), a.ingestCmd(), a.queryCmd(), a.exportCmd(), a.generateCmd(), a.reportCmd(), a.reportsCmd(), a.jobsCmd(), a.scheduleCmd(), a.runJobCmd(), a.checkCmd(), a.statusCmd(), a.versionCmd(), a.configCmd())
+	root.AddCommand(a.billsCmd(), a.demoCmd(), a.ingestCmd(), a.queryCmd(), a.exportCmd(), a.generateCmd(), a.reportCmd(), a.reportsCmd(), a.jobsCmd(), a.scheduleCmd(), a.runJobCmd(), a.checkCmd(), a.statusCmd(), a.ddlCmd(), a.versionCmd(), a.configCmd())
 	a.registerCompletions(root)
 	markUsageErrors(root)
 	return root
