@@ -140,7 +140,6 @@ func openDuckDB(t testing.TB) *sql.DB {
 	return db
 }
 
-
 // queryRows runs q and returns every row as values.
 func queryRows(t testing.TB, db *sql.DB, q string) [][]any {
 	t.Helper()
