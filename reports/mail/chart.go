@@ -39,19 +39,19 @@ type Chart struct {
 
 // ChartWidth is the width at which a chart is shown, in CSS pixels; the
 // picture has chartScale times as many, to stay sharp on dense screens.
-const ChartWidth = 560
+const ChartWidth = 480
 
 // The chart's geometry, in CSS pixels, and its colours.
 const (
 	chartScale     = 2
 	chartMargin    = 16
 	titleSize      = 17
-	textSize       = 14
-	smallSize      = 12
-	rowHeight      = 28 // one bar and the space under it
+	textSize       = 15
+	smallSize      = 13
+	rowHeight      = 29 // one bar and the space under it
 	barHeight      = 18
-	maxLabelWidth  = 210 // at most, for the bars' labels
-	valueReserve   = 56   // room right of the longest bar for its value
+	maxLabelWidth  = 170 // at most, for the bars' labels
+	valueReserve   = 58  // room right of the longest bar for its value
 	totalGap       = 10
 	labelGap       = 8
 	targetDashStep = 4
@@ -271,7 +271,7 @@ func (c Chart) Alt() string {
 		fmt.Fprintf(&b, "; target %.0f%%", 100*c.Target)
 	}
 	if c.Note != "" {
-		b.WriteString("; " + c.Note)
+		b.WriteString("; " + strings.TrimSuffix(c.Note, "."))
 	}
 	b.WriteString(".")
 	return b.String()
