@@ -39,19 +39,19 @@ type Chart struct {
 
 // ChartWidth is the width at which a chart is shown, in CSS pixels; the
 // picture has chartScale times as many, to stay sharp on dense screens.
-const ChartWidth = 480
+const ChartWidth = 440
 
 // The chart's geometry, in CSS pixels, and its colours.
 const (
 	chartScale     = 2
 	chartMargin    = 16
-	titleSize      = 17
-	textSize       = 15
-	smallSize      = 13
-	rowHeight      = 29 // one bar and the space under it
-	barHeight      = 18
-	maxLabelWidth  = 170 // at most, for the bars' labels
-	valueReserve   = 58  // room right of the longest bar for its value
+	titleSize      = 18
+	textSize       = 16
+	smallSize      = 14
+	rowHeight      = 31 // one bar and the space under it
+	barHeight      = 20
+	maxLabelWidth  = 150 // at most, for the bars' labels
+	valueReserve   = 62  // room right of the longest bar for its value
 	totalGap       = 10
 	labelGap       = 8
 	targetDashStep = 4
@@ -141,6 +141,34 @@ func (cv *canvas) fit(s string, w, size int) string {
 	return "…"
 }
 
+// wrap breaks s into lines of at most w CSS pixels at its spaces; a word
+// longer than a line is cut to fit.
+func (cv *canvas) wrap(s string, w, size int, bold bool) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		try := word
+		if line != "" {
+			try = line + " " + word
+		}
+		if cv.width(try, size, bold) <= w {
+			line = try
+			continue
+		}
+		if line != "" {
+			lines = append(lines, line)
+		}
+		line = word
+		if cv.width(word, size, bold) > w {
+			line = cv.fit(word, w, size)
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
 // Image draws the chart, ChartWidth CSS pixels wide at chartScale.
 func (c Chart) Image() *image.RGBA {
 	bars := append([]Bar(nil), c.Bars...)
@@ -160,13 +188,19 @@ func (c Chart) Image() *image.RGBA {
 	barSpan := ChartWidth - chartMargin - valueReserve - barLeft
 
 	lineGap := 6
+	textWidth := ChartWidth - 2*chartMargin
+	titleLines := measure.wrap(c.Title, textWidth, titleSize, true)
+	subtitleLines := measure.wrap(c.Subtitle, textWidth, smallSize, false)
+	noteLines := measure.wrap(c.Note, textWidth, smallSize, false)
 	y := chartMargin
-	titleBase := y + titleSize
-	y = titleBase + lineGap
-	subtitleBase := 0
-	if c.Subtitle != "" {
-		subtitleBase = y + smallSize
-		y = subtitleBase + lineGap
+	var titleBases, subtitleBases, noteBases []int
+	for range titleLines {
+		titleBases = append(titleBases, y+titleSize)
+		y += titleSize + lineGap
+	}
+	for range subtitleLines {
+		subtitleBases = append(subtitleBases, y+smallSize)
+		y += smallSize + lineGap
 	}
 	targetBase := 0
 	if c.Target > 0 {
@@ -179,18 +213,23 @@ func (c Chart) Image() *image.RGBA {
 		rowsBottom += totalGap
 	}
 	axisBase := rowsBottom + smallSize + 2
-	height := axisBase + chartMargin
-	noteBase := 0
-	if c.Note != "" {
-		noteBase = axisBase + smallSize + 10
-		height = noteBase + chartMargin
+	y = axisBase + 4
+	for range noteLines {
+		noteBases = append(noteBases, y+smallSize+lineGap)
+		y += smallSize + lineGap
 	}
+	height := y + chartMargin
 
 	cv := &canvas{img: image.NewRGBA(image.Rect(0, 0, ChartWidth*chartScale, height*chartScale)), fonts: c.Fonts, faces: measure.faces}
 	cv.rect(image.Rect(0, 0, ChartWidth, height), paperColor)
-	cv.text(chartMargin, titleBase, cv.fit(c.Title, ChartWidth-2*chartMargin, titleSize), titleSize, true, inkColor)
-	if c.Subtitle != "" {
-		cv.text(chartMargin, subtitleBase, cv.fit(c.Subtitle, ChartWidth-2*chartMargin, smallSize), smallSize, false, softInkColor)
+	for i, line := range titleLines {
+		cv.text(chartMargin, titleBases[i], line, titleSize, true, inkColor)
+	}
+	for i, line := range subtitleLines {
+		cv.text(chartMargin, subtitleBases[i], line, smallSize, false, softInkColor)
+	}
+	for i, line := range noteLines {
+		cv.text(chartMargin, noteBases[i], line, smallSize, false, softInkColor)
 	}
 	xOf := func(v float64) int { return barLeft + int(min(max(v, 0), 1)*float64(barSpan)+0.5) }
 
@@ -244,9 +283,6 @@ func (c Chart) Image() *image.RGBA {
 			cv.rect(image.Rect(valueX-3, y, valueX+cv.width(value, textSize, false)+3, y+barHeight), paperColor)
 		}
 		cv.text(valueX, base, value, textSize, false, inkColor)
-	}
-	if c.Note != "" {
-		cv.text(chartMargin, noteBase, cv.fit(c.Note, ChartWidth-2*chartMargin, smallSize), smallSize, false, softInkColor)
 	}
 	return cv.img
 }

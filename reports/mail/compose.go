@@ -155,7 +155,7 @@ func (f Figures) Chart(target float64, fonts *Fonts) Chart {
 	if len(a.Lowest) == len(f.Agents) {
 		c.Title = "Occupancy by agent, " + f.Title
 	} else {
-		c.Note = fmt.Sprintf("The lowest %d of %s agents; the spread in the message shows them all.", len(a.Lowest), Thousands(int64(len(f.Agents))))
+		c.Note = fmt.Sprintf("The lowest %d of %s agents; the spread below the chart shows them all.", len(a.Lowest), Thousands(int64(len(f.Agents))))
 	}
 	for _, o := range a.Lowest {
 		c.Bars = append(c.Bars, Bar{Label: o.Agent, Value: o.Value, Known: o.Known})
