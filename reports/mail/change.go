@@ -104,30 +104,27 @@ func trimFloat(v float64) string {
 	return s
 }
 
-// changePoints is the change of a share in percentage points: "up 3.1
-// pts from 72.4%".
-func changePoints(cur, prev float64) string {
-	d := 100 * (cur - prev)
-	was := fmt.Sprintf("%.1f%%", 100*prev)
+// changeWords says a change of d from was, d written by amount: "up 3.1
+// pts from 72.4%", "no change from 72.4%". Changes under 0.05 are none.
+func changeWords(d float64, amount func(float64) string, was string) string {
 	switch {
 	case math.Abs(d) < 0.05:
 		return "no change from " + was
 	case d > 0:
-		return fmt.Sprintf("up %.1f pts from %s", d, was)
+		return "up " + amount(d) + " from " + was
 	}
-	return fmt.Sprintf("down %.1f pts from %s", -d, was)
+	return "down " + amount(-d) + " from " + was
+}
+
+// changePoints is the change of a share in percentage points: "up 3.1
+// pts from 72.4%".
+func changePoints(cur, prev float64) string {
+	return changeWords(100*(cur-prev), func(d float64) string { return fmt.Sprintf("%.1f pts", d) }, fmt.Sprintf("%.1f%%", 100*prev))
 }
 
 // changeCount is the change of a count: "up 2 from 36".
 func changeCount(cur, prev int64) string {
-	switch d := cur - prev; {
-	case d == 0:
-		return "no change from " + Thousands(prev)
-	case d > 0:
-		return fmt.Sprintf("up %s from %s", Thousands(d), Thousands(prev))
-	default:
-		return fmt.Sprintf("down %s from %s", Thousands(-d), Thousands(prev))
-	}
+	return changeWords(float64(cur-prev), func(d float64) string { return Thousands(int64(d)) }, Thousands(prev))
 }
 
 // changeDuration is the change of a length of time in percent: "up 4.1%
@@ -140,12 +137,5 @@ func changeDuration(cur, prev float64) string {
 		}
 		return "up from " + was
 	}
-	d := 100 * (cur - prev) / prev
-	switch {
-	case math.Abs(d) < 0.05:
-		return "no change from " + was
-	case d > 0:
-		return fmt.Sprintf("up %.1f%% from %s", d, was)
-	}
-	return fmt.Sprintf("down %.1f%% from %s", -d, was)
+	return changeWords(100*(cur-prev)/prev, func(d float64) string { return fmt.Sprintf("%.1f%%", d) }, was)
 }
