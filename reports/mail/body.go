@@ -95,7 +95,7 @@ var htmlBody = htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!
 {{- end}}
 {{- end}}
 {{- end}}
-<p style="margin: 16px 0 0 0;"><img src="cid:{{.ChartID}}" alt="{{.ChartAlt}}" width="{{.ChartWidth}}" height="{{.ChartHeight}}" style="display: block; width: 100%; max-width: {{.ChartWidth}}px; height: auto; border: 0;"></p>
+<p style="margin: 16px 0 0 0;"><img src="cid:{{.ChartID}}" alt="{{.ChartAlt}}" width="{{.ChartWidth}}" style="display: block; width: 100%; max-width: {{.ChartWidth}}px; height: auto; border: 0;"></p>
 <h3 style="font-size: 16px; margin: 18px 0 6px 0;">Occupancy over all {{count (len .Agents)}} agents</h3>
 {{- with .Spread}}
 {{- if .Measured}}

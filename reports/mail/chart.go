@@ -306,9 +306,9 @@ func (c Chart) Alt() string {
 	if c.Target > 0 {
 		fmt.Fprintf(&b, "; target %.0f%%", 100*c.Target)
 	}
-	if c.Note != "" {
-		b.WriteString("; " + strings.TrimSuffix(c.Note, "."))
-	}
 	b.WriteString(".")
+	if c.Note != "" {
+		b.WriteString(" " + strings.TrimSuffix(c.Note, ".") + ".")
+	}
 	return b.String()
 }

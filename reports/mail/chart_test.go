@@ -43,7 +43,7 @@ func TestChart(t *testing.T) {
 		},
 		Total:  &Bar{Label: "All agents", Value: 0.5, Known: true},
 		Target: 0.85,
-		Note:   "and 2 more agents in the occupancy file",
+		Note:   "And 2 more agents in the occupancy file",
 	}
 	img := c.Image()
 	if img.Bounds().Dx() != ChartWidth*chartScale {
@@ -69,7 +69,7 @@ func TestChart(t *testing.T) {
 	}
 	mailtest.SavePreview(t, "chart-latin.png", buf.Bytes())
 	alt := c.Alt()
-	want := "Lowest occupancy, 2026-03-10: All agents 50.0%, A0001 72.4%, a-very-long-agent-identifier-that-goes-on-and-on 25.0%, Zoë 120.0%, A0004 no time; target 85%; and 2 more agents in the occupancy file."
+	want := "Lowest occupancy, 2026-03-10: All agents 50.0%, A0001 72.4%, a-very-long-agent-identifier-that-goes-on-and-on 25.0%, Zoë 120.0%, A0004 no time; target 85%. And 2 more agents in the occupancy file."
 	if alt != want {
 		t.Errorf("alt\n %q\nwant\n %q", alt, want)
 	}

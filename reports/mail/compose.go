@@ -204,10 +204,9 @@ func Compose(d Digest) (*Message, error) {
 			if err := chart.WritePNG(&png); err != nil {
 				return nil, err
 			}
-			b := chart.Image().Bounds()
 			v.ChartID = fmt.Sprintf("occupancy-%d.png", i+1)
 			v.ChartAlt = chart.Alt()
-			v.ChartWidth, v.ChartHeight = b.Dx()/chartScale, b.Dy()/chartScale
+			v.ChartWidth = ChartWidth
 			m.Inline = append(m.Inline, Part{Name: v.ChartID, ContentType: "image/png", ContentID: v.ChartID, Data: png.Bytes()})
 		}
 		v.TopRest = fig.Rest[:min(len(fig.Rest), maxRestReasons)]
@@ -292,16 +291,18 @@ type sectionView struct {
 	Target                 string // "85%", or empty
 	Attention              Attention
 	Spread                 Spread
-	// The chart, shown ChartWidth by ChartHeight CSS pixels.
-	ChartID                 string
-	ChartAlt                string
-	ChartWidth, ChartHeight int
-	TopRest                 []Reason
-	MoreRest                int
-	TopLogouts              []LogoutCause
-	MoreLogoutCauses        int
-	FileNames               []string
-	FilePaths               []string
+	// The chart, shown ChartWidth CSS pixels wide (no height, so that a
+	// reader that blocks pictures shows the alternative text in the room
+	// it takes).
+	ChartID          string
+	ChartAlt         string
+	ChartWidth       int
+	TopRest          []Reason
+	MoreRest         int
+	TopLogouts       []LogoutCause
+	MoreLogoutCauses int
+	FileNames        []string
+	FilePaths        []string
 }
 
 // megabytes formats a size in bytes as megabytes: "5 MB", "0.5 MB".
