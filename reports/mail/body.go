@@ -229,7 +229,7 @@ Occupancy over all {{count (len .Agents)}} agents:
 {{- if .Measured}}
   lowest {{pct .Lowest}}, 10th percentile {{pct .P10}}, median {{pct .Median}}, 90th percentile {{pct .P90}}, highest {{pct .Highest}}
 {{- range .Bins}}
-  {{printf "%-8s %6s" .Label (count .Count)}} {{bar .Width}}{{if and .BelowTarget .Count}} (below target){{end}}
+  {{printf "%-8s %6s" .Label (count .Count)}}{{if .Count}} {{bar .Width}}{{if .BelowTarget}} (below target){{end}}{{end}}
 {{- end}}
 {{- end}}
 {{- if .NoTime}}
