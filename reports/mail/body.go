@@ -241,7 +241,7 @@ Occupancy over all {{count (len .Agents)}} agents:
 
 Top rest and busy reasons (share of logged-in time):
 {{- range .TopRest}}
-  {{short .Kind .Code .Label}} ({{.Kind}}): {{count .Count}} times, {{duration .Seconds}}, {{share .Share}}
+  {{short .Kind .Code .Label}} ({{.Kind}}): {{plural .Count "time"}}, {{duration .Seconds}}, {{share .Share}}
 {{- else}}
   none
 {{- end}}
@@ -253,7 +253,7 @@ Top rest and busy reasons (share of logged-in time):
 
 Logout causes:
 {{- range .TopLogouts}}
-  {{short "logout" .Code .Label}} ({{.Category}}): {{count .Count}} logouts, {{count .Agents}} agents
+  {{short "logout" .Code .Label}} ({{.Category}}): {{plural .Count "logout"}}, {{plural .Agents "agent"}}
 {{- else}}
   none
 {{- end}}

@@ -342,4 +342,12 @@ func bar(width int) string {
 	return strings.Repeat("#", n)
 }
 
-var funcs = map[string]any{"duration": Duration, "percent": percent, "share": share, "short": ShortLabel, "count": count, "pct": pct, "bar": bar}
+// plural writes a count with its noun: "1 logout", "1,200 logouts".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return Thousands(n) + " " + noun + "s"
+}
+
+var funcs = map[string]any{"plural": plural, "duration": Duration, "percent": percent, "share": share, "short": ShortLabel, "count": count, "pct": pct, "bar": bar}
