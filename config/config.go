@@ -185,6 +185,14 @@ type MailConfig struct {
 	// it they go as one zip, and when even that is over it they stay on
 	// the server and the mail names them. 0 means no cap.
 	MaxAttachmentMB float64 `mapstructure:"max_attachment_mb"`
+	// OccupancyTarget is the occupancy the mail holds the figures
+	// against, 0..1 (0.85 is 85 %); 0 means none.
+	OccupancyTarget float64 `mapstructure:"occupancy_target"`
+	// ChartFont is a font file, TrueType or OpenType (.ttf, .otf) or a
+	// collection (.ttc), that draws the characters of the mail's charts
+	// that the bundled Go fonts lack, such as Chinese names; empty means
+	// none (such characters are drawn as boxes; the mail's text has them).
+	ChartFont string `mapstructure:"chart_font"`
 }
 
 // Default returns the settings that apply where neither the file nor the
@@ -603,6 +611,14 @@ func (c Config) checkMail() []error {
 	}
 	if m.MaxAttachmentMB < 0 {
 		bad("mail.max_attachment_mb: %v is negative; 0 means no cap", m.MaxAttachmentMB)
+	}
+	if m.OccupancyTarget < 0 || m.OccupancyTarget > 1 {
+		bad("mail.occupancy_target: %v is outside 0..1; write 85 %% as 0.85, or 0 for no target", m.OccupancyTarget)
+	}
+	if m.ChartFont != "" {
+		if _, err := mail.LoadFonts(m.ChartFont); err != nil {
+			bad("mail.chart_font: %v; name a TTF, OTF or TTC file, such as /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc (Debian: apt-get install fonts-noto-cjk), or leave it empty", err)
+		}
 	}
 	return errs
 }

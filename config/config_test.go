@@ -274,6 +274,16 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"mail.max_attachment_mb: -1 is negative"},
 		},
 		{
+			name: "occupancy target given in percent",
+			env:  []string{"AGENTBILL_MAIL_OCCUPANCY_TARGET=85"},
+			want: []string{"mail.occupancy_target: 85 is outside 0..1", "0.85"},
+		},
+		{
+			name: "chart font that is not there",
+			env:  []string{"AGENTBILL_MAIL_CHART_FONT=/nonexistent/NotoSansCJK-Regular.ttc"},
+			want: []string{"mail.chart_font", "/nonexistent/NotoSansCJK-Regular.ttc", "fonts-noto-cjk"},
+		},
+		{
 			name: "bool that does not parse",
 			env:  []string{"AGENTBILL_BILLING_CONVERSATION_ALL_TYPES=maybe"},
 			want: []string{`billing.conversation_all_types: cannot read "maybe" as bool`},

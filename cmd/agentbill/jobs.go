@@ -101,6 +101,8 @@ func (a *app) nightlyJobs() ([]nightly.Job, error) {
 			Out:             jc.Out,
 			MailTo:          slices.Clone(jc.MailTo),
 			MaxAttachment:   int64(a.cfg.Mail.MaxAttachmentMB * (1 << 20)),
+			Target:          a.cfg.Mail.OccupancyTarget,
+			ChartFont:       a.cfg.Mail.ChartFont,
 			Timeout:         jc.Timeout,
 			AllowIncomplete: jc.AllowIncomplete,
 		}
@@ -230,6 +232,25 @@ func (r appReporter) Holes(ctx context.Context, from, to billing.Date) ([]mail.H
 	out := make([]mail.Hole, len(holes))
 	for i, h := range holes {
 		out[i] = mail.Hole{Day: h.Day.String(), State: string(h.State), Reason: h.Reason, Repair: h.Repair()}
+	}
+	return out, nil
+}
+
+// CountRejects counts the records the lake's runs of [from, to) refused,
+// by the agent each names.
+func (r appReporter) CountRejects(ctx context.Context, from, to billing.Date) (mail.Rejects, error) {
+	dir, release, err := r.a.readLake(ctx, r.a.cfg.Lake, from, to)
+	if err != nil {
+		return mail.Rejects{}, err
+	}
+	defer release()
+	c, err := reports.CountRejects(ctx, dir, from, to)
+	if err != nil {
+		return mail.Rejects{}, err
+	}
+	out := mail.Rejects{Total: c.Total}
+	for _, a := range c.ByAgent {
+		out.ByAgent = append(out.ByAgent, mail.AgentRejects{Agent: a.Agent, Count: a.Count})
 	}
 	return out, nil
 }

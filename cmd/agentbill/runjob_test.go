@@ -125,13 +125,14 @@ func TestRunJobMails(t *testing.T) {
 	if chart == nil || chart.ContentType != "image/png" || !strings.Contains(m.HTML, `src="cid:`+chart.ContentID+`"`) {
 		t.Fatalf("no inline chart the HTML shows: %+v", chart)
 	}
-	for _, want := range []string{`alt="Occupancy by agent, 2026-11-19: All agents `, "Occupancy by agent</h3>",
-		"Top rest reasons</h3>", "Logout causes</h3>", "A0001"} {
+	for _, want := range []string{`alt="Lowest occupancy, 2026-11-19: All agents `, "Needs attention</h3>",
+		"Occupancy over all 12 agents</h3>", "Top rest and busy reasons</h3>", "Logout causes</h3>", "A0012",
+		"No change shown: 2026-11-18 is not in the lake."} {
 		if !strings.Contains(m.HTML, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	if !strings.Contains(m.Text, "Occupancy by agent:") {
+	if !strings.Contains(m.Text, "Lowest occupancy:") || !strings.Contains(m.Text, "Rejected input records: 0") {
 		t.Errorf("text body %q", m.Text)
 	}
 	mailtest.SavePreview(t, "run-nightly.html", []byte(strings.ReplaceAll(m.HTML, "cid:"+chart.ContentID, "run-nightly-"+chart.ContentID)))

@@ -3,11 +3,10 @@ package mail
 import (
 	"bytes"
 	"fmt"
-	htmltemplate "html/template"
 	"os"
 	"path/filepath"
 	"strconv"
-	texttemplate "text/template"
+	"strings"
 	"time"
 )
 
@@ -20,8 +19,6 @@ const (
 
 // How much of each list the body shows; the attached files hold it all.
 const (
-	maxChartBars   = 30
-	maxAgentRows   = 50
 	maxRestReasons = 5
 	maxLogouts     = 8
 )
@@ -38,6 +35,12 @@ type Section struct {
 	// 2026-03-08".
 	Title string
 	Files []File
+	// Previous is the period before, for the change of the headline
+	// figures; nil for no comparison.
+	Previous *Previous
+	// Rejects are the input records of the period that the lake's runs
+	// refused; nil when not known.
+	Rejects *Rejects
 }
 
 // Digest is what a job mails for one logical day: a section for each
@@ -64,6 +67,10 @@ type Digest struct {
 	// FirstDay and EndDay are the days [FirstDay, EndDay) the sections
 	// cover, YYYY-MM-DD.
 	FirstDay, EndDay string
+	// Target is the occupancy the centre aims at, 0..1; 0 for none.
+	Target float64
+	// Fonts draw the charts; nil means the Go fonts alone.
+	Fonts *Fonts
 }
 
 // Hole is a day of a report's period that the lake does not hold whole.
@@ -85,9 +92,11 @@ type Figures struct {
 	// Rest: rest and busy reasons, longest first.
 	HasRest bool
 	Rest    []Reason
-	// Logouts: logout causes, most frequent first.
-	HasLogouts bool
-	Logouts    []LogoutCause
+	// Logouts: logout causes, most frequent first; AgentLogouts: the
+	// agents with forced or system logouts, most first.
+	HasLogouts   bool
+	Logouts      []LogoutCause
+	AgentLogouts []AgentLogouts
 }
 
 // ReadFigures reads the figures of the built-in reports among files; other
@@ -111,7 +120,7 @@ func ReadFigures(title string, files []File) (Figures, error) {
 			}
 		case ReportLogoutCauses:
 			read = func(r *os.File) (err error) {
-				f.Logouts, err = ReadLogoutCauses(r)
+				f.Logouts, f.AgentLogouts, err = readLogouts(r)
 				f.HasLogouts = err == nil
 				return err
 			}
@@ -131,29 +140,37 @@ func ReadFigures(title string, files []File) (Figures, error) {
 	return f, nil
 }
 
-// Chart is the section's occupancy chart: one bar per agent (the busiest
-// first, at most 30) and one for all agents.
-func (f Figures) Chart() Chart {
+// Chart is the section's occupancy chart: the agents with the lowest
+// occupancy (at most 10; all of them in a small centre), all agents, and
+// the target.
+func (f Figures) Chart(target float64, fonts *Fonts) Chart {
+	a := AttentionOf(f, target, nil)
 	c := Chart{
-		Title:    "Occupancy by agent, " + f.Title,
-		Subtitle: "(talk + work) / (talk + work + available)",
+		Title:    "Lowest occupancy, " + f.Title,
+		Subtitle: "(talk + work) / (talk + work + available), lowest first",
 		Total:    &Bar{Label: "All agents", Value: f.Total.Value, Known: f.Total.Known},
+		Target:   target,
+		Fonts:    fonts,
 	}
-	for i, a := range f.Agents {
-		if i == maxChartBars {
-			c.Note = fmt.Sprintf("and %d more agents in the occupancy file", len(f.Agents)-maxChartBars)
-			break
-		}
-		c.Bars = append(c.Bars, Bar{Label: a.Agent, Value: a.Value, Known: a.Known})
+	if len(a.Lowest) == len(f.Agents) {
+		c.Title = "Occupancy by agent, " + f.Title
+	} else {
+		c.Note = fmt.Sprintf("The lowest %d of %s agents; the spread below the chart shows them all.", len(a.Lowest), Thousands(int64(len(f.Agents))))
+	}
+	for _, o := range a.Lowest {
+		c.Bars = append(c.Bars, Bar{Label: o.Agent, Value: o.Value, Known: o.Known})
 	}
 	return c
 }
 
 // Compose reads the report files of d and writes its message: a subject
-// with the first section's occupancy, an HTML body with each section's
-// headline figures (occupancy by agent, top rest reasons, logout causes)
-// and a chart of occupancy by agent (an inline PNG with alternative text),
-// a plain-text body saying the same, and the files attached: as they are,
+// with the first section's period and occupancy, and for each section
+// the headline figures with their change against the period before and
+// the target, who needs attention (lowest occupancy, longest rest,
+// forced and system logouts, rejected records), the spread of occupancy
+// over all agents, the top rest reasons and logout causes; all of it as
+// text, in HTML and in plain text, with a chart of the lowest occupancy
+// as an inline PNG that adds to it. The files go attached: as they are,
 // zipped, or (over the cap even zipped) named by their paths.
 func Compose(d Digest) (*Message, error) {
 	m := &Message{To: d.To, Date: d.Date}
@@ -163,23 +180,39 @@ func Compose(d Digest) (*Message, error) {
 		if err != nil {
 			return nil, err
 		}
-		v := sectionView{Figures: fig}
+		v := sectionView{Figures: fig, Attention: AttentionOf(fig, d.Target, s.Rejects)}
+		var prev *Figures
+		if p := s.Previous; p != nil {
+			if p.Missing != "" {
+				v.NoCompare = p.Missing
+			} else {
+				pf, err := ReadFigures(p.Title, p.Files)
+				if err != nil {
+					return nil, fmt.Errorf("the period before, %s: %w", p.Title, err)
+				}
+				prev, v.CompareWith = &pf, p.Title
+			}
+		}
+		v.Headlines = Headlines(fig, prev, d.Target, s.Rejects)
+		if d.Target > 0 {
+			v.Target = targetPercent(d.Target)
+		}
 		if fig.HasOccupancy {
-			chart := fig.Chart()
+			v.Spread = SpreadOf(fig.Agents, d.Target)
+			chart := fig.Chart(d.Target, d.Fonts)
 			var png bytes.Buffer
 			if err := chart.WritePNG(&png); err != nil {
 				return nil, err
 			}
-			b := chart.Image().Bounds()
 			v.ChartID = fmt.Sprintf("occupancy-%d.png", i+1)
 			v.ChartAlt = chart.Alt()
-			v.ChartWidth, v.ChartHeight = b.Dx(), b.Dy()
+			v.ChartWidth = ChartWidth
 			m.Inline = append(m.Inline, Part{Name: v.ChartID, ContentType: "image/png", ContentID: v.ChartID, Data: png.Bytes()})
-			v.AgentRows = fig.Agents[:min(len(fig.Agents), maxAgentRows)]
-			v.MoreAgents = len(fig.Agents) - len(v.AgentRows)
 		}
 		v.TopRest = fig.Rest[:min(len(fig.Rest), maxRestReasons)]
+		v.MoreRest = len(fig.Rest) - len(v.TopRest)
 		v.TopLogouts = fig.Logouts[:min(len(fig.Logouts), maxLogouts)]
+		v.MoreLogoutCauses = len(fig.Logouts) - len(v.TopLogouts)
 		for _, f := range s.Files {
 			data, err := os.ReadFile(f.Path)
 			if err != nil {
@@ -251,15 +284,25 @@ type pageView struct {
 
 type sectionView struct {
 	Figures
-	ChartID                 string
-	ChartAlt                string
-	ChartWidth, ChartHeight int
-	AgentRows               []Occupancy
-	MoreAgents              int
-	TopRest                 []Reason
-	TopLogouts              []LogoutCause
-	FileNames               []string
-	FilePaths               []string
+	Headlines []Headline
+	// CompareWith names the period the changes are against; NoCompare
+	// says why there are none.
+	CompareWith, NoCompare string
+	Target                 string // "85%", or empty
+	Attention              Attention
+	Spread                 Spread
+	// The chart, shown ChartWidth CSS pixels wide (no height, so that a
+	// reader that blocks pictures shows the alternative text in the room
+	// it takes).
+	ChartID          string
+	ChartAlt         string
+	ChartWidth       int
+	TopRest          []Reason
+	MoreRest         int
+	TopLogouts       []LogoutCause
+	MoreLogoutCauses int
+	FileNames        []string
+	FilePaths        []string
 }
 
 // megabytes formats a size in bytes as megabytes: "5 MB", "0.5 MB".
@@ -289,129 +332,22 @@ func count(n any) string {
 	return fmt.Sprint(n)
 }
 
-var funcs = map[string]any{"duration": Duration, "percent": percent, "share": share, "short": ShortLabel, "count": count}
+// pct formats a share, 0..1, as a whole percentage for the spread: "72%".
+func pct(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
 
-var htmlBody = htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body style="font-family: Arial, Helvetica, sans-serif; color: #222222; font-size: 14px; line-height: 1.4; max-width: 820px;">
-<h1 style="font-size: 20px; margin: 0 0 4px 0;">agentbill {{.Job}}</h1>
-<p style="margin: 0 0 16px 0; color: #555555;">The reports of job {{.Job}} for {{.Day}}.</p>
-{{- if .Holes}}
-<div style="margin: 0 0 16px 0; padding: 8px 12px; background: #fff4e5; border-left: 4px solid #d9822b;">
-<p style="margin: 0 0 6px 0;"><strong>Incomplete: these days are missing from the lake, or not whole in it.</strong> The figures below leave them out or count them as they are:</p>
-<ul style="margin: 0; padding-left: 20px;">
-{{- range .Holes}}
-<li><strong>{{.Day}} {{.State}}</strong>: {{.Reason}}. Repair: <code>{{.Repair}}</code></li>
-{{- end}}
-</ul>
-</div>
-{{- end}}
-{{- if .Ingest}}
-<p style="margin: 0 0 16px 0;">Ingest of {{.Day}}: {{.Ingest}}.</p>
-{{- end}}
-{{- range .Sections}}
-<h2 style="font-size: 17px; margin: 24px 0 8px 0; border-bottom: 1px solid #d9d9d9;">{{.Title}}</h2>
-{{- if .HasOccupancy}}
-<p style="margin: 0 0 12px 0;"><strong>Occupancy {{percent .Total}}</strong> over {{count (len .Agents)}} agents:
-logged in {{duration .Total.LoggedIn}}, talk {{duration .Total.Talk}}, work {{duration .Total.Work}}, available {{duration .Total.Available}}.</p>
-<p style="margin: 0 0 12px 0;"><img src="cid:{{.ChartID}}" alt="{{.ChartAlt}}" width="{{.ChartWidth}}" height="{{.ChartHeight}}" style="max-width: 100%; height: auto; border: 0;"></p>
-<h3 style="font-size: 15px; margin: 16px 0 6px 0;">Occupancy by agent</h3>
-<table cellpadding="4" cellspacing="0" style="border-collapse: collapse; font-size: 13px;">
-<tr style="background: #f2f2f2;"><th align="left">Agent</th><th align="right">Logged in</th><th align="right">Talk</th><th align="right">Work</th><th align="right">Available</th><th align="right">Occupancy</th></tr>
-{{- range .AgentRows}}
-<tr style="border-top: 1px solid #e5e5e5;"><td>{{.Agent}}</td><td align="right">{{duration .LoggedIn}}</td><td align="right">{{duration .Talk}}</td><td align="right">{{duration .Work}}</td><td align="right">{{duration .Available}}</td><td align="right"><strong>{{percent .}}</strong></td></tr>
-{{- end}}
-</table>
-{{- if .MoreAgents}}
-<p style="color: #555555;">And {{count .MoreAgents}} more agents in the occupancy file.</p>
-{{- end}}
-{{- end}}
-{{- if .HasRest}}
-<h3 style="font-size: 15px; margin: 16px 0 6px 0;">Top rest reasons</h3>
-{{- if .TopRest}}
-<table cellpadding="4" cellspacing="0" style="border-collapse: collapse; font-size: 13px;">
-<tr style="background: #f2f2f2;"><th align="left">Reason</th><th align="left">Kind</th><th align="right">Times</th><th align="right">Total</th><th align="right">Share of logged-in time</th></tr>
-{{- range .TopRest}}
-<tr style="border-top: 1px solid #e5e5e5;"><td>{{short .Kind .Code .Label}}</td><td>{{.Kind}}</td><td align="right">{{count .Count}}</td><td align="right">{{duration .Seconds}}</td><td align="right">{{share .Share}}</td></tr>
-{{- end}}
-</table>
-{{- else}}
-<p>No rest or busy time.</p>
-{{- end}}
-{{- end}}
-{{- if .HasLogouts}}
-<h3 style="font-size: 15px; margin: 16px 0 6px 0;">Logout causes</h3>
-{{- if .TopLogouts}}
-<table cellpadding="4" cellspacing="0" style="border-collapse: collapse; font-size: 13px;">
-<tr style="background: #f2f2f2;"><th align="left">Cause</th><th align="left">Category</th><th align="right">Logouts</th><th align="right">Agents</th></tr>
-{{- range .TopLogouts}}
-<tr style="border-top: 1px solid #e5e5e5;"><td>{{short "logout" .Code .Label}}</td><td>{{.Category}}</td><td align="right">{{count .Count}}</td><td align="right">{{count .Agents}}</td></tr>
-{{- end}}
-</table>
-{{- else}}
-<p>No logouts.</p>
-{{- end}}
-{{- end}}
-{{- if $.Omitted}}
-<p style="color: #555555; font-size: 12px;">Not attached (over {{$.Cap}} even zipped); on the server: {{range $i, $f := .FilePaths}}{{if $i}}, {{end}}<code>{{$f}}</code>{{end}}.</p>
-{{- else if $.Zipped}}
-<p style="color: #555555; font-size: 12px;">In the attached {{$.ZipName}} (over {{$.Cap}} unzipped): {{range $i, $f := .FileNames}}{{if $i}}, {{end}}{{$f}}{{end}}.</p>
-{{- else}}
-<p style="color: #555555; font-size: 12px;">Attached: {{range $i, $f := .FileNames}}{{if $i}}, {{end}}{{$f}}{{end}}.</p>
-{{- end}}
-{{- end}}
-</body>
-</html>
-`))
+// bar draws a histogram's bar in plain text: width 0..100 as up to 25
+// characters.
+func bar(width int) string {
+	n := (width + 3) / 4
+	return strings.Repeat("#", n)
+}
 
-var textBody = texttemplate.Must(texttemplate.New("text").Funcs(funcs).Parse(`agentbill {{.Job}}: reports for {{.Day}}
-{{- if .Holes}}
+// plural writes a count with its noun: "1 logout", "1,200 logouts".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return Thousands(n) + " " + noun + "s"
+}
 
-INCOMPLETE: these days are missing from the lake, or not whole in it; the figures below leave them out or count them as they are:
-{{- range .Holes}}
-  {{.Day}} {{.State}}: {{.Reason}}. Repair: {{.Repair}}
-{{- end}}
-{{- end}}
-{{- if .Ingest}}
-
-Ingest of {{.Day}}: {{.Ingest}}.
-{{- end}}
-{{range .Sections}}
-== {{.Title}} ==
-{{- if .HasOccupancy}}
-
-Occupancy {{percent .Total}} over {{count (len .Agents)}} agents: logged in {{duration .Total.LoggedIn}}, talk {{duration .Total.Talk}}, work {{duration .Total.Work}}, available {{duration .Total.Available}}.
-
-Occupancy by agent:
-{{- range .AgentRows}}
-  {{printf "%-16s %7s  logged in %s" .Agent (percent .) (duration .LoggedIn)}}
-{{- end}}
-{{- if .MoreAgents}}
-  and {{count .MoreAgents}} more agents in the occupancy file
-{{- end}}
-{{- end}}
-{{- if .HasRest}}
-
-Top rest reasons:
-{{- range .TopRest}}
-  {{.Kind}} {{short .Kind .Code .Label}}: {{count .Count}} times, {{duration .Seconds}}, {{share .Share}} of logged-in time
-{{- else}}
-  none
-{{- end}}
-{{- end}}
-{{- if .HasLogouts}}
-
-Logout causes:
-{{- range .TopLogouts}}
-  {{short "logout" .Code .Label}} ({{.Category}}): {{count .Count}} logouts, {{count .Agents}} agents
-{{- else}}
-  none
-{{- end}}
-{{- end}}
-
-{{if $.Omitted}}Not attached (over {{$.Cap}} even zipped); on the server: {{range $i, $f := .FilePaths}}{{if $i}}, {{end}}{{$f}}{{end}}
-{{- else if $.Zipped}}In the attached {{$.ZipName}} (over {{$.Cap}} unzipped): {{range $i, $f := .FileNames}}{{if $i}}, {{end}}{{$f}}{{end}}
-{{- else}}Attached: {{range $i, $f := .FileNames}}{{if $i}}, {{end}}{{$f}}{{end}}
-{{- end}}
-{{end}}`))
+var funcs = map[string]any{"plural": plural, "duration": Duration, "percent": percent, "share": share, "short": ShortLabel, "count": count, "pct": pct, "bar": bar}

@@ -21,7 +21,7 @@ func writeReports(t *testing.T, dir, day string, n int) []File {
 	rng := rand.New(rand.NewPCG(7, uint64(n)))
 	var occ strings.Builder
 	occ.WriteString("agent_id,date,logged_in_s,talk_s,hold_s,work_s,busy_s,rest_s,study_s,suspended_s,available_s,occupancy\n")
-	var sumIn, sumTalk, sumWork, sumAvail int
+	var sumIn, sumTalk, sumWork, sumAvail, sumRest int
 	for i := range n {
 		in := 6*3600 + rng.IntN(3*3600)
 		talk := rng.IntN(in / 2)
@@ -36,9 +36,9 @@ func writeReports(t *testing.T, dir, day string, n int) []File {
 			o = fmt.Sprintf("%.4f", float64(talk+work)/float64(talk+work+avail))
 		}
 		fmt.Fprintf(&occ, "A%04d,%s,%d,%d,0,%d,0,%d,0,0,%d,%s\n", i+1, day, in, talk, work, rest, avail, o)
-		sumIn, sumTalk, sumWork, sumAvail = sumIn+in, sumTalk+talk, sumWork+work, sumAvail+avail
+		sumIn, sumTalk, sumWork, sumAvail, sumRest = sumIn+in, sumTalk+talk, sumWork+work, sumAvail+avail, sumRest+rest
 	}
-	tot := fmt.Sprintf("%d,%d,0,%d,0,0,0,0,%d,%.4f", sumIn, sumTalk, sumWork, sumAvail, float64(sumTalk+sumWork)/float64(sumTalk+sumWork+sumAvail))
+	tot := fmt.Sprintf("%d,%d,0,%d,0,%d,0,0,%d,%.4f", sumIn, sumTalk, sumWork, sumRest, sumAvail, float64(sumTalk+sumWork)/float64(sumTalk+sumWork+sumAvail))
 	fmt.Fprintf(&occ, "TOTAL,%s,%s\nTOTAL,,%s\n", day, tot, tot)
 
 	rest := "agent_id,date,kind,op_cause,label,count,total_s,avg_s,max_s,share\n" +
@@ -88,26 +88,34 @@ func TestCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != 800 || b.Dy() < 26*25 {
-		t.Errorf("chart is %v; want 800 wide with room for 25 bars", b)
+	if b := img.Bounds(); b.Dx() != ChartWidth*chartScale || b.Dy() < chartScale*rowHeight*11 {
+		t.Errorf("chart is %v; want %d wide with room for 11 bars", b, ChartWidth*chartScale)
 	}
 	for _, want := range []string{
 		`<img src="cid:` + chart.ContentID + `"`,
-		`alt="Occupancy by agent, 2026-03-10: All agents `,
+		`width="` + fmt.Sprint(ChartWidth) + `"`,
+		`alt="Lowest occupancy, 2026-03-10: All agents `,
 		"A0024 no time",
-		"Occupancy by agent</h3>",
-		"Top rest reasons</h3>", "<td>Lunch</td>", "<td>Meeting</td>", "<td>cause 7</td>", "Training", "5.8%",
-		"Logout causes</h3>", "<td>agent logout</td>", "<td>disconnected</td>", "Shift end",
+		"Needs attention</h3>", "Lowest occupancy</strong>", "Longest rest</strong>",
+		"Occupancy over all 24 agents</h3>", "10th percentile", "median",
+		"Top rest and busy reasons</h3>", ">Lunch <span", ">Meeting <span", ">cause 7 <span", "Training", "5.8%",
+		"Logout causes</h3>", ">agent logout <span", ">disconnected <span", "Shift end",
 		"occupancy_2026-03-10_2026-03-11.csv",
 	} {
 		if !strings.Contains(m.HTML, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
+	for _, unwanted := range []string{"Changes are against", "No change shown", "target", "Rejected input records"} {
+		if strings.Contains(m.HTML, unwanted) {
+			t.Errorf("HTML has %q, with no previous period, target or rejects", unwanted)
+		}
+	}
 	if i, j := strings.Index(m.HTML, "Lunch"), strings.Index(m.HTML, "Training"); i > j {
 		t.Error("rest reasons are not longest first")
 	}
-	for _, want := range []string{"Occupancy by agent:", "A0024", "Top rest reasons:", "rest Lunch: 14 times, 7 h 0 m", "logged in 178 h 14 m", "Logout causes:"} {
+	for _, want := range []string{"Occupancy: ", "Agents: 24", "Logged in: 178 h 14 m", "NEEDS ATTENTION", "Lowest occupancy:", "A0024: no time",
+		"Top rest and busy reasons", "Lunch (rest): 14 times, 7 h 0 m", "Logout causes:", "10th percentile"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("text lacks %q:\n%s", want, m.Text)
 		}
@@ -122,6 +130,80 @@ func TestCompose(t *testing.T) {
 		t.Fatal(err)
 	}
 	mailtest.SavePreview(t, "nightly.eml", eml.Bytes())
+}
+
+// TestComposeChangeAndTarget: the headline figures against the day
+// before and the target; who needs attention, in both bodies.
+func TestComposeChangeAndTarget(t *testing.T) {
+	dir := t.TempDir()
+	cur := centre{agents: agentNames(20), days: []string{"2026-03-10"}, end: "2026-03-11", seed: 1, mean: 0.7}.write(t, filepath.Join(dir, "cur"))
+	prev := centre{agents: agentNames(18), days: []string{"2026-03-09"}, end: "2026-03-10", seed: 2, mean: 0.75}.write(t, filepath.Join(dir, "prev"))
+	curFig, err := ReadFigures("2026-03-10", cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prevFig, err := ReadFigures("2026-03-09", prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := 100 * (curFig.Total.Value - prevFig.Total.Value)
+	wantChange := fmt.Sprintf("up %.1f pts from %.1f%%", d, 100*prevFig.Total.Value)
+	if d < 0 {
+		wantChange = fmt.Sprintf("down %.1f pts from %.1f%%", -d, 100*prevFig.Total.Value)
+	}
+	below := 0
+	for _, a := range curFig.Agents {
+		if a.Known && a.Value < 0.8 {
+			below++
+		}
+	}
+	m, err := Compose(Digest{Job: "nightly", Day: "2026-03-10", To: []string{"floor@example.com"},
+		Sections: []Section{{Title: "2026-03-10", Files: cur, Previous: &Previous{Title: "2026-03-09", Files: prev},
+			Rejects: &Rejects{Total: 5, ByAgent: []AgentRejects{{"Zoë Ångström", 1}, {"张三", 3}}}}},
+		Target: 0.8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := sendAndParse(t, m)
+	for _, body := range []struct{ name, text string }{{"HTML", p.HTML}, {"text", p.Text}} {
+		for _, want := range []string{
+			wantChange, "up 2 from 18", "pts below the 80% target", "Changes are against 2026-03-09",
+			fmt.Sprintf("%d of 20 agents below the 80%% target", below),
+			"王五", "12.0%", // the agent who hardly takes calls, lowest
+			"Łukasz Żółć", "31.0%", // the one who rests most
+			"Søren Kierkegaard", "1 forced", "Zoë Ångström", "1 system",
+			"张三", "3 rejected", "1 of them naming no agent",
+			"forced login", "disconnected",
+		} {
+			if !strings.Contains(body.text, want) {
+				t.Errorf("%s lacks %q", body.name, want)
+			}
+		}
+	}
+	if i, j := strings.Index(p.Text, "张三: 3 rejected"), strings.Index(p.Text, "Zoë Ångström: 1 rejected"); i < 0 || j < 0 || i > j {
+		t.Errorf("rejects are not most first:\n%s", p.Text)
+	}
+}
+
+// TestComposeNoPreviousPeriod: when the period before is not in the lake,
+// the mail says so instead of a change.
+func TestComposeNoPreviousPeriod(t *testing.T) {
+	dir := t.TempDir()
+	files := writeReports(t, dir, "2026-03-10", 5)
+	why := "2026-03-09 is not in the lake"
+	m, err := Compose(Digest{Job: "nightly", Day: "2026-03-10", To: []string{"floor@example.com"},
+		Sections: []Section{{Title: "2026-03-10", Files: files, Previous: &Previous{Title: "2026-03-09", Missing: why}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{m.HTML, m.Text} {
+		if !strings.Contains(body, "No change shown: "+why) {
+			t.Errorf("body does not say why there is no change:\n%s", body)
+		}
+		if strings.Contains(body, " from ") {
+			t.Errorf("body shows a change with no period before:\n%s", body)
+		}
+	}
 }
 
 func TestComposeIncomplete(t *testing.T) {

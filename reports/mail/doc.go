@@ -1,15 +1,21 @@
 // Package mail writes and delivers the e-mail of a job's reports.
 //
-// Compose reads a period's report files and writes a Message that people
-// can take in at a glance: a subject with the period and its occupancy, an HTML
-// body with the headline figures (occupancy by agent, the top rest
-// reasons, the logout causes) and a bar chart of occupancy by agent as an
-// inline PNG with alternative text, a plain-text body saying the same, and
-// the report files attached (one zip when they exceed the cap; their paths
-// when even that does). Codes carry short names, durations read
-// "8 h 46 m" and large numbers group their thousands. The chart is drawn with the standard library
-// and a small bitmap font of its own. ComposeFailure writes the message of
-// a run that failed: what failed, why, and no attachment.
+// Compose reads a period's report files and writes a Message that says
+// what needs doing, for 5 agents or 5,000: a subject with the period and
+// its occupancy; the headline figures with their change against the period
+// before and the target; who needs attention (lowest occupancy, longest
+// rest, forced and system logouts, rejected records); the spread of
+// occupancy over all agents (quantiles and a histogram); the top rest
+// reasons and logout causes with short names. Every figure is text, in an
+// HTML body of one column that reads on a phone and a desktop and with
+// pictures blocked, and in a plain-text body; a bar chart of the lowest
+// occupancy, an inline PNG with alternative text, adds to it. The report
+// files go attached (one zip when they exceed the cap; their paths when
+// even that does). Durations read "8 h 46 m" and large numbers group their
+// thousands. The chart's text is drawn with the Go fonts through
+// golang.org/x/image/font/opentype, and with a font file of the site's
+// (Fonts) for the characters they lack. ComposeFailure writes the message
+// of a run that failed: what failed, why, and no attachment.
 //
 // SMTP delivers a Message with github.com/wneessen/go-mail: STARTTLS is
 // required unless the site says otherwise, credentials come from the

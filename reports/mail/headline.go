@@ -19,6 +19,9 @@ type Occupancy struct {
 	Agent string
 	// Seconds over the days of the report.
 	LoggedIn, Talk, Work, Available float64
+	// Rest and Busy are the seconds of rest (type 26) and busy (type 3);
+	// 0 when the report has no such columns.
+	Rest, Busy float64
 	// Value is (talk + work) / (talk + work + available).
 	Value float64
 	// Known is false when talk + work + available is 0.
@@ -32,6 +35,15 @@ func (o *Occupancy) compute() {
 	if o.Known {
 		o.Value = (o.Talk + o.Work) / den
 	}
+}
+
+// RestShare is the share of logged-in time spent resting, 0..1; 0 when
+// there was no logged-in time.
+func (o Occupancy) RestShare() float64 {
+	if o.LoggedIn <= 0 {
+		return 0
+	}
+	return o.Rest / o.LoggedIn
 }
 
 // Reason is a rest or busy reason summed over a report's agents and days.
@@ -52,6 +64,16 @@ type LogoutCause struct {
 	Count    int64
 	Agents   int64
 }
+
+// AgentLogouts are the logouts of one agent that a supervisor looks into:
+// forced (causes 257 and 264) and system (256, 260..263).
+type AgentLogouts struct {
+	Agent          string
+	Forced, System int64
+}
+
+// Total is the agent's forced and system logouts.
+func (a AgentLogouts) Total() int64 { return a.Forced + a.System }
 
 // table is a CSV report read whole, with its columns by name.
 type table struct {
@@ -87,6 +109,12 @@ func readTable(r io.Reader, need ...string) (*table, error) {
 }
 
 func (t *table) str(row []string, col string) string { return row[t.cols[col]] }
+
+// has reports whether the table has the column.
+func (t *table) has(col string) bool {
+	_, ok := t.cols[col]
+	return ok
+}
 
 // text reads a text column as people read it: without the quote that the
 // report put before text a spreadsheet would take for a formula.
@@ -134,7 +162,10 @@ func ReadOccupancy(r io.Reader) (agents []Occupancy, total Occupancy, err error)
 	for i, row := range t.rows {
 		var o Occupancy
 		o.Agent = t.str(row, "agent_id")
-		for col, dst := range map[string]*float64{"logged_in_s": &o.LoggedIn, "talk_s": &o.Talk, "work_s": &o.Work, "available_s": &o.Available} {
+		for col, dst := range map[string]*float64{"logged_in_s": &o.LoggedIn, "talk_s": &o.Talk, "work_s": &o.Work, "available_s": &o.Available, "rest_s": &o.Rest, "busy_s": &o.Busy} {
+			if !t.has(col) {
+				continue
+			}
 			if *dst, err = t.num(row, col); err != nil {
 				return nil, total, fmt.Errorf("occupancy row %d: %w", i+2, err)
 			}
@@ -153,10 +184,14 @@ func ReadOccupancy(r io.Reader) (agents []Occupancy, total Occupancy, err error)
 			a.Talk += o.Talk
 			a.Work += o.Work
 			a.Available += o.Available
+			a.Rest += o.Rest
+			a.Busy += o.Busy
 			sum.LoggedIn += o.LoggedIn
 			sum.Talk += o.Talk
 			sum.Work += o.Work
 			sum.Available += o.Available
+			sum.Rest += o.Rest
+			sum.Busy += o.Busy
 		}
 	}
 	if !foundTotal {
@@ -212,21 +247,48 @@ func ReadRestReasons(r io.Reader) ([]Reason, error) {
 // ReadLogoutCauses reads a logout_causes report: its whole-period TOTAL
 // rows, most frequent first.
 func ReadLogoutCauses(r io.Reader) ([]LogoutCause, error) {
+	causes, _, err := readLogouts(r)
+	return causes, err
+}
+
+// readLogouts reads a logout_causes report: its whole-period TOTAL rows,
+// most frequent first, and the agents with forced or system logouts,
+// summed over their days, most first.
+func readLogouts(r io.Reader) ([]LogoutCause, []AgentLogouts, error) {
 	t, err := readTable(r, "agent_id", "date", "op_cause", "label", "category", "count", "agents")
 	if err != nil {
-		return nil, fmt.Errorf("logout_causes: %w", err)
+		return nil, nil, fmt.Errorf("logout_causes: %w", err)
 	}
 	var out []LogoutCause
+	byAgent := map[string]*AgentLogouts{}
 	for i, row := range t.rows {
-		if t.str(row, "agent_id") != totalAgent || t.str(row, "date") != "" {
+		agent, date, category := t.str(row, "agent_id"), t.str(row, "date"), t.str(row, "category")
+		if agent != totalAgent && date != "" && (category == "forced" || category == "system") {
+			count, err := t.whole(row, "count")
+			if err != nil {
+				return nil, nil, fmt.Errorf("logout_causes row %d: %w", i+2, err)
+			}
+			a := byAgent[agent]
+			if a == nil {
+				a = &AgentLogouts{Agent: agent}
+				byAgent[agent] = a
+			}
+			if category == "forced" {
+				a.Forced += count
+			} else {
+				a.System += count
+			}
 			continue
 		}
-		lc := LogoutCause{Label: t.text(row, "label"), Category: t.str(row, "category")}
+		if agent != totalAgent || date != "" {
+			continue
+		}
+		lc := LogoutCause{Label: t.text(row, "label"), Category: category}
 		code, err1 := t.whole(row, "op_cause")
 		count, err2 := t.whole(row, "count")
 		agents, err3 := t.whole(row, "agents")
 		if err := errors.Join(err1, err2, err3); err != nil {
-			return nil, fmt.Errorf("logout_causes row %d: %w", i+2, err)
+			return nil, nil, fmt.Errorf("logout_causes row %d: %w", i+2, err)
 		}
 		lc.Code, lc.Count, lc.Agents = int(code), count, agents
 		out = append(out, lc)
@@ -234,5 +296,14 @@ func ReadLogoutCauses(r io.Reader) ([]LogoutCause, error) {
 	slices.SortFunc(out, func(a, b LogoutCause) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Code, b.Code))
 	})
-	return out, nil
+	var agents []AgentLogouts
+	for _, a := range byAgent {
+		if a.Total() > 0 {
+			agents = append(agents, *a)
+		}
+	}
+	slices.SortFunc(agents, func(a, b AgentLogouts) int {
+		return cmp.Or(cmp.Compare(b.Total(), a.Total()), cmp.Compare(b.Forced, a.Forced), strings.Compare(a.Agent, b.Agent))
+	})
+	return out, agents, nil
 }

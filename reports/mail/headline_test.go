@@ -2,6 +2,7 @@ package mail
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -145,5 +146,18 @@ func TestReadWithByteOrderMark(t *testing.T) {
 		"TOTAL,,258,'=cmd,agent,2,60,90,1\n"))
 	if err != nil || len(got) != 1 || got[0].Count != 2 || got[0].Label != "=cmd" {
 		t.Errorf("got %+v, %v; want count 2, the label without the quote the CSV puts first", got, err)
+	}
+}
+
+// The agents with forced and system logouts, summed over their days (the
+// period rows repeat them).
+func TestReadAgentLogouts(t *testing.T) {
+	_, agents, err := readLogouts(open(t, "../testdata/logouts/logout_causes.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []AgentLogouts{{Agent: "L3", System: 5}, {Agent: "L2", Forced: 2}, {Agent: "L7", System: 1}}
+	if !slices.Equal(agents, want) {
+		t.Errorf("agents %+v; want %+v", agents, want)
 	}
 }

@@ -56,6 +56,13 @@ type Reporter interface {
 	WriteReports(ctx context.Context, names []string, from, to billing.Date, dir string) ([]mail.File, error)
 }
 
+// RejectCounter is a Reporter that also counts the input records the
+// lake's runs refused over a period, by the agent each names, for the
+// mail's list of who needs attention.
+type RejectCounter interface {
+	CountRejects(ctx context.Context, from, to billing.Date) (mail.Rejects, error)
+}
+
 // Mailer delivers a message.
 type Mailer interface {
 	Send(ctx context.Context, m *mail.Message) error
@@ -171,8 +178,20 @@ func Do(ctx context.Context, job Job, day billing.Date, t Tasks) (Result, error)
 	if t.Mailer == nil {
 		return res, fmt.Errorf("%w: mail", ErrNoTask)
 	}
+	scratch, err := os.MkdirTemp("", "agentbill-previous-")
+	if err != nil {
+		return res, notify(ctx, job, day, t, &res, false, err)
+	}
+	defer os.RemoveAll(scratch)
+	if err := compare(ctx, job, day, t, sections, scratch); err != nil {
+		return res, notify(ctx, job, day, t, &res, false, err)
+	}
+	fonts, err := mail.LoadFonts(job.ChartFont)
+	if err != nil {
+		return res, notify(ctx, job, day, t, &res, false, err)
+	}
 	d := mail.Digest{Job: job.Name, Day: day.String(), To: job.MailTo, Sections: sections, Holes: holes, Date: now(t),
-		MaxAttachment: job.MaxAttachment}
+		MaxAttachment: job.MaxAttachment, Target: job.Target, Fonts: fonts}
 	d.FirstDay, d.EndDay = job.span(day)
 	if res.Ingest != nil {
 		d.Ingest = res.Ingest.Intake()
@@ -266,6 +285,74 @@ func report(ctx context.Context, job Job, day billing.Date, t Tasks, res *Result
 		res.HasOccupancy, res.Agents, res.Occupancy = true, len(fig.Agents), fig.Total
 	}
 	return sections, holes, nil
+}
+
+// figureReports are the built-in reports whose figures the mail compares
+// with the period before.
+var figureReports = []string{mail.ReportOccupancy, mail.ReportRestReasons, mail.ReportLogoutCauses}
+
+// compare fills in, for each section of the job's mail, the period before
+// (its figures written from the lake as the section's are, into scratch,
+// or why there are none) and the section's refused records when the
+// Reporter counts them.
+func compare(ctx context.Context, job Job, day billing.Date, t Tasks, sections []mail.Section, scratch string) error {
+	var names []string
+	for _, name := range figureReports {
+		if len(job.Reports) == 0 || slices.Contains(job.Reports, name) || slices.Contains(job.Reports, "all") {
+			names = append(names, name)
+		}
+	}
+	for i, p := range job.Periods {
+		from, to := p.Range(day)
+		if counter, ok := t.Reporter.(RejectCounter); ok {
+			rejects, err := counter.CountRejects(ctx, from, to)
+			if err != nil {
+				return fmt.Errorf("count the rejects of %s: %w", p.Title(day), err)
+			}
+			sections[i].Rejects = &rejects
+		}
+		if len(names) == 0 {
+			continue
+		}
+		before := from.AddDays(-1) // the last day of the period before
+		prevFrom, prevTo := p.Range(before)
+		prev := &mail.Previous{Title: p.Title(before)}
+		sections[i].Previous = prev
+		holes, err := t.Reporter.Holes(ctx, prevFrom, prevTo)
+		if err != nil {
+			return fmt.Errorf("check the lake for %s: %w", prev.Title, err)
+		}
+		if len(holes) > 0 {
+			prev.Missing = notWhole(prev.Title, holes, prevFrom, prevTo)
+			continue
+		}
+		dir := filepath.Join(scratch, fmt.Sprint(i))
+		prev.Files, err = t.Reporter.WriteReports(ctx, names, prevFrom, prevTo, dir)
+		if err != nil {
+			return fmt.Errorf("reports for %s, the period before %s: %w", prev.Title, p.Title(day), err)
+		}
+	}
+	return nil
+}
+
+// notWhole says why a period cannot be compared with: "2026-03-09 is not
+// in the lake", "week 2026-03-02 to 2026-03-08 is not whole in the lake
+// (2026-03-04 missing, 2026-03-06 stale)".
+func notWhole(title string, holes []mail.Hole, from, to billing.Date) string {
+	days := 0
+	for d := from; d.Before(to); d = d.Next() {
+		days++
+	}
+	missing := 0
+	for _, h := range holes {
+		if h.State == "missing" {
+			missing++
+		}
+	}
+	if missing == days {
+		return title + " is not in the lake"
+	}
+	return fmt.Sprintf("%s is not whole in the lake (%s)", title, Incomplete{Holes: holes}.Days())
 }
 
 // noticeTimeout bounds the delivery of a failure notice once the run's own

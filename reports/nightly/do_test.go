@@ -23,7 +23,8 @@ func TestDo(t *testing.T) {
 	if got := strings.Join(f.days(), ","); got != "2026-03-10" {
 		t.Errorf("ingested %s", got)
 	}
-	if got := strings.Join(f.reported, ","); got != "2026-03-10..2026-03-11,2026-03-02..2026-03-09" {
+	// The periods', then the periods' before, for the change.
+	if got := strings.Join(f.reported, ","); got != "2026-03-10..2026-03-11,2026-03-02..2026-03-09,2026-03-09..2026-03-10,2026-02-23..2026-03-02" {
 		t.Errorf("reported %s", got)
 	}
 	if len(f.sent) != 1 {
@@ -43,6 +44,51 @@ func TestDo(t *testing.T) {
 	}
 	if res.Ingest == nil || res.Ingest.Bills != 80 || len(res.Files) != 2 || !res.HasOccupancy || res.Agents != 2 || res.MailedTo != 1 {
 		t.Errorf("result %+v", res)
+	}
+}
+
+// countingTasks are fakeTasks whose Reporter also counts rejects.
+type countingTasks struct{ *fakeTasks }
+
+func (c countingTasks) CountRejects(_ context.Context, from, to billing.Date) (mail.Rejects, error) {
+	return mail.Rejects{Total: 3, ByAgent: []mail.AgentRejects{{Agent: "A02", Count: 2}}}, nil
+}
+
+// TestDoComparesWithThePeriodBefore: the mail's figures are held against
+// the period before when the lake has it whole, and say why not when it
+// does not; the rejects are counted by agent.
+func TestDoComparesWithThePeriodBefore(t *testing.T) {
+	f := &fakeTasks{t: t, holes: map[string]mail.Hole{
+		"2026-02-25": {Day: "2026-02-25", State: "missing", Reason: "no run", Repair: "agentbill ingest --date 2026-02-25"},
+	}}
+	tasks := f.tasks()
+	tasks.Reporter = countingTasks{f}
+	job := Job{Name: "nightly", Periods: []Period{Day, Week}, Out: t.TempDir(), MailTo: []string{"floor@example.com"}, Target: 0.5}
+	if _, err := Do(context.Background(), job, date(t, "2026-03-10"), tasks); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.sent) != 1 {
+		t.Fatalf("%d messages sent", len(f.sent))
+	}
+	m := f.sent[0]
+	for _, want := range []string{
+		"Changes are against 2026-03-09.", "no change from 45.5%",
+		"No change shown: week 2026-02-23 to 2026-03-01 is not whole in the lake (2026-02-25 missing).",
+		"4.5 pts below the 50% target", "A02: 2 rejected", "1 of them naming no agent",
+	} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if len(m.Attachments) != 2 {
+		t.Errorf("%d attachments; want the 2 periods' files, not the periods' before", len(m.Attachments))
+	}
+}
+
+func TestNotWhole(t *testing.T) {
+	from, to := date(t, "2026-03-09"), date(t, "2026-03-10")
+	if got := notWhole("2026-03-09", []mail.Hole{{Day: "2026-03-09", State: "missing"}}, from, to); got != "2026-03-09 is not in the lake" {
+		t.Errorf("got %q", got)
 	}
 }
 

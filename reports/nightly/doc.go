@@ -15,7 +15,9 @@
 // recipients why, with no report attached; when the ingest failed, that
 // the day was NOT billed. A report period with a day the lake does not
 // hold whole fails the run, unless the job allows incomplete periods: then
-// the log and the mail name the days.
+// the log and the mail name the days. The mail holds each period against
+// the period before, written from the lake by the same reports, and says
+// so when the lake does not hold that period whole.
 //
 // Scheduler is the daemon: it runs each job on its cron schedule with
 // robfig/cron, every run with its own context and time limit, catches up

@@ -41,6 +41,13 @@ type Job struct {
 	// MaxAttachment caps, in bytes, the report files the mail carries
 	// (see mail.Digest.MaxAttachment); 0 means no cap.
 	MaxAttachment int64
+	// Target is the occupancy the mail holds the figures against, 0..1;
+	// 0 means none.
+	Target float64
+	// ChartFont is a font file (TTF, OTF or a collection) that draws the
+	// characters of the mail's charts that the Go fonts lack; empty means
+	// none.
+	ChartFont string
 	// Timeout bounds one run (one logical day); 0 means DefaultTimeout.
 	Timeout time.Duration
 	// AllowIncomplete writes and mails the reports of a period that has
