@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest/lake"
 	"github.com/agentbill/agentbill/ingest/lake/s3test"
+	"github.com/agentbill/agentbill/ingest/synth"
 )
 
 // The same days ingested into a folder and into a bucket on a real S3
@@ -169,5 +172,49 @@ func TestBucketLakeJob(t *testing.T) {
 	code, stdout, _ = runAt(t, now, site.env, "--config", site.config, "jobs")
 	if code != 0 || !strings.Contains(stdout, "2026-11-19") {
 		t.Errorf("jobs: exit %d\n%s", code, stdout)
+	}
+}
+
+// Over a bucket as over a folder: a second writer stops with exit 75 and
+// names the holder; a run with too many rejects keeps the day as it was
+// and keeps what it refused beside the lake's tables.
+func TestBucketLakeSafety(t *testing.T) {
+	dir := t.TempDir()
+	first := billing.Date{Year: 2026, Month: time.November, Day: 3}
+	good := filepath.Join(dir, "good.csv")
+	writeSynth(t, good, synth.Config{Agents: 8, Start: first, Days: 1, Seed: 11})
+	damaged := filepath.Join(dir, "damaged.csv")
+	writeSynth(t, damaged, synth.Config{Agents: 8, Start: first, Days: 1, Seed: 11, BadShare: 0.2})
+	srv := s3test.Start(t, "lake")
+	url := srv.URL("lake", "site")
+	root := filepath.Join(srv.Root, "lake", "site")
+	mustRun(t, nil, "ingest", "--lake", url, "--date", first.String(), good)
+	bills := readFile(t, filepath.Join(root, "bills", "date="+first.String(), "bills.parquet"))
+
+	lk, err := lake.OpenAt(context.Background(), url, lake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lk.Close()
+	held, err := lk.Lock(lake.Holder{Command: "agentbill ingest", Day: first.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, nil, "ingest", "--lake", url, "--date", first.String(), good)
+	if code != exitLakeBusy || !strings.Contains(errOut, `\"agentbill ingest\" (pid`) {
+		t.Errorf("second writer: exit %d, want %d naming the holder:\n%s", code, exitLakeBusy, errOut)
+	}
+	held.Unlock()
+
+	code, _, errOut = runCLI(t, nil, "ingest", "--lake", url, "--date", first.String(), damaged)
+	if code != exitFailed || !strings.Contains(errOut, "more than max_reject_share") || !strings.Contains(errOut, "--force") {
+		t.Fatalf("too many rejects: exit %d\n%s", code, errOut)
+	}
+	if !bytes.Equal(bills, readFile(t, filepath.Join(root, "bills", "date="+first.String(), "bills.parquet"))) {
+		t.Error("the refused run changed the day's bills")
+	}
+	kept := readFile(t, filepath.Join(root, "refused", first.String()+".rejects.csv"))
+	if !strings.HasPrefix(string(kept), "file,line,") || !strings.Contains(errOut, "s3://lake/site/refused/"+first.String()+".rejects.csv") {
+		t.Errorf("refused records: %.60q; error %s", kept, errOut)
 	}
 }

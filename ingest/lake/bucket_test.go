@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -190,7 +191,7 @@ func TestBucketLeaseRace(t *testing.T) {
 				errs <- err
 				return
 			}
-			k, err := l.Lock(Holder{Command: "racer", PID: i + 1})
+			k, err := l.Lock(Holder{Command: fmt.Sprint("racer ", i)})
 			if err == nil {
 				won <- k
 			}

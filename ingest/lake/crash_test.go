@@ -23,6 +23,10 @@ import (
 // waiting for a line on stdin before going on.
 const crashChildEnv = "AGENTBILL_LAKE_CRASH_CHILD"
 
+// crashLeaseEnv sets the child's lease time in a bucket, so that the test
+// need not wait minutes for a killed child's lease to expire.
+const crashLeaseEnv = "AGENTBILL_LAKE_CRASH_LEASE"
+
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		os.Exit(crashChild(dir))
@@ -50,7 +54,14 @@ func crashChild(dir string) int {
 	}
 	bills, open, rejects, m := crashDay(loc)
 	stageHook("start")
-	l := &Lake{Dir: dir, Location: loc}
+	l, err := OpenAt(context.Background(), dir, Options{Location: loc})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if ttl, err := time.ParseDuration(os.Getenv(crashLeaseEnv)); err == nil {
+		leaseTTL = ttl
+	}
 	if err := l.WriteDay(context.Background(), testDay, bills, open, rejects, m); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

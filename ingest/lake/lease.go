@@ -3,7 +3,9 @@ package lake
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"path"
 	"strconv"
 	"sync"
@@ -36,9 +38,47 @@ type leaseRecord struct {
 	Released bool      `json:"released,omitempty"`
 }
 
+// free reports whether the lease may be taken: released, expired, or
+// held by a process of this host that is gone (or by this process, which
+// no longer holds it: its release failed, say, with the server away).
 func (r *leaseRecord) free(now time.Time) bool {
-	return r.Released || !now.Before(r.Expires)
+	if r.Released || !now.Before(r.Expires) {
+		return true
+	}
+	host, _ := os.Hostname()
+	if r.Host != host || host == "" {
+		return false
+	}
+	if r.PID == os.Getpid() {
+		return !liveLease(r.Since)
+	}
+	return !processAlive(r.PID)
 }
+
+// liveLeases are the leases this process holds, by when they were taken.
+var liveLeases = struct {
+	sync.Mutex
+	since map[int64]int
+}{since: map[int64]int{}}
+
+func liveLease(since time.Time) bool {
+	liveLeases.Lock()
+	defer liveLeases.Unlock()
+	return liveLeases.since[since.UnixNano()] > 0
+}
+
+func markLease(since time.Time, delta int) {
+	liveLeases.Lock()
+	defer liveLeases.Unlock()
+	k := since.UnixNano()
+	liveLeases.since[k] += delta
+	if liveLeases.since[k] <= 0 {
+		delete(liveLeases.since, k)
+	}
+}
+
+// errTakenOver is a lease that another writer took after it expired.
+var errTakenOver = errors.New("taken over")
 
 type bucketLease struct {
 	s    *bucketStorage
@@ -104,6 +144,7 @@ func (s *bucketStorage) tryLock(ctx context.Context, dir string, h Holder) (held
 	for _, n := range all { // the leases before, which nobody reads again
 		s.remove(ctx, s.leaseKey(dir, n))
 	}
+	markLease(h.Since, 1)
 	k.wg.Add(1)
 	go k.renew()
 	return k, nil
@@ -123,7 +164,9 @@ func (k *bucketLease) renew() {
 		ctx, cancel := context.WithTimeout(context.Background(), leaseTTL/3)
 		err := k.write(ctx, false)
 		cancel()
-		if err != nil {
+		// A renewal that failed (the store away for a moment) is tried
+		// again at the next tick; a lease taken over is lost for good.
+		if errors.Is(err, errTakenOver) {
 			k.mu.Lock()
 			if k.lost == nil {
 				k.lost = err
@@ -142,7 +185,7 @@ func (k *bucketLease) write(ctx context.Context, release bool) error {
 		return fmt.Errorf("renew the lake's lease: %w", err)
 	}
 	if seq != k.seq {
-		return fmt.Errorf("the lake's lease expired and was taken by %s", rec.Holder)
+		return fmt.Errorf("the lake's lease expired and was %w by %s", errTakenOver, rec.Holder)
 	}
 	k.rec.Released = release
 	k.rec.Expires = time.Now().UTC().Add(leaseTTL)
@@ -162,7 +205,7 @@ func (k *bucketLease) check() error {
 		return err
 	}
 	if seq != k.seq {
-		return fmt.Errorf("the lake's lease expired and was taken by %s", rec.Holder)
+		return fmt.Errorf("the lake's lease expired and was %w by %s", errTakenOver, rec.Holder)
 	}
 	return nil
 }
@@ -170,6 +213,7 @@ func (k *bucketLease) check() error {
 func (k *bucketLease) unlock() error {
 	close(k.stop)
 	k.wg.Wait()
+	markLease(k.rec.Since, -1)
 	k.mu.Lock()
 	lost := k.lost
 	k.mu.Unlock()

@@ -26,3 +26,9 @@ func linkCount(fi fs.FileInfo) uint64 {
 	}
 	return 1
 }
+
+// processAlive reports whether a process of this host runs with pid.
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
