@@ -23,7 +23,9 @@ const duckDBOptions = "?autoinstall_known_extensions=false&autoload_known_extens
 var ErrNoLake = errors.New("no lake folder")
 
 // OpenLake opens an in-memory DuckDB with one view per lake table (bills,
-// open, rejects) over the files of dir/<table>/date=*/<table>.parquet. The
+// open, rejects) over the files of dir/<table>/date=*/<table>.parquet
+// (dir/<table>/site=*/date=*/<table>.parquet for a lake of sites, with a
+// site column). The
 // folder's day is the view's last column, date, of type DATE, so a filter
 // on date reads only the files of the days it keeps. A table with no files
 // yet is an empty view with the same columns. The views cover the files
@@ -47,10 +49,26 @@ func OpenLake(ctx context.Context, dir string) (*sql.DB, error) {
 	// A reader who may not write to the lake reads it as it is; check
 	// reports such a day.
 	l.RollForward()
+	sites, err := l.Sites(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	for _, t := range lake.Tables() {
-		files, err := l.Files(t.Name)
+		var files []string
+		var err error
+		if len(sites) == 0 {
+			files, err = l.Files(t.Name)
+		}
+		for _, site := range sites {
+			var more []string
+			if more, err = (&lake.Lake{Dir: abs, Site: site}).Files(t.Name); err != nil {
+				break
+			}
+			files = append(files, more...)
+		}
 		if err == nil {
-			_, err = db.ExecContext(ctx, viewSQL(t, files))
+			_, err = db.ExecContext(ctx, viewSQL(t, files, len(sites) > 0))
 		}
 		if err != nil {
 			db.Close()
@@ -62,14 +80,18 @@ func OpenLake(ctx context.Context, dir string) (*sql.DB, error) {
 
 // viewSQL creates the view of table t over files. The files are listed one
 // by one rather than globbed, so that a lake folder whose name holds glob
-// characters or quotes reads as it is.
-func viewSQL(t lake.Table, files []string) string {
+// characters or quotes reads as it is. A lake of sites has their name in a
+// site column, before date.
+func viewSQL(t lake.Table, files []string, sites bool) string {
 	var b strings.Builder
 	b.WriteString("CREATE OR REPLACE VIEW " + quoteIdent(t.Name) + " AS ")
 	if len(files) == 0 {
 		b.WriteString("SELECT ")
 		for _, c := range t.Columns {
 			fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s, ", c.Kind.SQLType(), quoteIdent(c.Name))
+		}
+		if sites {
+			b.WriteString("CAST(NULL AS VARCHAR) AS site, ")
 		}
 		b.WriteString("CAST(NULL AS DATE) AS date WHERE false")
 		return b.String()
@@ -81,7 +103,11 @@ func viewSQL(t lake.Table, files []string) string {
 		}
 		b.WriteString(quoteString(f))
 	}
-	b.WriteString("], hive_partitioning = true, hive_types = {'date': DATE})")
+	if sites {
+		b.WriteString("], hive_partitioning = true, hive_types = {'site': VARCHAR, 'date': DATE})")
+	} else {
+		b.WriteString("], hive_partitioning = true, hive_types = {'date': DATE})")
+	}
 	return b.String()
 }
 

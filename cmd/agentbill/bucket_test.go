@@ -134,6 +134,21 @@ func TestBucketLakeTwoSites(t *testing.T) {
 			t.Errorf("site %s through the DDL:\n%s\nthrough query:\n%s", name, got, want)
 		}
 	}
+	// query --all-sites goes over both, site by site.
+	all, _ := mustRun(t, []string{cache}, "query", "--lake", shared, "--all-sites", "--format", "csv",
+		"SELECT site, count(*) AS n FROM bills GROUP BY site ORDER BY site")
+	var want strings.Builder
+	want.WriteString("site,n\n")
+	for _, name := range []string{"ktm", "nyc"} {
+		var n int64
+		if err := db.QueryRow("SELECT count(*) FROM bills WHERE site = ?", name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&want, "%s,%d\n", name, n)
+	}
+	if all != want.String() {
+		t.Errorf("query --all-sites:\n%s\nwant\n%s", all, want.String())
+	}
 	for _, table := range []string{"bills", "open", "rejects"} {
 		des, _ := os.ReadDir(filepath.Join(srv.Root, "lake", "operator", table))
 		var names []string

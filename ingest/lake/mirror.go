@@ -28,6 +28,10 @@ type MirrorOptions struct {
 	// From and To (exclusive) are the days a report covers; zero values
 	// mean every day of the lake.
 	From, To billing.Date
+	// Sites keeps the site level (site=NAME/date=D/) for these sites of a
+	// lake shared by sites, for readers that go over several (query);
+	// empty: the lake's own site, flattened.
+	Sites []string
 }
 
 // Mirror gives a folder laid out as a site's own lake (SPEC §4 without
@@ -44,26 +48,8 @@ type MirrorOptions struct {
 // object arrives under a temporary name and is renamed into place. The
 // mirror's folder is hard links to the cache and goes with release.
 func (l *Lake) Mirror(ctx context.Context, o MirrorOptions) (dir string, release func(), err error) {
-	if l.Local() && l.Site == "" {
+	if l.Local() && l.Site == "" && len(o.Sites) == 0 {
 		return l.Dir, func() {}, nil
-	}
-	days, err := l.Days()
-	if err != nil {
-		return "", nil, err
-	}
-	all := o.From == (billing.Date{}) && o.To == (billing.Date{})
-	whole := map[billing.Date]bool{} // every table
-	openOnly := map[billing.Date]bool{}
-	for _, d := range days {
-		switch {
-		case all || !d.Before(o.From) && d.Before(o.To):
-			whole[d] = true
-		case d == o.From.AddDays(-1):
-			openOnly[d] = true
-		}
-	}
-	if len(days) > 0 && !whole[days[len(days)-1]] {
-		openOnly[days[len(days)-1]] = true
 	}
 	if o.CacheDir == "" {
 		return "", nil, errors.New("no cache folder for the lake's objects")
@@ -82,14 +68,52 @@ func (l *Lake) Mirror(ctx context.Context, o MirrorOptions) (dir string, release
 			release()
 		}
 	}()
-	flat := &Lake{Dir: view}
 	used := map[string]bool{}
+	if len(o.Sites) == 0 {
+		err = l.mirrorSite(ctx, o, objects, &Lake{Dir: view}, used)
+	}
+	for _, site := range o.Sites {
+		src := *l
+		src.Site, src.held = site, nil
+		if err = src.mirrorSite(ctx, o, objects, &Lake{Dir: view, Site: site}, used); err != nil {
+			break
+		}
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if o.MaxBytes > 0 {
+		trimCache(objects, o.MaxBytes, used)
+	}
+	return view, release, nil
+}
+
+// mirrorSite links the days of l's site that o needs into the lake flat.
+func (l *Lake) mirrorSite(ctx context.Context, o MirrorOptions, objects string, flat *Lake, used map[string]bool) error {
+	days, err := l.Days()
+	if err != nil {
+		return err
+	}
+	all := o.From == (billing.Date{}) && o.To == (billing.Date{})
+	whole := map[billing.Date]bool{} // every table
+	openOnly := map[billing.Date]bool{}
+	for _, d := range days {
+		switch {
+		case all || !d.Before(o.From) && d.Before(o.To):
+			whole[d] = true
+		case d == o.From.AddDays(-1):
+			openOnly[d] = true
+		}
+	}
+	if len(days) > 0 && !whole[days[len(days)-1]] {
+		openOnly[days[len(days)-1]] = true
+	}
 	for _, d := range days {
 		if !whole[d] && !openOnly[d] {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return "", nil, err
+			return err
 		}
 		m, found, err := l.ReadManifest(d)
 		if err != nil || !found {
@@ -108,34 +132,31 @@ func (l *Lake) Mirror(ctx context.Context, o MirrorOptions) (dir string, release
 				if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errChanged) {
 					continue // missing or not the manifest's: the view shows the day broken
 				}
-				return "", nil, err
+				return err
 			}
 			used[filepath.Base(src)] = true
 			dst := flat.Path(table, d)
 			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return "", nil, err
+				return err
 			}
 			if err := linkOrCopy(src, dst); err != nil {
-				return "", nil, err
+				return err
 			}
 		}
-		m.Site = ""
+		m.Site = flat.Site
 		data, err := encodeManifest(&m)
 		if err != nil {
-			return "", nil, err
+			return err
 		}
-		p := filepath.Join(view, runsFolder, d.String()+".json")
+		p := flat.manifestPath(d)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return "", nil, err
+			return err
 		}
 		if err := os.WriteFile(p, data, 0o644); err != nil {
-			return "", nil, err
+			return err
 		}
 	}
-	if o.MaxBytes > 0 {
-		trimCache(objects, o.MaxBytes, used)
-	}
-	return view, release, nil
+	return nil
 }
 
 var errChanged = errors.New("not the object its manifest names")
