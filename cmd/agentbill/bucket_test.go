@@ -57,6 +57,15 @@ func TestBucketLakeSameAsFolder(t *testing.T) {
 	same("export", "--date", day2.String(), "--out", "-")
 	same("check")
 
+	// A one-day report fetches that day's tables, the open table of the day
+	// before, and nothing else.
+	cache := t.TempDir()
+	mustRun(t, []string{"AGENTBILL_LAKE_CACHE=" + cache}, "report", "occupancy", "--lake", bucket, "--from", day2.String(), "--out", "-")
+	objects, _ := os.ReadDir(filepath.Join(cache, "objects"))
+	if len(objects) != 4 {
+		t.Errorf("a one-day report fetched %d objects, want 4 (the day's three tables and the open table before)", len(objects))
+	}
+
 	// A day missing in the bucket is a hole the report names.
 	os.RemoveAll(filepath.Join(root, "runs", day1.String()+".json"))
 	code, _, errOut := runCLI(t, env, "report", "occupancy", "--lake", bucket, "--from", day1.String(), "--to", day2.Next().String(), "--out", "-")
