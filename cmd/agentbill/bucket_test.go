@@ -143,6 +143,18 @@ func TestBucketLakeTwoSites(t *testing.T) {
 			t.Errorf("site %s through the DDL:\n%s\nthrough query:\n%s", name, got, want)
 		}
 	}
+	// report --all-sites writes each site's report, on its own clock.
+	out := t.TempDir()
+	mustRun(t, []string{cache}, "report", "occupancy", "--lake", shared, "--all-sites", "--from", day1.String(), "--to", day2.Next().String(), "--out", out)
+	for name, zone := range sites {
+		want, _ := mustRun(t, []string{cache, "AGENTBILL_SITE_NAME=" + name, "AGENTBILL_SITE_TIMEZONE=" + zone},
+			"report", "occupancy", "--lake", shared, "--from", day1.String(), "--to", day2.Next().String(), "--out", "-")
+		got := readFile(t, filepath.Join(out, "site="+name, "occupancy_"+day1.String()+"_"+day2.Next().String()+".csv"))
+		if string(got) != want {
+			t.Errorf("report --all-sites, site %s:\n%s\nwant\n%s", name, got, want)
+		}
+	}
+
 	// query --all-sites goes over both, site by site.
 	all, _ := mustRun(t, []string{cache}, "query", "--lake", shared, "--all-sites", "--format", "csv",
 		"SELECT site, count(*) AS n FROM bills GROUP BY site ORDER BY site")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -19,9 +20,9 @@ const stdoutDir = "-"
 
 func (a *app) reportCmd() *cobra.Command {
 	var from, to, lakeDir, out, format string
-	var allowIncomplete bool
+	var allowIncomplete, allSites bool
 	cmd := &cobra.Command{
-		Use:   "report NAME|all --from D [--to D] [--lake DIR] [--out DIR|-] [--format csv|table|json] [--allow-incomplete]",
+		Use:   "report NAME|all --from D [--to D] [--lake DIR|URL] [--out DIR|-] [--format csv|table|json] [--allow-incomplete] [--all-sites]",
 		Short: "Run a report over the lake into DIR/NAME_FROM_TO.csv",
 		Long: `Report runs one SQL report (or all of them) over the lake for the site-zone
 days from --from up to --to, which is not included (default: the day after
@@ -39,22 +40,30 @@ starts with a UTF-8 byte-order mark.
 A period with a day that the lake does not hold whole (missing: no run;
 broken; stale: see agentbill status) is refused, naming each such day and the
 ingest that repairs it. --allow-incomplete reports it anyway, with a warning
-naming those days.`,
+naming those days.
+
+In a lake shared by sites, a report covers the config's site (site.name);
+--all-sites runs it for every site of the lake, each on its own clock (the
+time zone its newest run recorded), into DIR/site=NAME/.`,
 		Example: `  agentbill report occupancy --from 2026-03-08 --to 2026-03-09
   agentbill report all --from yesterday
   agentbill report rest_reasons --from 2026-03-01 --to 2026-04-01 --out - --format table`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if allSites {
+				return a.reportAllSites(cmd.Context(), args[0], from, to, lakeDir, out, format, allowIncomplete)
+			}
 			return a.report(cmd.Context(), args[0], from, to, lakeDir, out, format, allowIncomplete)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&from, "from", "", "first site-zone day: YYYY-MM-DD, today or yesterday")
 	f.StringVar(&to, "to", "", "the day after the last (default: the day after --from)")
-	f.StringVar(&lakeDir, "lake", "", "lake folder (default: lake of the config)")
+	f.StringVar(&lakeDir, "lake", "", "lake folder or bucket URL (default: lake of the config)")
 	f.StringVar(&out, "out", "", `folder for the CSV files (default: reports.out of the config); "-" for standard output`)
 	f.StringVar(&format, "format", reports.FormatCSV, "output on standard output: csv, table or json (JSON Lines); files are CSV")
 	f.BoolVar(&allowIncomplete, "allow-incomplete", false, "report a period with days that are missing, broken or stale, warning which")
+	f.BoolVar(&allSites, "all-sites", false, "every site of a lake shared by sites, each into DIR/site=NAME/")
 	cmd.MarkFlagRequired("from")
 	return cmd
 }
@@ -207,4 +216,41 @@ func (a *app) checkPeriod(ctx context.Context, dir string, from, to billing.Date
 		fmt.Fprintf(a.stderr, "agentbill: warning: %v\n(--allow-incomplete: going on with what the lake holds of these days)\n", incomplete)
 	}
 	return holes, nil
+}
+
+// reportAllSites runs report for each site of a lake shared by sites, on
+// the site's own clock, into out/site=NAME/.
+func (a *app) reportAllSites(ctx context.Context, name, from, to, lakeDir, out, format string, allowIncomplete bool) error {
+	if out == stdoutDir {
+		return usageError{errors.New("--all-sites writes one folder per site: give --out DIR, or set site.name for one site")}
+	}
+	if out == "" {
+		out = a.cfg.Reports.Out
+	}
+	lk, err := a.lake(ctx, a.lakeDir(lakeDir), a.cfg.Location())
+	if err != nil {
+		return err
+	}
+	defer lk.Close()
+	sites, err := lk.Sites(ctx)
+	if err != nil {
+		return err
+	}
+	if len(sites) == 0 {
+		return fmt.Errorf("the lake %s has no sites (site=NAME partitions)", lk)
+	}
+	saved := a.cfg.Site
+	defer func() { a.cfg.Site = saved }()
+	for _, site := range sites {
+		a.cfg.Site.Name = site
+		zone, err := lk.SiteZone(ctx, site)
+		if err != nil {
+			return err
+		}
+		a.cfg.Site.Timezone = zone
+		if err := a.report(ctx, name, from, to, lakeDir, filepath.Join(out, "site="+site), format, allowIncomplete); err != nil {
+			return fmt.Errorf("site %s: %w", site, err)
+		}
+	}
+	return nil
 }

@@ -289,3 +289,25 @@ func linkOrCopy(src, dst string) error {
 	}
 	return err
 }
+
+// SiteZone is the time zone of a site of a lake shared by sites, as its
+// newest run recorded it.
+func (l *Lake) SiteZone(ctx context.Context, site string) (string, error) {
+	src := *l
+	src.Site, src.held = site, nil
+	days, err := src.Days()
+	if err != nil {
+		return "", err
+	}
+	if len(days) == 0 {
+		return "", fmt.Errorf("site %s has no run in the lake %s", site, l)
+	}
+	m, _, err := src.ReadManifest(days[len(days)-1])
+	if err != nil {
+		return "", err
+	}
+	if _, err := time.LoadLocation(m.Timezone); err != nil || m.Timezone == "" {
+		return "", fmt.Errorf("site %s: the manifest of %s names time zone %q", site, days[len(days)-1], m.Timezone)
+	}
+	return m.Timezone, nil
+}
