@@ -9,6 +9,7 @@ import (
 // the order DetectFormat asks them. A new vendor's format is a file of its
 // own and a line here.
 var sources = []Source{
+	connectSource,
 	{Format: FormatCTI, Read: readCTI, Detect: detectCTI},
 	{Format: FormatAgentOprInfo, Read: readAgentOprInfo, Detect: detectAgentOprInfo},
 }
