@@ -120,9 +120,9 @@ func (p *connectParser) snapshot(i, depth int, field string, s *connectSnapshot)
 	return p.object(i, depth+1, func(key []byte, i, depth int) (int, error) {
 		switch string(key) {
 		case "AgentStatus":
-			return p.named(i, depth, "AgentStatus", "Name", &s.status)
+			return p.named(i, depth, "AgentStatus", "Name", "AgentStatus.Name", &s.status)
 		case "Configuration":
-			return p.named(i, depth, "Configuration", "Username", &s.username)
+			return p.named(i, depth, "Configuration", "Username", "Configuration.Username", &s.username)
 		case "Contacts":
 			return p.contacts(i, depth, s)
 		}
@@ -130,8 +130,9 @@ func (p *connectParser) snapshot(i, depth int, field string, s *connectSnapshot)
 	})
 }
 
-// named reads the one string field name of an object (or null) field.
-func (p *connectParser) named(i, depth int, field, name string, v *connectString) (int, error) {
+// named reads the one string field name (full: field.name) of an object
+// (or null) field.
+func (p *connectParser) named(i, depth int, field, name, full string, v *connectString) (int, error) {
 	if p.isNull(i) {
 		return i + 4, nil
 	}
@@ -140,7 +141,7 @@ func (p *connectParser) named(i, depth int, field, name string, v *connectString
 	}
 	return p.object(i, depth+1, func(key []byte, i, depth int) (int, error) {
 		if string(key) == name {
-			return p.str(i, field+"."+name, v)
+			return p.str(i, full, v)
 		}
 		return p.skip(i, depth)
 	})
