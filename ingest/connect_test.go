@@ -371,8 +371,9 @@ func centreStreams(tb testing.TB, agents int) (lines, concatenated, cti []byte) 
 // stream in both layouts, and as CTI text, on one goroutine.
 func BenchmarkReadConnect(b *testing.B) {
 	lines, concatenated, cti := centreStreams(b, 200)
+	var events int64
 	h := Handler{
-		Event:  func(billing.Event) error { return nil },
+		Event:  func(billing.Event) error { events++; return nil },
 		Reject: func(r Reject) error { return fmt.Errorf("reject: %+v", r) },
 		Skip:   func(string) {},
 		Note:   func(string, string) {},
@@ -399,11 +400,13 @@ func BenchmarkReadConnect(b *testing.B) {
 		b.Run(bm.name, func(b *testing.B) {
 			b.SetBytes(int64(len(bm.input)))
 			b.ReportAllocs()
+			events = 0
 			for b.Loop() {
 				if err := bm.read(bytes.NewReader(bm.input)); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
 }
