@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -135,46 +136,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // Amazon Connect stream, whose names are masked and whose concatenated
 // records are known by byte offset) is quoted that way.
 func FetchLines(path string, lines []int64) (map[int64]string, error) {
-	if src, ok := quotingSource(path); ok && len(lines) > 0 {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r, _, done, err := decompress(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		defer done()
-		out, err := src.Quote(r, lines)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return out, nil
-	}
-	return fetchLines(path, lines)
-}
-
-// quotingSource is the registered source the file at path is detected as,
-// when that source quotes its own records.
-func quotingSource(path string) (Source, bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Source{}, false
-	}
-	defer f.Close()
-	r, _, done, err := decompress(f)
-	if err != nil {
-		return Source{}, false
-	}
-	defer done()
-	head := make([]byte, peekSize)
-	n, _ := io.ReadFull(r, head)
-	src, ok := source(DetectFormat(path, head[:n]))
-	return src, ok && src.Quote != nil
-}
-
-func fetchLines(path string, lines []int64) (map[int64]string, error) {
 	want := slices.Clone(lines)
 	slices.Sort(want)
 	want = slices.Compact(want)
@@ -192,7 +153,16 @@ func fetchLines(path string, lines []int64) (map[int64]string, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	defer done()
-	lr := newLineReader(r, maxRawLen)
+	br := bufio.NewReaderSize(r, lineBufferSize)
+	head, _ := br.Peek(peekSize) // a read error shows below
+	if src, ok := source(DetectFormat(path, head)); ok && src.Quote != nil {
+		out, err := src.Quote(br, want)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return out, nil
+	}
+	lr := newLineReader(br, maxRawLen)
 	i := 0
 	for i < len(want) {
 		line, no, _, err := lr.next()

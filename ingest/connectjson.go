@@ -155,7 +155,39 @@ func (p *connectParser) contacts(i, depth int, s *connectSnapshot) (int, error) 
 	if i >= len(p.b) || p.b[i] != '[' {
 		return 0, p.kindErr(i, "Contacts", "an array")
 	}
-	if depth+1 > maxConnectDepth {
+	return p.array(i, depth+1, func(i, depth int) (int, error) {
+		if p.isNull(i) {
+			return i + 4, nil
+		}
+		if i >= len(p.b) || p.b[i] != '{' {
+			return 0, p.kindErr(i, "Contacts", "objects")
+		}
+		s.contacts = append(s.contacts, connectContact{})
+		k := &s.contacts[len(s.contacts)-1]
+		return p.object(i, depth+1, func(key []byte, i, depth int) (int, error) {
+			switch string(key) {
+			case "ContactId":
+				return p.str(i, "ContactId", &k.id)
+			case "Channel":
+				return p.str(i, "Channel", &k.channel)
+			case "InitiationMethod":
+				return p.str(i, "InitiationMethod", &k.method)
+			case "State":
+				return p.str(i, "State", &k.state)
+			case "StateStartTimestamp":
+				return p.str(i, "StateStartTimestamp", &k.stateStart)
+			case "ConnectedToAgentTimestamp":
+				return p.str(i, "ConnectedToAgentTimestamp", &k.connected)
+			}
+			return p.skip(i, depth)
+		})
+	})
+}
+
+// array reads the array that opens at b[i], calling elem with the index
+// of each element; elem returns the index after it.
+func (p *connectParser) array(i, depth int, elem func(i, depth int) (int, error)) (int, error) {
+	if depth > maxConnectDepth {
 		return 0, p.syntax(i, "nested too deep")
 	}
 	i = p.ws(i + 1)
@@ -163,50 +195,32 @@ func (p *connectParser) contacts(i, depth int, s *connectSnapshot) (int, error) 
 		return i + 1, nil
 	}
 	for {
-		if i >= len(p.b) || p.b[i] != '{' {
-			if p.isNull(i) {
-				i += 4
-			} else {
-				return 0, p.kindErr(i, "Contacts", "objects")
-			}
-		} else {
-			s.contacts = append(s.contacts, connectContact{})
-			k := &s.contacts[len(s.contacts)-1]
-			var err error
-			i, err = p.object(i, depth+2, func(key []byte, i, depth int) (int, error) {
-				switch string(key) {
-				case "ContactId":
-					return p.str(i, "ContactId", &k.id)
-				case "Channel":
-					return p.str(i, "Channel", &k.channel)
-				case "InitiationMethod":
-					return p.str(i, "InitiationMethod", &k.method)
-				case "State":
-					return p.str(i, "State", &k.state)
-				case "StateStartTimestamp":
-					return p.str(i, "StateStartTimestamp", &k.stateStart)
-				case "ConnectedToAgentTimestamp":
-					return p.str(i, "ConnectedToAgentTimestamp", &k.connected)
-				}
-				return p.skip(i, depth)
-			})
-			if err != nil {
-				return 0, err
-			}
+		var err error
+		if i, err = elem(i, depth); err != nil {
+			return 0, err
 		}
-		i = p.ws(i)
-		if i >= len(p.b) {
-			return 0, p.syntax(i, "")
-		}
-		switch p.b[i] {
-		case ',':
-			i = p.ws(i + 1)
-		case ']':
-			return i + 1, nil
-		default:
-			return 0, p.syntax(i, "want , or ]")
+		done := false
+		if i, done, err = p.next(i, ']'); err != nil || done {
+			return i, err
 		}
 	}
+}
+
+// next reads what follows a member or an element: a comma (then it
+// returns the index of the next one) or the closing bracket (then done,
+// and the index after it).
+func (p *connectParser) next(i int, closing byte) (int, bool, error) {
+	i = p.ws(i)
+	if i >= len(p.b) {
+		return 0, false, p.syntax(i, "")
+	}
+	switch p.b[i] {
+	case ',':
+		return p.ws(i + 1), false, nil
+	case closing:
+		return i + 1, true, nil
+	}
+	return 0, false, p.syntax(i, "want , or "+string(closing))
 }
 
 // kindErr is the error of a field whose value is of the wrong kind, or a
@@ -245,17 +259,9 @@ func (p *connectParser) object(i, depth int, member func(key []byte, i, depth in
 		if i, err = member(key, i, depth); err != nil {
 			return 0, err
 		}
-		i = p.ws(i)
-		if i >= len(b) {
-			return 0, p.syntax(i, "")
-		}
-		switch b[i] {
-		case ',':
-			i = p.ws(i + 1)
-		case '}':
-			return i + 1, nil
-		default:
-			return 0, p.syntax(i, "want , or }")
+		done := false
+		if i, done, err = p.next(i, '}'); err != nil || done {
+			return i, err
 		}
 	}
 }
@@ -281,17 +287,7 @@ func (p *connectParser) isNull(i int) bool {
 	return i+4 <= len(p.b) && string(p.b[i:i+4]) == "null"
 }
 
-func (p *connectParser) ws(i int) int {
-	for i < len(p.b) {
-		switch p.b[i] {
-		case ' ', '\t', '\r', '\n':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
+func (p *connectParser) ws(i int) int { return skipJSONSpace(p.b, i) }
 
 // scanString reads the string that opens at b[i] and returns its text
 // (unescaped) and the index after it.
@@ -436,31 +432,7 @@ func (p *connectParser) skip(i, depth int) (int, error) {
 	case c == '{':
 		return p.object(i, depth+1, p.skipMember)
 	case c == '[':
-		if depth+1 > maxConnectDepth {
-			return 0, p.syntax(i, "nested too deep")
-		}
-		i = p.ws(i + 1)
-		if i < len(b) && b[i] == ']' {
-			return i + 1, nil
-		}
-		for {
-			var err error
-			if i, err = p.skip(i, depth+1); err != nil {
-				return 0, err
-			}
-			i = p.ws(i)
-			if i >= len(b) {
-				return 0, p.syntax(i, "")
-			}
-			switch b[i] {
-			case ',':
-				i = p.ws(i + 1)
-			case ']':
-				return i + 1, nil
-			default:
-				return 0, p.syntax(i, "want , or ]")
-			}
-		}
+		return p.array(i, depth+1, p.skip)
 	case c == 't':
 		return p.literal(i, "true")
 	case c == 'f':

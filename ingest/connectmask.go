@@ -77,16 +77,25 @@ type masker struct {
 	out []byte
 }
 
-func (m *masker) ws(i int) int {
-	for i < len(m.b) {
-		switch m.b[i] {
-		case ' ', '\t', '\r', '\n':
-			i++
-		default:
-			return i
-		}
+func (m *masker) ws(i int) int { return skipJSONSpace(m.b, i) }
+
+// next writes what follows a member or an element: a comma (then it
+// returns the index of the next one) or closing (then done, and the index
+// after it); ok is false for anything else.
+func (m *masker) next(i int, closing byte) (next int, done, ok bool) {
+	i = m.ws(i)
+	if i >= len(m.b) {
+		return i, false, false
 	}
-	return i
+	switch c := m.b[i]; c {
+	case ',', closing:
+		m.out = append(m.out, c)
+		if c == closing {
+			return i + 1, true, true
+		}
+		return m.ws(i + 1), false, true
+	}
+	return i, false, false
 }
 
 // value writes the value at b[i] as ctx allows and returns the index
@@ -157,19 +166,9 @@ func (m *masker) object(i int, ctx maskContext) (int, bool) {
 		if i, ok = m.value(m.ws(i+1), child); !ok {
 			return i, false
 		}
-		i = m.ws(i)
-		if i >= len(b) {
-			return i, false
-		}
-		switch b[i] {
-		case ',':
-			m.out = append(m.out, ',')
-			i = m.ws(i + 1)
-		case '}':
-			m.out = append(m.out, '}')
-			return i + 1, true
-		default:
-			return i, false
+		done := false
+		if i, done, ok = m.next(i, '}'); done || !ok {
+			return i, ok
 		}
 	}
 }
@@ -188,19 +187,9 @@ func (m *masker) array(i int, ctx maskContext) (int, bool) {
 		if i, ok = m.value(i, ctx); !ok {
 			return i, false
 		}
-		i = m.ws(i)
-		if i >= len(b) {
-			return i, false
-		}
-		switch b[i] {
-		case ',':
-			m.out = append(m.out, ',')
-			i = m.ws(i + 1)
-		case ']':
-			m.out = append(m.out, ']')
-			return i + 1, true
-		default:
-			return i, false
+		done := false
+		if i, done, ok = m.next(i, ']'); done || !ok {
+			return i, ok
 		}
 	}
 }
