@@ -220,12 +220,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // sortedCounts iterates a count map in key order.
 func sortedCounts(m map[string]int64) func(yield func(string, int64) bool) {
 	return func(yield func(string, int64) bool) {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(m) {
 			if !yield(k, m[k]) {
 				return
 			}
