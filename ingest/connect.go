@@ -246,7 +246,7 @@ func (c *connectReader) record(ch *connectChunk, rec *connectRecord) error {
 	case !rec.timestamp.ok:
 		return c.reject(ch, nil, "EventTimestamp: "+ErrMissing.Error())
 	}
-	kind := string(rec.eventType.v) // no allocation: compared only
+	var kind string
 	switch {
 	case asciiEqualFold(rec.eventType.v, connectHeartBeat):
 		kind = connectHeartBeat
