@@ -62,7 +62,7 @@ jobs:
 		{name: "query --format", args: []string{"query", "--format", ""}, want: []string{"table", "csv", "json"}, directive: noFiles},
 		{name: "status --format", args: []string{"status", "--format", ""}, want: []string{"text", "json"}, directive: noFiles},
 		{name: "check --format", args: []string{"check", "--format", "j"}, want: []string{"json"}, directive: noFiles},
-		{name: "ingest --format", args: []string{"ingest", "--format", "c"}, want: []string{"csv", "cti"}, directive: noFiles},
+		{name: "ingest --format", args: []string{"ingest", "--format", "c"}, want: []string{"csv", "connect", "cti"}, directive: noFiles},
 		{name: "generate --format", args: []string{"generate", "--format", ""}, want: []string{"events", "cti", "agentoprinfo", "connect"}, directive: noFiles},
 		{name: "export --order", args: []string{"export", "--order", ""}, want: []string{"source", "lake"}, directive: noFiles},
 		{name: "--log-format", args: []string{"status", "--log-format", ""}, want: []string{"text", "json"}, directive: noFiles},
