@@ -60,6 +60,8 @@ type Config struct {
 	Reports        ReportsConfig `mapstructure:"reports"`
 	// CTI maps Cisco UCCX CTI messages to operation types and causes.
 	CTI ingest.CTIMapping `mapstructure:"cti"`
+	// Connect maps the agent statuses of Amazon Connect streams.
+	Connect ingest.ConnectMapping `mapstructure:"connect"`
 	// Jobs are what agentbill schedule runs on their schedules and
 	// agentbill run runs once.
 	Jobs []JobConfig `mapstructure:"jobs"`
@@ -217,6 +219,7 @@ func Default() Config {
 		},
 		Reports: ReportsConfig{Out: "./reports-out", IntervalMinutes: reports.DefaultIntervalMinutes, CSVBOM: CSVBOMJobs},
 		CTI:     lowerMapKeys(ingest.DefaultCTIMapping()),
+		Connect: ingest.ConnectMapping{Statuses: lowerStatuses(ingest.DefaultConnectMapping().Statuses)},
 		Jobs:    []JobConfig{},
 		Mail: MailConfig{
 			Port:      587,
@@ -247,6 +250,30 @@ func lowerMapKeys(m ingest.CTIMapping) ingest.CTIMapping {
 		m.TextCallTypes = []string{} // a loaded list is never nil
 	}
 	return m
+}
+
+// lowerStatuses returns the statuses with their names in lower case, as
+// viper hands them back from a file; the Connect reader matches names in
+// any case.
+func lowerStatuses(m map[string][]int) map[string][]int {
+	out := make(map[string][]int, len(m))
+	for k, v := range m {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+// withDefaultStatuses adds to the site's Connect statuses the default ones
+// it does not name (in any letter case): a site that lists Lunch keeps
+// Available and Offline.
+func withDefaultStatuses(m map[string][]int) map[string][]int {
+	out := lowerStatuses(m)
+	for k, v := range lowerStatuses(ingest.DefaultConnectMapping().Statuses) {
+		if _, ok := out[k]; !ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // defaults maps every key Load knows to its default value: the leaves of
@@ -318,11 +345,12 @@ func LoadSources(path string, env []string) (Loaded, error) {
 	}
 
 	var c Config
-	hooks := mapstructure.ComposeDecodeHookFunc(durationHook, intListHook, stringListHook, labelsHook)
+	hooks := mapstructure.ComposeDecodeHookFunc(durationHook, intListHook, stringListHook, labelsHook, statusesHook)
 	if err := v.UnmarshalExact(&c, viper.DecodeHook(hooks)); err != nil {
 		return Loaded{}, decodeErrors(err)
 	}
 	c.fillEmpty()
+	c.Connect.Statuses = withDefaultStatuses(c.Connect.Statuses)
 	if l.File != "" {
 		c.resolvePaths(filepath.Dir(l.File), func(key string) bool { return l.sources[key].Kind == FromFile })
 	}
@@ -371,6 +399,7 @@ func unknownKeys(v *viper.Viper) error {
 var mapSettings = []string{
 	"labels.rest.", "labels.busy.", "labels.logout.",
 	"cti.agent_states.", "cti.logout_causes.", "cti.busy_causes.", "cti.call_events.",
+	"connect.statuses.",
 }
 
 // isLabel reports whether key is an entry of a map setting, such as
@@ -515,6 +544,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.CTI.Validate(); err != nil {
 		bad("cti: %w", err)
+	}
+	if err := c.Connect.Validate(); err != nil {
+		bad("connect: %w", err)
 	}
 
 	if c.Site.Name != "" && !siteName.MatchString(c.Site.Name) {
@@ -719,6 +751,7 @@ var (
 	intListType    = reflect.TypeFor[[]int]()
 	stringListType = reflect.TypeFor[[]string]()
 	labelsType     = reflect.TypeFor[map[int]string]()
+	statusesType   = reflect.TypeFor[map[string][]int]()
 )
 
 // durationHook reads durations written with a unit ("36h", "90m") and
@@ -797,6 +830,32 @@ func labelsHook(from, to reflect.Type, data any) (any, error) {
 			return nil, fmt.Errorf("%q is not code=label", pair)
 		}
 		out[n] = strings.TrimSpace(label)
+	}
+	return out, nil
+}
+
+// statusesHook reads Connect statuses written as comma-separated
+// name=op_type or name=op_type:op_cause pairs ("Available=2,Offline=3:1").
+func statusesHook(from, to reflect.Type, data any) (any, error) {
+	if to != statusesType || from.Kind() != reflect.String {
+		return data, nil
+	}
+	out := map[string][]int{}
+	for _, pair := range splitList(reflect.ValueOf(data).String()) {
+		name, ops, ok := strings.Cut(pair, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("%q is not name=op_type or name=op_type:op_cause", pair)
+		}
+		var v []int
+		for part := range strings.SplitSeq(ops, ":") {
+			n, err := strconv.Atoi(strings.TrimSpace(part))
+			if err != nil {
+				return nil, fmt.Errorf("%q is not name=op_type or name=op_type:op_cause", pair)
+			}
+			v = append(v, n)
+		}
+		out[strings.ToLower(name)] = v
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -34,7 +35,10 @@ type Collected struct {
 	Bills   []billing.Bill  // existing bills (agentOprInfo)
 	Rejects []Reject
 	Skipped map[string]int64
-	Files   []FileStat
+	// Notes counts what the readers noted, by kind and name (see
+	// Handler.Note).
+	Notes map[string]map[string]int64
+	Files []FileStat
 }
 
 // Records is the number of input records read from all files.
@@ -50,12 +54,18 @@ func (c *Collected) Records() int64 {
 // dispatcher Read wrapped with the site's mapping). Each file's size and
 // SHA-256 are taken from the bytes actually read.
 func Collect(ctx context.Context, inputs []Input, opts Options, read func(ctx context.Context, r io.Reader, in Input, opts Options, h Handler) (Stats, error)) (*Collected, error) {
-	c := &Collected{Skipped: map[string]int64{}}
+	c := &Collected{Skipped: map[string]int64{}, Notes: map[string]map[string]int64{}}
 	h := Handler{
 		Event:  func(e billing.Event) error { c.Events = append(c.Events, e); return nil },
 		Bill:   func(b billing.Bill) error { c.Bills = append(c.Bills, b); return nil },
 		Reject: func(r Reject) error { c.Rejects = append(c.Rejects, r); return nil },
 		Skip:   func(kind string) { c.Skipped[kind]++ },
+		Note: func(kind, name string) {
+			if c.Notes[kind] == nil {
+				c.Notes[kind] = map[string]int64{}
+			}
+			c.Notes[kind][name]++
+		},
 	}
 	files, err := ReadInputs(ctx, inputs, opts, read, h)
 	if err != nil {
@@ -122,6 +132,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // rejects found after reading, when only the line number is at hand. Lines
 // longer than the reject limit are cut. A compressed file is decompressed,
 // as Read does, so that the numbers are those of the lines Read counted.
+// A file whose detected format quotes its records itself (Source.Quote: an
+// Amazon Connect stream, whose names are masked and whose concatenated
+// records are known by byte offset) is quoted that way.
 func FetchLines(path string, lines []int64) (map[int64]string, error) {
 	want := slices.Clone(lines)
 	slices.Sort(want)
@@ -140,7 +153,16 @@ func FetchLines(path string, lines []int64) (map[int64]string, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	defer done()
-	lr := newLineReader(r, maxRawLen)
+	br := bufio.NewReaderSize(r, lineBufferSize)
+	head, _ := br.Peek(peekSize) // a read error shows below
+	if src, ok := source(DetectFormat(path, head)); ok && src.Quote != nil {
+		out, err := src.Quote(br, want)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return out, nil
+	}
+	lr := newLineReader(br, maxRawLen)
 	i := 0
 	for i < len(want) {
 		line, no, _, err := lr.next()

@@ -18,27 +18,72 @@ const FormatEvents Format = "events"
 // peekSize is how much of an input format detection looks at.
 const peekSize = 64 << 10
 
-// formatNames maps the names ParseFormat accepts to formats.
+// formatNames maps the names ParseFormat accepts to the built-in formats;
+// the registered sources (see sources) add theirs.
 var formatNames = map[string]Format{
-	"":             FormatAuto,
-	"auto":         FormatAuto,
-	"csv":          FormatCSV,
-	"jsonl":        FormatJSONL,
-	"json":         FormatJSONL,
-	"ndjson":       FormatJSONL,
-	"events":       FormatEvents,
-	"cti":          FormatCTI,
-	"agentoprinfo": FormatAgentOprInfo,
+	"":       FormatAuto,
+	"auto":   FormatAuto,
+	"csv":    FormatCSV,
+	"jsonl":  FormatJSONL,
+	"json":   FormatJSONL,
+	"ndjson": FormatJSONL,
+	"events": FormatEvents,
+}
+
+// Source is an input format beyond the canonical events: a vendor's stream
+// or file, read into events (or bills) by a reader of its own. Each one is a
+// line of the table sources, so a new vendor's format is a file and a line.
+type Source struct {
+	// Format is the format's name, as --format, input_format and the
+	// manifests write it.
+	Format Format
+	// Read reads one input in the format.
+	Read func(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error)
+	// Detect reports whether an input is in the format, from the extension
+	// that counts (in lower case; "" for one DetectFormat does not know)
+	// and its first bytes, decompressed; nil means the format is never
+	// detected. The sources are asked in the order of the table, before
+	// the extensions of the canonical formats decide.
+	Detect func(ext string, head []byte) bool
+	// Quote, when not nil, gives the raw text of the records of an input
+	// at the given positions (the lines its reader gave them), for rejects
+	// found after reading; nil quotes the lines as they are.
+	Quote func(r io.Reader, positions []int64) (map[int64]string, error)
+}
+
+// source returns the registered source of format f.
+func source(f Format) (Source, bool) {
+	for _, s := range sources {
+		if s.Format == f {
+			return s, true
+		}
+	}
+	return Source{}, false
+}
+
+// FormatNames are the names of the input formats --format takes: auto, the
+// canonical ones, then the registered sources.
+func FormatNames() []string {
+	names := []string{"auto", "csv", "jsonl", "events"}
+	for _, s := range sources {
+		names = append(names, string(s.Format))
+	}
+	return names
 }
 
 // ParseFormat reads a format name, in any letter case: "" or "auto" (detect
-// per input), "csv", "jsonl" (or "json", "ndjson"), "events", "cti" or
-// "agentoprinfo".
+// per input), "csv", "jsonl" (or "json", "ndjson"), "events", or the name of
+// a registered source ("connect", "cti", "agentoprinfo").
 func ParseFormat(s string) (Format, error) {
-	if f, ok := formatNames[strings.ToLower(strings.TrimSpace(s))]; ok {
+	name := strings.ToLower(strings.TrimSpace(s))
+	if f, ok := formatNames[name]; ok {
 		return f, nil
 	}
-	return FormatAuto, fmt.Errorf("unknown format %q: want auto, csv, jsonl, events, cti or agentoprinfo", s)
+	if src, ok := source(Format(name)); ok {
+		return src.Format, nil
+	}
+	names := FormatNames()
+	return FormatAuto, fmt.Errorf("unknown format %q: want %s or %s", s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
 
 // formatByExt maps file extensions (in lower case) to formats.
@@ -63,27 +108,49 @@ const detectLines = 5
 // DetectFormat guesses the format of an input from its name and its first
 // bytes (decompressed). The extension that counts is the one before those
 // of compression (.gz, .zst) and log rotation (.1): events.csv.gz is CSV,
-// cti.log.1.gz is read by content. The extensions .jsonl, .ndjson and .json
-// are JSON Lines. A .csv file is agentOprInfo when one of its first lines
-// has exactly 21 comma-separated fields whose 8th looks like
-// "YYYY-MM-DD hh:mm:ss" (Huawei's files are .csv too), else canonical CSV.
-// Any other name is read by content: a first non-blank byte '{' is JSON
-// Lines; a line containing "MsgType:" (in any letter case) is CTI text; the
-// agentOprInfo shape is agentOprInfo; anything else is CSV.
+// cti.log.1.gz is read by content. The registered sources are asked first,
+// in the order of their table: an Amazon Connect stream opens with a JSON
+// object and names EventType and AgentARN (whatever its name, but .csv);
+// CTI text has a name without a known extension, does not open with '{',
+// and has a line containing "MsgType:" (in any letter case); agentOprInfo
+// is a .csv file, or one without a known extension that does not open with
+// '{', one of whose first lines has exactly 21 comma-separated fields whose
+// 8th looks like "YYYY-MM-DD hh:mm:ss" (Huawei's files are .csv too). Then
+// the extensions .csv (CSV) and .jsonl, .ndjson and .json (JSON Lines)
+// decide; any other name is JSON Lines when its first non-blank byte is
+// '{', else CSV.
 func DetectFormat(name string, head []byte) Format {
-	byExt, known := formatByExt[strings.ToLower(filepath.Ext(formatName(name)))]
-	if known && byExt != FormatCSV {
-		return byExt
+	ext := strings.ToLower(filepath.Ext(formatName(name)))
+	if _, known := formatByExt[ext]; !known {
+		ext = ""
 	}
-	if !known {
-		if firstContentByte(head) == '{' {
-			return FormatJSONL
-		}
-		if containsFoldASCII(head, "msgtype:") {
-			return FormatCTI
+	for _, s := range sources {
+		if s.Detect != nil && s.Detect(ext, head) {
+			return s.Format
 		}
 	}
-	// Huawei agentOprInfo files are .csv too: their shape decides.
+	if f, known := formatByExt[ext]; known {
+		return f
+	}
+	if firstContentByte(head) == '{' {
+		return FormatJSONL
+	}
+	return FormatCSV
+}
+
+// detectCTI reports whether an input without a known extension holds a
+// "MsgType:" (in any letter case) and does not open with '{'.
+func detectCTI(ext string, head []byte) bool {
+	return ext == "" && firstContentByte(head) != '{' && containsFoldASCII(head, "msgtype:")
+}
+
+// detectAgentOprInfo reports whether a .csv file, or one without a known
+// extension that does not open with '{', has a line of the agentOprInfo
+// shape among its first ones.
+func detectAgentOprInfo(ext string, head []byte) bool {
+	if ext != ".csv" && (ext != "" || firstContentByte(head) == '{') {
+		return false
+	}
 	head = bytes.TrimPrefix(head, utf8BOM)
 	for n := 0; n < detectLines && len(head) > 0; {
 		line := head
@@ -97,10 +164,10 @@ func DetectFormat(name string, head []byte) Format {
 		}
 		n++
 		if looksAgentOprInfo(line) {
-			return FormatAgentOprInfo
+			return true
 		}
 	}
-	return FormatCSV
+	return false
 }
 
 // containsFold reports whether s contains the lower-case ASCII word, in any
@@ -183,12 +250,12 @@ func Read(ctx context.Context, r io.Reader, name string, format Format, opts Opt
 		read = ReadJSONL
 	case FormatEvents:
 		read = ReadEvents
-	case FormatCTI:
-		read = readCTI
-	case FormatAgentOprInfo:
-		read = readAgentOprInfo
 	default:
-		return Stats{}, fmt.Errorf("%s: unknown format %q", name, format)
+		src, ok := source(format)
+		if !ok {
+			return Stats{}, fmt.Errorf("%s: unknown format %q", name, format)
+		}
+		read = src.Read
 	}
 	st, err := read(ctx, br, name, opts, h)
 	st.Format = format

@@ -5,6 +5,15 @@ import (
 	"io"
 )
 
+// sources are the registered input formats beyond the canonical events, in
+// the order DetectFormat asks them. A new vendor's format is a file of its
+// own and a line here.
+var sources = []Source{
+	connectSource,
+	{Format: FormatCTI, Read: readCTI, Detect: detectCTI},
+	{Format: FormatAgentOprInfo, Read: readAgentOprInfo, Detect: detectAgentOprInfo},
+}
+
 // readCTI reads CTI text with the site's mapping (the default one when
 // Options has none).
 func readCTI(ctx context.Context, r io.Reader, name string, opts Options, h Handler) (Stats, error) {

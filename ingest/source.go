@@ -54,12 +54,16 @@ func NewReject(file string, line int64, raw []byte, reason string) Reject {
 // Handler receives what a reader makes of its input. Bill is used only by
 // readers of existing bills (agentOprInfo); Skip counts records that carry no
 // billing information (CTI prose, context-only call messages), by kind.
+// Note counts, by kind and name, something worth knowing about a record the
+// reader handed on just before as events (a Connect status that the config
+// does not list, NoteCustomStatus); it is no record of its own.
 // A non-nil error from a callback stops the read and is returned.
 type Handler struct {
 	Event  func(billing.Event) error
 	Bill   func(billing.Bill) error
 	Reject func(Reject) error
 	Skip   func(kind string)
+	Note   func(kind, name string)
 }
 
 // Options are what every reader needs to know about the site.
@@ -71,6 +75,9 @@ type Options struct {
 	MaxLineBytes int
 	// CTI maps CTI messages to events; nil means DefaultCTIMapping.
 	CTI *CTIMapping
+	// Connect maps the statuses of Amazon Connect streams; nil means
+	// DefaultConnectMapping.
+	Connect *ConnectMapping
 	// Progress, when set, is told the number of bytes of an input file
 	// read (as it is on disk) each time ReadInputs or ReadParts reads a
 	// block of it, for a progress display. It must be cheap and safe to

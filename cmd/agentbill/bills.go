@@ -31,7 +31,7 @@ one "billed" line). A FILE of "-" is standard input.`,
 	f := cmd.Flags()
 	f.StringVar(&date, "date", "", "run only this site-zone day (YYYY-MM-DD)")
 	f.StringVar(&zone, "timezone", "", "site time zone (default: site.timezone of the config)")
-	f.StringVar(&format, "format", "", "input format: csv, jsonl, events, cti, agentoprinfo (default: by extension and content)")
+	f.StringVar(&format, "format", "", "input format: csv, jsonl, events, connect, cti, agentoprinfo (default: by extension and content)")
 	f.StringVar(&rejectsPath, "rejects", "", "write the rejected records as CSV to this file")
 	return cmd
 }

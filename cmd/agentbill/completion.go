@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/agentbill/agentbill/config"
+	"github.com/agentbill/agentbill/ingest"
 	"github.com/agentbill/agentbill/reports"
 )
 
@@ -17,7 +18,7 @@ var flagValues = map[string]map[string][]string{
 	"query":    {"format": {reports.FormatTable, reports.FormatCSV, reports.FormatJSON}},
 	"report":   {"format": {reports.FormatCSV, reports.FormatTable, reports.FormatJSON}},
 	"export":   {"format": {"agentoprinfo", "csv"}, "order": {"source", "lake"}, "no-use": {"65535", "-1"}},
-	"generate": {"format": {"events", "cti", "agentoprinfo"}},
+	"generate": {"format": {"events", "cti", "agentoprinfo", "connect"}, "layout": {"lines", "firehose"}},
 	"status":   {"format": dayFormats},
 	"check":    {"format": dayFormats},
 }
@@ -28,7 +29,7 @@ var dateFlags = []string{"date", "from", "to"}
 // inputFormats are the names --format takes for inputs (see
 // ingest.ParseFormat).
 func inputFormats() []string {
-	return []string{"auto", "csv", "jsonl", "events", "cti", "agentoprinfo"}
+	return ingest.FormatNames()
 }
 
 // registerCompletions makes shell completion offer job names (run JOB),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -19,16 +20,21 @@ func (a *app) generateCmd() *cobra.Command {
 	var g generateOptions
 	var start string
 	cmd := &cobra.Command{
-		Use:   "generate --agents N --days D --format events|cti|agentoprinfo --out DIR",
+		Use:   "generate --agents N --days D --format events|cti|agentoprinfo|connect --out DIR",
 		Short: "Write realistic synthetic inputs, one file per site-zone day",
 		Long: `Generate writes a synthetic contact centre's inputs: shift patterns (early,
 day, late and night shifts that cross midnight), realistic state durations,
 busy and rest reason mixes, voice and text conversations, holds, transfers,
 conferences, forced logouts and re-logins. The same --seed gives the same
 files. --format events writes canonical CSV (with --bad-share damaged and
---dup-share duplicated records), cti writes Cisco UCCX CTI text, and
-agentoprinfo writes the bills of the events as Huawei agentOprInfo. Files are
-DIR/FORMAT-YYYY-MM-DD.csv (.log for cti).`,
+--dup-share duplicated records), cti writes Cisco UCCX CTI text,
+agentoprinfo writes the bills of the events as Huawei agentOprInfo, and
+connect writes an Amazon Connect agent event stream (with heartbeats, two
+chats at once, and --dup-share records delivered twice). Files are
+DIR/FORMAT-YYYY-MM-DD.csv (.log for cti, .jsonl for connect); with --layout
+firehose, connect writes records one after another with no separator into
+UTC hour folders, DIR/YYYY/MM/DD/HH/connect-YYYY-MM-DD-HH.json, as Firehose
+stores them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			d, err := billing.ParseDate(start)
@@ -43,7 +49,8 @@ DIR/FORMAT-YYYY-MM-DD.csv (.log for cti).`,
 	f.IntVar(&g.agents, "agents", 100, "number of agents")
 	f.IntVar(&g.days, "days", 1, "number of days")
 	f.StringVar(&start, "start", "2026-11-02", "first day (YYYY-MM-DD)")
-	f.StringVar(&g.format, "format", "events", "events, cti or agentoprinfo")
+	f.StringVar(&g.format, "format", "events", "events, cti, agentoprinfo or connect")
+	f.StringVar(&g.layout, "layout", "lines", "connect: lines (a record a line, a file per site-zone day) or firehose (concatenated, UTC hour folders)")
 	f.StringVar(&g.out, "out", "generated", "output folder")
 	f.Int64Var(&g.seed, "seed", 1, "seed: the same seed gives the same files")
 	f.Float64Var(&g.badShare, "bad-share", 0, "share of damaged records (events format)")
@@ -55,6 +62,7 @@ type generateOptions struct {
 	agents, days       int
 	start              billing.Date
 	format, out        string
+	layout             string
 	seed               int64
 	badShare, dupShare float64
 }
@@ -66,6 +74,9 @@ func (a *app) generate(ctx context.Context, g generateOptions) error {
 	}
 	if g.badShare > 0 && g.format != "events" {
 		return errors.New("--bad-share is for --format events")
+	}
+	if g.layout != "lines" && (g.format != "connect" || g.layout != "firehose") {
+		return usageErrorf("--layout %q: want lines, or firehose with --format connect", g.layout)
 	}
 	gen := synth.Config{Agents: g.agents, Start: g.start, Days: g.days, Location: cfg.Location, Seed: g.seed, BadShare: g.badShare, DupShare: g.dupShare}
 	if err := gen.Validate(); err != nil {
@@ -118,8 +129,10 @@ func (a *app) generate(ctx context.Context, g generateOptions) error {
 		})
 	case "agentoprinfo":
 		records, err = generateBills(ctx, gen, cfg, files)
+	case "connect":
+		records, err = generateConnect(ctx, gen, g.layout, files)
 	default:
-		return fmt.Errorf("--format: want events, cti or agentoprinfo, got %q", g.format)
+		return fmt.Errorf("--format: want events, cti, agentoprinfo or connect, got %q", g.format)
 	}
 	if err == nil {
 		err = files.close()
@@ -193,8 +206,43 @@ func generateBills(ctx context.Context, gen synth.Config, cfg billing.Config, fi
 	return records, finish()
 }
 
+// generateConnect writes the generated events as an Amazon Connect agent
+// event stream: a record a line in a file per site-zone day, or (layout
+// firehose) records with no separator in UTC hour folders.
+func generateConnect(ctx context.Context, gen synth.Config, layout string, files *dayFiles) (int64, error) {
+	var w *bufio.Writer
+	files.ext = ".jsonl"
+	files.open = func(f *os.File) { w = bufio.NewWriterSize(f, 256<<10) }
+	files.flush = func() error { return w.Flush() }
+	sep := []byte{'\n'}
+	if layout == "firehose" {
+		sep = nil
+		files.pathOf = func(t time.Time) string {
+			u := t.UTC()
+			return filepath.Join(files.dir, u.Format("2006/01/02/15"), "connect-"+u.Format("2006-01-02-15")+".json")
+		}
+	}
+	cw := synth.NewConnectWriter()
+	out := func(at time.Time, rec []byte) error {
+		if err := files.dayOf(at); err != nil {
+			return err
+		}
+		w.Write(rec)
+		_, err := w.Write(sep)
+		return err
+	}
+	err := synth.Generate(ctx, gen, func(e billing.Event) error { return cw.Write(&e, out) })
+	if err == nil {
+		// The heartbeats up to the end of the last day.
+		end, _ := gen.Start.AddDays(gen.Days).Bounds(files.loc)
+		err = cw.Until(end, out)
+	}
+	return cw.Records(), err
+}
+
 // dayFiles writes a time-ordered stream into one file per site-zone day,
-// DIR/PREFIX-YYYY-MM-DD.EXT, with only the current day's file open.
+// DIR/PREFIX-YYYY-MM-DD.EXT (or the path pathOf gives), with only the
+// current file open.
 type dayFiles struct {
 	dir, prefix, ext string
 	loc              *time.Location
@@ -204,6 +252,9 @@ type dayFiles struct {
 	day              billing.Date
 	written          []string
 	progress         func(time.Time) // told the time of each record; nil for none
+	// pathOf, when set, names the file of each time instead of its day.
+	pathOf  func(time.Time) string
+	curPath string
 }
 
 // dayOf makes the file of t's day the current one.
@@ -212,13 +263,24 @@ func (d *dayFiles) dayOf(t time.Time) error {
 		d.progress(t)
 	}
 	day := billing.DateIn(t, d.loc)
-	if d.cur != nil && day == d.day {
+	var path string
+	if d.pathOf != nil {
+		if path = d.pathOf(t); d.cur != nil && path == d.curPath {
+			return nil
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+	} else if d.cur != nil && day == d.day {
 		return nil
 	}
 	if err := d.close(); err != nil {
 		return err
 	}
-	path := filepath.Join(d.dir, d.prefix+"-"+day.String()+d.ext)
+	if path == "" {
+		path = filepath.Join(d.dir, d.prefix+"-"+day.String()+d.ext)
+	}
+	d.curPath = path
 	f, err := os.Create(path)
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 )
 
 func TestGenerate(t *testing.T) {
-	for _, format := range []string{"events", "cti", "agentoprinfo"} {
+	for _, format := range []string{"events", "cti", "agentoprinfo", "connect"} {
 		t.Run(format, func(t *testing.T) {
 			dir := t.TempDir()
 			args := []string{"generate", "--agents", "15", "--days", "2", "--format", format, "--seed", "9", "--dup-share", "0.01"}
@@ -49,6 +49,8 @@ func TestGenerateRefuses(t *testing.T) {
 		{"generate", "--format", "xml", "--out", os.TempDir()},
 		{"generate", "--format", "cti", "--bad-share", "0.1", "--out", os.TempDir()},
 		{"generate", "--agents", "0", "--out", os.TempDir()},
+		{"generate", "--format", "cti", "--layout", "firehose", "--out", os.TempDir()},
+		{"generate", "--format", "connect", "--layout", "hourly", "--out", os.TempDir()},
 	} {
 		if code, _, _ := runCLI(t, nil, args...); code == 0 {
 			t.Errorf("%v passed", args)

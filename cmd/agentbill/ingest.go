@@ -26,7 +26,9 @@ func (a *app) ingestCmd() *cobra.Command {
 		Long: `Ingest runs the billing rules for day D, starting from what the run for the
 day before left open in the lake, and writes D's bills, open rows, rejects and
 manifest into the lake, replacing what D had. Without FILE arguments the
-inputs come from the config (inputs; {date} stands for D). D is a date, or
+inputs come from the config (inputs; {date} stands for D, {utc_hour} for each
+UTC hour folder YYYY/MM/DD/HH that may hold D's records of an Amazon Connect
+stream that Firehose delivered). D is a date, or
 "yesterday" or "today" on the site clock. Without --date, every day present
 in the inputs is ingested in order.
 
@@ -111,23 +113,40 @@ func (a *app) inputFiles(args []string, day *billing.Date) ([]string, error) {
 	}
 	var files []string
 	for _, pattern := range a.cfg.Inputs {
-		if strings.Contains(pattern, "{date}") {
-			if day == nil {
-				return nil, fmt.Errorf("input %q names {date}: give --date", pattern)
+		for _, p := range []string{"{date}", ingest.HourPlaceholder} {
+			if strings.Contains(pattern, p) && day == nil {
+				return nil, fmt.Errorf("input %q names %s: give --date", pattern, p)
 			}
+		}
+		if day != nil {
 			pattern = strings.ReplaceAll(pattern, "{date}", day.String())
 		}
-		matches, err := filepath.Glob(pattern)
-		if err != nil {
-			return nil, fmt.Errorf("input %q: %w", pattern, err)
+		var found []string
+		for _, hour := range a.expandHours(pattern, day) {
+			matches, err := filepath.Glob(hour)
+			if err != nil {
+				return nil, fmt.Errorf("input %q: %w", pattern, err)
+			}
+			slices.Sort(matches)
+			found = append(found, matches...)
 		}
-		if len(matches) == 0 {
+		if len(found) == 0 {
 			return nil, fmt.Errorf("input %q matches no file", pattern)
 		}
-		slices.Sort(matches)
-		files = append(files, matches...)
+		files = append(files, found...)
 	}
 	return files, nil
+}
+
+// expandHours is the pattern once for each UTC hour folder of day (see
+// ingest.ExpandHours), so that a day's run reads the hours of a Firehose
+// stream its records may be in; an hour with no file is no error (Firehose
+// writes none for a quiet hour), a pattern that matches in none is.
+func (a *app) expandHours(pattern string, day *billing.Date) []string {
+	if day == nil {
+		return []string{pattern}
+	}
+	return ingest.ExpandHours(pattern, *day, a.cfg.Location())
 }
 
 // ingestPlan is what one ingest is asked to do: the day (empty: every day

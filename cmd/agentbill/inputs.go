@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/agentbill/agentbill/billing"
@@ -49,7 +50,7 @@ func (a *app) readInputs(ctx context.Context, files []string, format ingest.Form
 }
 
 func (a *app) readOptions(loc *time.Location) ingest.Options {
-	return ingest.Options{Location: loc, CTI: &a.cfg.CTI}
+	return ingest.Options{Location: loc, CTI: &a.cfg.CTI, Connect: &a.cfg.Connect}
 }
 
 func readInput(ctx context.Context, r io.Reader, in ingest.Input, opts ingest.Options, h ingest.Handler) (ingest.Stats, error) {
@@ -160,6 +161,11 @@ func writeCounts(w io.Writer, b *batch) {
 	for kind, n := range sortedCounts(b.collected.Skipped) {
 		fmt.Fprintf(w, "skipped %s %d\n", kind, n)
 	}
+	for _, kind := range sortedKeys(b.collected.Notes) {
+		for name, n := range sortedCounts(b.collected.Notes[kind]) {
+			fmt.Fprintf(w, "%s %s %d\n", kind, name, n)
+		}
+	}
 	fmt.Fprintf(w, "rejects %d\n", len(b.rejects))
 	for reason, n := range sortedCounts(pipeline.RejectsByReason(b.rejects)) {
 		fmt.Fprintf(w, "  %s %d\n", reason, n)
@@ -188,21 +194,33 @@ func countsAttrs(b *batch) []any {
 	if len(skipped) > 0 {
 		attrs = append(attrs, slog.Group("skipped", skipped...))
 	}
+	for _, kind := range sortedKeys(b.collected.Notes) {
+		var named []any
+		for name, n := range sortedCounts(b.collected.Notes[kind]) {
+			named = append(named, slog.Int64(name, n))
+		}
+		attrs = append(attrs, slog.Group(strings.ReplaceAll(kind, " ", "_")+"es", named...))
+	}
 	if len(reasons) > 0 {
 		attrs = append(attrs, slog.Group("rejects_by_reason", reasons...))
 	}
 	return attrs
 }
 
+// sortedKeys are the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // sortedCounts iterates a count map in key order.
 func sortedCounts(m map[string]int64) func(yield func(string, int64) bool) {
 	return func(yield func(string, int64) bool) {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(m) {
 			if !yield(k, m[k]) {
 				return
 			}

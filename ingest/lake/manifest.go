@@ -76,6 +76,10 @@ type Counts struct {
 	// Other holds counters with no field of their own, such as records
 	// skipped by kind.
 	Other map[string]int64 `json:"other"`
+	// CustomStatuses counts, by name, the agent statuses of Amazon Connect
+	// streams that the config does not map: a site's own statuses, billed
+	// as rest with cause 0. They are events, not records of their own.
+	CustomStatuses map[string]int64 `json:"custom_statuses,omitempty"`
 	// OtherDays counts, by date, the records the run read that belong to
 	// other days (a run of one day over inputs of several): they are not
 	// among Records, and are counted by the run of their own day.

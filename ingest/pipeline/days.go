@@ -42,6 +42,9 @@ type dayInputs struct {
 	perDay  map[int32]int64
 	rejects map[int32][]ingest.Reject
 	skipped map[int32]map[string]int64
+	// notes counts what the readers noted about the events of each run
+	// day, by kind and name (ingest.Handler.Note).
+	notes map[int32]map[string]map[string]int64
 	// otherDays counts the records of days not run (with only).
 	otherDays map[int32]int64
 	// undated holds the rejects and skips of files with no dated record,
@@ -62,6 +65,7 @@ type dayRecords struct {
 	rejects []ingest.Reject
 	skipped map[string]int64
 	n       int64
+	notes   map[string]map[string]int64 // of a run day's events
 }
 
 func (r *dayRecords) skip(kind string) {
@@ -87,6 +91,7 @@ func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budge
 		perDay:    map[int32]int64{},
 		rejects:   map[int32][]ingest.Reject{},
 		skipped:   map[int32]map[string]int64{},
+		notes:     map[int32]map[string]map[string]int64{},
 		otherDays: map[int32]int64{},
 	}
 }
@@ -183,7 +188,7 @@ func (d *dayInputs) read() (read func(context.Context, io.Reader, ingest.Input, 
 	d.bg = newSortInBackground(d)
 	return func(ctx context.Context, r io.Reader, in ingest.Input, opts ingest.Options, _ ingest.Handler) (ingest.Stats, error) {
 		f := &fileDays{d: d}
-		st, err := ingest.Read(ctx, r, in.Path, in.Format, opts, ingest.Handler{Event: f.event, Bill: f.bill, Reject: f.reject, Skip: f.skip})
+		st, err := ingest.Read(ctx, r, in.Path, in.Format, opts, ingest.Handler{Event: f.event, Bill: f.bill, Reject: f.reject, Skip: f.skip, Note: f.note})
 		if err == nil {
 			f.end()
 		}
@@ -231,6 +236,24 @@ func (f *fileDays) skip(kind string) {
 	} else {
 		f.pending.skip(kind)
 	}
+}
+
+// note counts a note about the event just handed on, on that event's day
+// when it is run.
+func (f *fileDays) note(kind, name string) {
+	d := f.d
+	if !f.dated || d.only != nil && f.day != d.onlyNum {
+		return
+	}
+	byKind := d.notes[f.day]
+	if byKind == nil {
+		byKind = map[string]map[string]int64{}
+		d.notes[f.day] = byKind
+	}
+	if byKind[kind] == nil {
+		byKind[kind] = map[string]int64{}
+	}
+	byKind[kind][name]++
 }
 
 // dated1 notes a dated record at t and returns its day; the rejects and
@@ -337,7 +360,7 @@ func (d *dayInputs) addPending(day int32, p *dayRecords) {
 // reader rejects and its skipped records by kind.
 func (d *dayInputs) dayRecords(day billing.Date) dayRecords {
 	n := spill.DayNumber(day)
-	return dayRecords{rejects: d.rejects[n], skipped: d.skipped[n], n: d.perDay[n]}
+	return dayRecords{rejects: d.rejects[n], skipped: d.skipped[n], n: d.perDay[n], notes: d.notes[n]}
 }
 
 // otherDayCounts are the records of days not run, by date.

@@ -230,6 +230,7 @@ func (p *Plan) runDay(ctx context.Context, run *dayRun, day billing.Date) (lake.
 		},
 	}
 	m.Counts.OtherDays = run.otherDays
+	m.Counts.CustomStatuses = run.day.notes[ingest.NoteCustomStatus]
 	for kind, n := range run.day.skipped {
 		m.Counts.Other["skipped_"+strings.ReplaceAll(kind, " ", "_")] = n
 	}
