@@ -90,7 +90,7 @@ func ReadInputs(ctx context.Context, inputs []Input, opts Options, read func(ctx
 }
 
 func collectFile(ctx context.Context, in Input, opts Options, h Handler, read func(context.Context, io.Reader, Input, Options, Handler) (Stats, error)) (FileStat, error) {
-	f, err := os.Open(in.Path)
+	f, err := openInput(ctx, in.Path)
 	if err != nil {
 		return FileStat{}, err
 	}
@@ -143,7 +143,7 @@ func FetchLines(path string, lines []int64) (map[int64]string, error) {
 	if len(want) == 0 {
 		return out, nil
 	}
-	f, err := os.Open(path)
+	f, err := openInput(context.Background(), path)
 	if err != nil {
 		return nil, err
 	}

@@ -93,6 +93,9 @@ func (d *decompressed) Read(p []byte) (int, error) {
 // the format (events-2026-11-20.csv.gz is CSV, cti.log.1.gz is read by
 // content).
 func formatName(name string) string {
+	if IsObject(name) { // an object's URL: its key, without the query
+		name, _, _ = strings.Cut(name, "?")
+	}
 	for {
 		ext := filepath.Ext(name)
 		if !compressedExts[strings.ToLower(ext)] && !isRotationExt(ext) {

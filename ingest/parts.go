@@ -38,7 +38,7 @@ var minPartSize int64 = 1 << 20
 // returned is the first in file order, the one a sequential read would
 // have met.
 func ReadParts(ctx context.Context, in Input, opts Options, n int, handler func(part int) Handler) (FileStat, error) {
-	f, err := os.Open(in.Path)
+	f, err := openInput(ctx, in.Path)
 	if err != nil {
 		return FileStat{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest/lake"
 	"github.com/agentbill/agentbill/ingest/lake/s3test"
+	"github.com/agentbill/agentbill/ingest/objstore"
 	"github.com/agentbill/agentbill/ingest/synth"
 )
 
@@ -253,4 +254,52 @@ func TestBucketLakeSafety(t *testing.T) {
 	if !strings.HasPrefix(string(kept), "file,line,") || !strings.Contains(errOut, "s3://lake/site/refused/"+first.String()+".rejects.csv") {
 		t.Errorf("refused records: %.60q; error %s", kept, errOut)
 	}
+}
+
+// A day of an Amazon Connect stream read straight from the bucket Firehose
+// writes it to (UTC hour folders, {utc_hour} in the input URL) bills as the
+// same stream in local folders does, and the runs name the objects.
+func TestBucketInputsConnect(t *testing.T) {
+	dir := t.TempDir()
+	stream := filepath.Join(dir, "stream")
+	tz := "AGENTBILL_SITE_TIMEZONE=Asia/Kathmandu"
+	mustRun(t, []string{tz}, "generate", "--agents", "12", "--days", "2", "--start", "2026-11-19", "--format", "connect", "--layout", "firehose", "--out", stream)
+	srv := s3test.Start(t, "firehose")
+	b, err := objstore.Open(context.Background(), srv.URL("firehose", "connect"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	err = filepath.WalkDir(stream, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(stream, p)
+		return b.WriteAll(context.Background(), filepath.ToSlash(rel), readFile(t, p), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := srv.URL("firehose", "connect/{utc_hour}/*.json")
+	local := filepath.Join(stream, "{utc_hour}", "*.json")
+	lakes := map[string]string{}
+	for name, input := range map[string]string{"bucket": remote, "folder": local} {
+		lakes[name] = filepath.Join(dir, name+"-lake")
+		env := []string{tz, "AGENTBILL_INPUTS=" + input, "AGENTBILL_INPUT_FORMAT=connect"}
+		for _, day := range []string{"2026-11-19", "2026-11-20"} {
+			mustRun(t, env, "ingest", "--lake", lakes[name], "--date", day)
+		}
+	}
+	q := "SELECT date, agent_id, op_type, begin_time, end_time, call_id, media_type FROM bills ORDER BY ALL"
+	want, _ := mustRun(t, []string{tz}, "query", "--lake", lakes["folder"], "--format", "csv", q)
+	got, _ := mustRun(t, []string{tz}, "query", "--lake", lakes["bucket"], "--format", "csv", q)
+	if got != want || strings.Count(want, "\n") < 100 {
+		t.Errorf("bills from the bucket differ from those of the folders (%d and %d lines)", strings.Count(got, "\n"), strings.Count(want, "\n"))
+	}
+	manifest := string(readFile(t, filepath.Join(lakes["bucket"], "runs", "2026-11-20.json")))
+	if !strings.Contains(manifest, `"path": "s3://firehose/connect/2026/11/19/18/connect-2026-11-19-18.json?`) {
+		t.Errorf("the manifest does not name the objects:\n%.2000s", manifest)
+	}
+	// check hashes the inputs where they are: in the bucket.
+	mustRun(t, []string{tz}, "check", "--lake", lakes["bucket"])
 }

@@ -123,7 +123,13 @@ func (a *app) inputFiles(args []string, day *billing.Date) ([]string, error) {
 		}
 		var found []string
 		for _, hour := range a.expandHours(pattern, day) {
-			matches, err := filepath.Glob(hour)
+			var matches []string
+			var err error
+			if ingest.IsObject(hour) {
+				matches, err = ingest.ListObjects(context.Background(), hour)
+			} else {
+				matches, err = filepath.Glob(hour)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("input %q: %w", pattern, err)
 			}

@@ -177,9 +177,9 @@ func engineRoot(engine, location string) (string, error) {
 		return "", err
 	}
 	if engine == "athena" && u.Scheme != "s3" {
-		return "", fmt.Errorf("athena reads S3 only, and the lake is %s", redactURL(location))
+		return "", fmt.Errorf("athena reads S3 only, and the lake is %s", Redact(location))
 	}
-	root := redactURL(location)
+	root := Redact(location)
 	if engine == "spark" && u.Scheme == "s3" {
 		root = "s3a" + strings.TrimPrefix(root, "s3")
 	}

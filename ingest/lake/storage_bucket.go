@@ -8,18 +8,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"path"
 	"slices"
 	"strings"
 
 	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/azureblob" // azblob:// lakes
-	_ "gocloud.dev/blob/fileblob"  // file:// lakes
-	_ "gocloud.dev/blob/gcsblob"   // gs:// lakes
-	_ "gocloud.dev/blob/memblob"   // mem:// lakes, for tests
-	_ "gocloud.dev/blob/s3blob"    // s3:// lakes, AWS and S3-compatible stores
 	"gocloud.dev/gcerrors"
+
+	"github.com/agentbill/agentbill/ingest/objstore"
 )
 
 // bucketStorage is a lake in a bucket that gocloud.dev/blob opens. There is
@@ -35,68 +31,22 @@ type bucketStorage struct {
 
 // IsURL reports whether location names a bucket (s3://, gs://, azblob://,
 // file://, mem://) rather than a folder.
-func IsURL(location string) bool {
-	u, err := url.Parse(location)
-	return err == nil && len(u.Scheme) > 1 && u.Opaque == "" &&
-		slices.Contains([]string{"s3", "gs", "azblob", "file", "mem"}, u.Scheme)
-}
+func IsURL(location string) bool { return objstore.IsURL(location) }
 
 // openBucket opens the bucket of a lake URL. The URL's path below the
 // bucket is the lake's root: s3://bucket/lake?endpoint=…&region=…&use_path_style=true.
 // Credentials come from each provider's standard environment.
 func openBucket(ctx context.Context, location string) (*bucketStorage, error) {
-	u, err := url.Parse(location)
+	b, err := objstore.Open(ctx, location)
 	if err != nil {
-		return nil, fmt.Errorf("lake URL %q: %w", location, err)
+		return nil, fmt.Errorf("the lake: %w", err)
 	}
-	prefix := ""
-	if u.Scheme != "file" { // a file:// URL's path is its folder
-		prefix = strings.Trim(u.Path, "/")
-		u.Path = ""
-	}
-	if u.Scheme == "s3" {
-		q := u.Query()
-		if strings.HasPrefix(q.Get("endpoint"), "http://") && !q.Has("disable_https") {
-			q.Set("disable_https", "true")
-		}
-		// Checksums only where the operation needs them: S3-compatible
-		// stores do not all send them, and the SDK warns on every read
-		// that lacks one.
-		for _, k := range []string{"request_checksum_calculation", "response_checksum_validation"} {
-			if !q.Has(k) {
-				q.Set(k, "when_required")
-			}
-		}
-		u.RawQuery = q.Encode()
-	}
-	b, err := blob.OpenBucket(ctx, u.String())
-	if err != nil {
-		return nil, fmt.Errorf("open the lake %s: %w", redactURL(location), err)
-	}
-	if prefix != "" {
-		b = blob.PrefixedBucket(b, prefix+"/")
-	}
-	return &bucketStorage{b: b, name: redactURL(location)}, nil
+	return &bucketStorage{b: b, name: objstore.Redact(location)}, nil
 }
 
 // Redact is a lake location as messages name it: a URL without its query
 // and user information; a path as it is.
-func Redact(location string) string {
-	if !IsURL(location) {
-		return location
-	}
-	return redactURL(location)
-}
-
-// redactURL is location without its query and user information.
-func redactURL(location string) string {
-	u, err := url.Parse(location)
-	if err != nil {
-		return location
-	}
-	u.RawQuery, u.User = "", nil
-	return strings.TrimSuffix(u.String(), "/")
-}
+func Redact(location string) string { return objstore.Redact(location) }
 
 func (s *bucketStorage) String() string           { return s.name }
 func (s *bucketStorage) where(name string) string { return s.name + "/" + name }

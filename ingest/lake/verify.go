@@ -16,6 +16,7 @@ import (
 	"github.com/xitongsys/parquet-go/parquet"
 
 	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest"
 )
 
 // State is what the lake says of a day. It is derived from the day's
@@ -367,7 +368,7 @@ func (l *Lake) verifyFiles(r *DayReport, cur, prev *dayLink, quick bool) {
 // those that are gone.
 func verifyInputs(r *DayReport, m *Manifest) {
 	for _, in := range m.Inputs {
-		sum, size, err := FileSHA256(in.Path)
+		sum, size, err := ingest.InputSHA256(context.Background(), in.Path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			r.Notes = append(r.Notes, fmt.Sprintf("input %s is gone: its sha256 cannot be checked", in.Path))

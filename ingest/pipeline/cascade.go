@@ -62,7 +62,7 @@ func rerunInputs(day billing.Date, m *lake.Manifest) ([]ingest.Input, error) {
 	}
 	var inputs []ingest.Input
 	for _, in := range m.Inputs {
-		sum, _, err := lake.FileSHA256(in.Path)
+		sum, _, err := ingest.InputSHA256(context.Background(), in.Path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("%s needs input %s, which is gone: ingest %s with its inputs by hand, then --cascade again", day, in.Path, day)

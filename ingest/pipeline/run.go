@@ -236,7 +236,9 @@ func (p *Plan) runDay(ctx context.Context, run *dayRun, day billing.Date) (lake.
 	}
 	for _, f := range run.files {
 		path := f.Path
-		if abs, err := filepath.Abs(path); err == nil {
+		if ingest.IsObject(path) {
+			// an object's URL names it from anywhere
+		} else if abs, err := filepath.Abs(path); err == nil {
 			path = abs // check and --cascade find it from any folder
 		}
 		m.Inputs = append(m.Inputs, lake.InputFile{Path: path, Format: string(f.Format), Size: f.Size, SHA256: f.SHA256})
