@@ -59,11 +59,16 @@ func (l *Lake) RefusedPath(day billing.Date) string {
 // WriteRefused keeps the rejects (as CSV) of a run of day that was refused,
 // for the operator to read; they are no part of the day.
 func (l *Lake) WriteRefused(ctx context.Context, day billing.Date, csv []byte) error {
-	f, err := createAtomic(ctx, l.storage(), l.refusedName(day))
+	return l.putObject(ctx, l.refusedName(day), csv)
+}
+
+// putObject writes a small object of the lake whole, in place at once.
+func (l *Lake) putObject(ctx context.Context, name string, data []byte) error {
+	f, err := createAtomic(ctx, l.storage(), name)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(csv); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.abort()
 		return err
 	}
@@ -96,23 +101,7 @@ func (l *Lake) ReadJobRecord(ctx context.Context, job string) ([]byte, error) {
 
 // WriteJobRecord replaces a job's record whole.
 func (l *Lake) WriteJobRecord(ctx context.Context, job string, data []byte) error {
-	f, err := createAtomic(ctx, l.storage(), l.jobRecordName(job))
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.abort()
-		return err
-	}
-	if err := f.finish(); err != nil {
-		f.abort()
-		return err
-	}
-	if err := f.commit(ctx); err != nil {
-		f.abort()
-		return err
-	}
-	return nil
+	return l.putObject(ctx, l.jobRecordName(job), data)
 }
 
 // LockJob takes a job's own lock (apart from the writer lock), so that
