@@ -48,6 +48,7 @@ type Run struct {
 	bill           Bill      // the bill being emitted
 	marks          markClock // the site clock's five-minute marks
 	idFile, idBase string    // the last source file named on a bill, and its base name
+	ids            idArena
 }
 
 // NewRun starts the run of day from the spans the previous day left open
@@ -163,7 +164,8 @@ func (r *Run) assignID(b *Bill) {
 	if b.Source.File != r.idFile {
 		r.idFile, r.idBase = b.Source.File, baseName(b.Source.File)
 	}
-	b.ID = identity(b, r.idBase)
+	sum := identitySum(b, r.idBase)
+	b.ID = r.ids.id(&sum)
 }
 
 // Finish ends the day: it closes stale sessions (rule 9), cuts open

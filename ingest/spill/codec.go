@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"time"
+	"unsafe"
 
 	"github.com/agentbill/agentbill/billing"
 )
@@ -84,6 +85,9 @@ const (
 type reader struct {
 	b   []byte
 	err error
+	// alias makes the strings read point into b rather than copies: for
+	// records in memory that is never written again.
+	alias bool
 }
 
 func (r *reader) fail() { r.err, r.b = errCorrupt, nil }
@@ -139,7 +143,11 @@ func (r *reader) str(s *string) {
 	}
 	b := r.b[:n]
 	r.b = r.b[n:]
-	if string(b) != *s {
+	switch {
+	case string(b) == *s:
+	case r.alias && n > 0:
+		*s = unsafe.String(&b[0], n)
+	default:
 		*s = string(b)
 	}
 }

@@ -3,6 +3,7 @@ package spill
 import (
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -49,6 +50,7 @@ type EventSorter struct {
 	left   []int32          // room left there
 	runs   []*os.File
 	rec    []byte
+	sorted bool // Sorted was called: the blocks are read only
 }
 
 type slotKey struct {
@@ -130,6 +132,9 @@ func (s *EventSorter) newChunk(slot int32, size int) {
 
 // Add takes the event e of run day day.
 func (s *EventSorter) Add(day int32, e *billing.Event) error {
+	if s.sorted {
+		return errAddAfterSorted
+	}
 	slot := s.slot(day, e.AgentID)
 	// The agent is the slot's: the record holds the time and the rest.
 	s.rec = binary.BigEndian.AppendUint64(s.rec[:0], uint64(e.Time.UnixMicro()))
@@ -156,6 +161,10 @@ func (s *EventSorter) Add(day int32, e *billing.Event) error {
 	}
 	return nil
 }
+
+// errAddAfterSorted refuses an event added once the sorter's events are
+// being read: their strings point into its memory.
+var errAddAfterSorted = errors.New("spill: event added after Sorted")
 
 // Spilled is the number of runs written to disk so far.
 func (s *EventSorter) Spilled() int { return len(s.runs) }
@@ -228,8 +237,10 @@ func (s *EventSorter) spill() error {
 }
 
 // Sorted returns a cursor over every event added, in order. Close the
-// cursor, then the sorter.
+// cursor, then the sorter. The strings of the events read from memory
+// point into the sorter's blocks, so no event can be added after Sorted.
 func (s *EventSorter) Sorted() *Cursor[DayEvent] {
+	s.sorted = true
 	mem := &bucketSource{s: s, slots: s.order(), i: -1}
 	if len(s.runs) == 0 {
 		return newCursor[DayEvent](mem, nil)
@@ -275,7 +286,9 @@ func (b *bucketSource) next() (bool, error) {
 	e := &b.cur.Event
 	b.cur.Day, e.AgentID = key.day, key.agent
 	e.Time = time.UnixMicro(b.s.time(p)).UTC()
-	r := reader{b: b.s.body(p)}
+	// The strings point into the sorter's blocks, which no record
+	// overwrites once Sorted is called.
+	r := reader{b: b.s.body(p), alias: true}
 	return true, r.eventBody(&b.s.files, e)
 }
 
