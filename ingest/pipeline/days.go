@@ -32,10 +32,10 @@ import (
 // rejects, not with events.
 type dayInputs struct {
 	loc     *time.Location
-	only    *billing.Date        // the one day to run; nil: every day of the inputs
-	onlyNum int32                // its spill.DayNumber
-	events  []*spill.EventSorter // one a shard of agents (see sortInBackground)
-	bills   *spill.Sorter[spill.DayBill]
+	only    *billing.Date                  // the one day to run; nil: every day of the inputs
+	onlyNum int32                          // its spill.DayNumber
+	events  []*spill.EventSorter           // one a shard of agents (see sortInBackground)
+	bills   []*spill.Sorter[spill.DayBill] // imported bills, the same shards
 	bg      *sortInBackground
 	// What belongs to each run day, by spill.DayNumber: the records, and of
 	// them the rejects and skipped ones (by kind).
@@ -73,9 +73,6 @@ func (r *dayRecords) skip(kind string) {
 }
 
 func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budget int) *dayInputs {
-	compare := func(a, b *spill.DayBill) int {
-		return cmp.Or(cmp.Compare(a.Day, b.Day), billing.CompareBills(&a.Bill, &b.Bill))
-	}
 	var onlyNum int32
 	if only != nil {
 		onlyNum = spill.DayNumber(*only)
@@ -83,7 +80,7 @@ func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budge
 	return &dayInputs{
 		loc: loc, only: only, onlyNum: onlyNum,
 		events:    eventSorters(spillDir, budget),
-		bills:     spill.NewSorter(spillDir, billsInMemory(budget), compare, &spill.DayBillCodec{}),
+		bills:     billSorters(spillDir, budget),
 		perDay:    map[int32]int64{},
 		rejects:   map[int32][]ingest.Reject{},
 		skipped:   map[int32]map[string]int64{},
@@ -100,6 +97,78 @@ func eventSorters(dir string, budget int) []*spill.EventSorter {
 		sorters[i] = spill.NewEventSorter(dir, budget/n)
 	}
 	return sorters
+}
+
+// compareDayBills orders imported bills by day, then in the lake's order.
+func compareDayBills(a, b *spill.DayBill) int {
+	return cmp.Or(cmp.Compare(a.Day, b.Day), billing.CompareBills(&a.Bill, &b.Bill))
+}
+
+// billSorters are the sorters of the imported bills of the shards, one a
+// core, that share the budget.
+func billSorters(dir string, budget int) []*spill.Sorter[spill.DayBill] {
+	n := runtime.GOMAXPROCS(0)
+	sorters := make([]*spill.Sorter[spill.DayBill], n)
+	for i := range sorters {
+		sorters[i] = spill.NewSorter(dir, billsInMemory(budget/n), compareDayBills, &spill.DayBillCodec{})
+	}
+	return sorters
+}
+
+// sortedBills are the imported bills of every shard, in the order of
+// compareDayBills.
+func (d *dayInputs) sortedBills() *billMerge {
+	m := &billMerge{}
+	for _, s := range d.bills {
+		m.cursors = append(m.cursors, s.Sorted())
+	}
+	m.pick()
+	return m
+}
+
+// billMerge walks the shards' sorted imported bills as one stream. A shard
+// holds all the bills of its agents, so no two shards hold equal bills.
+type billMerge struct {
+	cursors []*spill.Cursor[spill.DayBill]
+	cur     *spill.Cursor[spill.DayBill] // the shard of the next bill
+	err     error
+}
+
+// pick makes the shard whose next bill comes first current.
+func (m *billMerge) pick() {
+	m.cur = nil
+	for _, c := range m.cursors {
+		if err := c.Err(); err != nil {
+			m.err = err
+		}
+		if c.Valid() && (m.cur == nil || compareDayBills(c.Value(), m.cur.Value()) < 0) {
+			m.cur = c
+		}
+	}
+}
+
+// Valid reports whether there is a current bill.
+func (m *billMerge) Valid() bool { return m.err == nil && m.cur != nil }
+
+// Value is the current bill, valid until Advance.
+func (m *billMerge) Value() *spill.DayBill { return m.cur.Value() }
+
+// Advance moves to the next bill.
+func (m *billMerge) Advance() {
+	m.cur.Advance()
+	m.pick()
+}
+
+// Err is the error that ended the walk early, if any.
+func (m *billMerge) Err() error { return m.err }
+
+// Close releases every shard's runs.
+func (m *billMerge) Close() error {
+	var err error
+	for _, c := range m.cursors {
+		err = cmp.Or(err, c.Close())
+	}
+	return err
 }
 
 // sortedEvents are the events of every shard, in the order of
@@ -385,7 +454,10 @@ func (d *dayInputs) days() ([]billing.Date, error) {
 }
 
 func (d *dayInputs) close() error {
-	err := d.bills.Close()
+	var err error
+	for _, s := range d.bills {
+		err = cmp.Or(err, s.Close())
+	}
 	for _, s := range d.events {
 		err = cmp.Or(err, s.Close())
 	}
