@@ -37,6 +37,11 @@ func NewSorter[T any](dir string, limit int, compare func(a, b *T) int, codec Co
 
 // Add takes one record.
 func (s *Sorter[T]) Add(v *T) error {
+	if len(s.held) == cap(s.held) {
+		// Doubling, up to the limit: append grows a large slice by a
+		// quarter at a time, copying what it holds again and again.
+		s.held = slices.Grow(s.held, min(max(2*cap(s.held), 1024), s.limit)-len(s.held))
+	}
 	s.held = append(s.held, *v)
 	if len(s.held) >= s.limit {
 		return s.spill()
