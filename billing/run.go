@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -241,7 +242,10 @@ func (r *Run) appendOpen(open []OpenSpan, a *agent) []OpenSpan {
 		b.LogonSN = a.logonSN
 		b.End = r.end
 		b.Flags |= FlagOpen
+		// Its own string: open spans outlive the run, and an id from the
+		// arena would keep its whole chunk.
 		r.assignID(b)
+		b.ID = strings.Clone(b.ID)
 		rows[i].LastEvent = a.lastEvent
 	}
 	return open
