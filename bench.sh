@@ -31,7 +31,8 @@ say "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: 
 say "- $(go version)"
 say ""
 
-# timed LABEL CMD...: runs CMD under /usr/bin/time -v; sets wall (s) and rss (MB).
+# timed LABEL CMD...: runs CMD under /usr/bin/time -v; sets wall (s), cpu
+# (user + system, s) and rss (MB).
 timed() {
 	local label=$1
 	shift
@@ -42,6 +43,7 @@ timed() {
 	}
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$work/$label.err")
 	rss=$(awk -F': ' '/Maximum resident set size/{printf "%.0f", $2/1024}' "$work/$label.err")
+	cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$work/$label.err")
 }
 
 # manifest_count LAKE KEY: a count from the day's manifest.
@@ -120,14 +122,14 @@ if [ ! -s "$p25" ]; then
 		{ s = int($1 / 1000); printf "%s %02d:%02d:%02d.%03d,%s\n", day, int(s / 3600), int(s % 3600 / 60), s % 60, $1 % 1000, $2 }' >"$p25"
 fi
 if [ -x "$peer" ]; then
-	say "| run | agentbill wall s | agentbill RSS MB | peer wall s | peer RSS MB | peer ÷ agentbill |"
-	say "|---|---:|---:|---:|---:|---:|"
+	say "| run | agentbill wall s | agentbill CPU s | agentbill RSS MB | peer wall s | peer CPU s | peer RSS MB | peer ÷ agentbill (wall) | (CPU) |"
+	say "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for i in 1 2 3; do
 		rm -rf "$work/lake-p25"
 		timed "p25-ab-$i" "$bin" ingest --lake "$work/lake-p25" --date "$day" "$p25"
-		aw=$wall ar=$rss
+		aw=$wall ar=$rss ac=$cpu
 		timed "p25-peer-$i" "$peer" "$p25" "$work/peer-$i.parquet"
-		say "| $i | $aw | $ar | $wall | $rss | $(awk -v a="$aw" -v p="$wall" 'BEGIN{printf "%.2f", p/a}') |"
+		say "| $i | $aw | $ac | $ar | $wall | $cpu | $rss | $(awk -v a="$aw" -v p="$wall" 'BEGIN{printf "%.2f", p/a}') | $(awk -v a="$ac" -v p="$cpu" 'BEGIN{printf "%.2f", p/a}') |"
 	done
 	records=$(manifest_count "$work/lake-p25" records)
 	say ""
@@ -141,6 +143,15 @@ if [ -x "$peer" ]; then
 		timed "p25-cores-$c" env GOMAXPROCS=$c taskset -c 0-$cpus "$bin" ingest --lake "$work/lake-p25" --date "$day" "$p25"
 		say "| $c | $wall | $(awk -v r="$records" -v w="$wall" 'BEGIN{printf "%.0f", r/w}') |"
 	done
+	say ""
+	# Where the CPU goes on this file: the profile of one more run.
+	rm -rf "$work/lake-p25"
+	"$bin" --cpuprofile "$work/p25.prof" ingest --lake "$work/lake-p25" --date "$day" "$p25" 2>/dev/null
+	say "CPU profile of one run (\`go tool pprof -top\`, the heaviest functions by own time):"
+	say ""
+	say '```'
+	go tool pprof -top -nodecount=25 "$bin" "$work/p25.prof" 2>/dev/null | sed -n '4,31p' | tee -a "$out"
+	say '```'
 	say ""
 fi
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Flags mark bills that a rule wrote rather than an event.
@@ -122,6 +123,14 @@ func (b *Bill) Identity() string { return identity(b, baseName(b.Source.File)) }
 
 // identity is Identity with the base name of the bill's source file given.
 func identity(b *Bill, base string) string {
+	sum := identitySum(b, base)
+	var digits [32]byte
+	hex.Encode(digits[:], sum[:16])
+	return string(digits[:])
+}
+
+// identitySum is the hash whose first half, in hex, is the bill's identity.
+func identitySum(b *Bill, base string) [sha256.Size]byte {
 	// The fields are laid out in one buffer and hashed at once: a hash
 	// fed field by field costs twice as much, and there is one per bill.
 	var stack [256]byte
@@ -137,10 +146,25 @@ func identity(b *Bill, base string) string {
 	buf = appendString(buf, base)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(b.Source.Line))
 	buf = appendString(buf, b.Origin.RecordID)
-	sum := sha256.Sum256(buf)
-	var digits [32]byte
-	hex.Encode(digits[:], sum[:16])
-	return string(digits[:])
+	return sha256.Sum256(buf)
+}
+
+// idArena hands out bill ids from chunks of memory shared by many ids: one
+// allocation for idsPerChunk ids rather than one each. The bytes of an id
+// handed out are never written again.
+type idArena struct{ buf []byte }
+
+const idsPerChunk = 512
+
+// id is the identity whose hash is sum (see identity).
+func (a *idArena) id(sum *[sha256.Size]byte) string {
+	if len(a.buf)+32 > cap(a.buf) {
+		a.buf = make([]byte, 0, 32*idsPerChunk)
+	}
+	n := len(a.buf)
+	a.buf = a.buf[:n+32]
+	hex.Encode(a.buf[n:], sum[:16])
+	return unsafe.String(&a.buf[n], 32)
 }
 
 // appendString appends s to buf preceded by its length.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -48,6 +49,7 @@ type Run struct {
 	bill           Bill      // the bill being emitted
 	marks          markClock // the site clock's five-minute marks
 	idFile, idBase string    // the last source file named on a bill, and its base name
+	ids            idArena
 }
 
 // NewRun starts the run of day from the spans the previous day left open
@@ -163,7 +165,8 @@ func (r *Run) assignID(b *Bill) {
 	if b.Source.File != r.idFile {
 		r.idFile, r.idBase = b.Source.File, baseName(b.Source.File)
 	}
-	b.ID = identity(b, r.idBase)
+	sum := identitySum(b, r.idBase)
+	b.ID = r.ids.id(&sum)
 }
 
 // Finish ends the day: it closes stale sessions (rule 9), cuts open
@@ -239,7 +242,10 @@ func (r *Run) appendOpen(open []OpenSpan, a *agent) []OpenSpan {
 		b.LogonSN = a.logonSN
 		b.End = r.end
 		b.Flags |= FlagOpen
+		// Its own string: open spans outlive the run, and an id from the
+		// arena would keep its whole chunk.
 		r.assignID(b)
+		b.ID = strings.Clone(b.ID)
 		rows[i].LastEvent = a.lastEvent
 	}
 	return open

@@ -8,6 +8,7 @@ import (
 	"runtime"
 
 	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/klauspost/compress/huff0"
 	"github.com/klauspost/compress/zstd"
 	"github.com/xitongsys/parquet-go/parquet"
 )
@@ -51,6 +52,7 @@ var zstdEncoder = func() *zstd.Encoder {
 type chunkEncoder struct {
 	page  []byte // the uncompressed body of a page
 	zbuf  []byte // the compressed body
+	huff  huff0.Scratch
 	rle   rleWriter
 	head  *thrift.TMemoryBuffer
 	proto *thrift.TCompactProtocol
@@ -96,7 +98,7 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 			Type:                 parquet.PageType_DICTIONARY_PAGE,
 			DictionaryPageHeader: &parquet.DictionaryPageHeader{NumValues: int32(n), Encoding: parquet.Encoding_PLAIN_DICTIONARY},
 		}
-		if dst, err = e.appendPage(dst, h, body, md); err != nil {
+		if dst, err = e.appendPage(dst, h, body, md, false); err != nil {
 			return dst, nil, err
 		}
 		md.DictionaryPageOffset = ptr(int64(0))
@@ -164,7 +166,7 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 				RepetitionLevelEncoding: parquet.Encoding_RLE,
 			},
 		}
-		if dst, err = e.appendPage(dst, h, body, md); err != nil {
+		if dst, err = e.appendPage(dst, h, body, md, c.col.random && width == 0); err != nil {
 			return dst, nil, err
 		}
 		r0, v, b = r1, v1, b1
@@ -172,9 +174,15 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 	return dst, &parquet.ColumnChunk{FileOffset: 0, MetaData: md}, nil
 }
 
-// appendPage compresses body and appends it with its header h to dst.
-func (e *chunkEncoder) appendPage(dst []byte, h *parquet.PageHeader, body []byte, md *parquet.ColumnMetaData) ([]byte, error) {
-	e.zbuf = zstdEncoder.EncodeAll(body, e.zbuf[:0])
+// appendPage compresses body and appends it with its header h to dst;
+// literals compresses it as a frame of literals only (see
+// appendLiteralsFrame).
+func (e *chunkEncoder) appendPage(dst []byte, h *parquet.PageHeader, body []byte, md *parquet.ColumnMetaData, literals bool) ([]byte, error) {
+	if literals {
+		e.zbuf = appendLiteralsFrame(e.zbuf[:0], body, &e.huff)
+	} else {
+		e.zbuf = zstdEncoder.EncodeAll(body, e.zbuf[:0])
+	}
 	h.UncompressedPageSize = int32(len(body))
 	h.CompressedPageSize = int32(len(e.zbuf))
 	e.head.Reset()

@@ -359,7 +359,14 @@ func TestPageEncodings(t *testing.T) {
 // TestParquetGoReads reads many spans back through the open table, which
 // parquet-go reads, across pages, dictionaries and nulls.
 func TestParquetGoReads(t *testing.T) {
-	loc := kathmandu(t)
+	// On UTC, the *_local columns are twins of the instants' (see
+	// rowGroup.twins).
+	for _, loc := range []*time.Location{kathmandu(t), time.UTC} {
+		t.Run(loc.String(), func(t *testing.T) { testParquetGoReads(t, loc) })
+	}
+}
+
+func testParquetGoReads(t *testing.T, loc *time.Location) {
 	var open []billing.OpenSpan
 	for _, b := range append(sampleBills(loc), syntheticBills(60_000, loc)...) {
 		open = append(open, billing.OpenSpan{Bill: b, LastEvent: b.End.Add(time.Second)})
@@ -383,5 +390,32 @@ func TestParquetGoReads(t *testing.T) {
 				t.FailNow()
 			}
 		}
+	}
+}
+
+func TestTwinColumns(t *testing.T) {
+	col := func(name string) int {
+		return slices.IndexFunc(billColumns, func(c Column) bool { return c.Name == name })
+	}
+	for _, tt := range []struct {
+		loc   *time.Location
+		twins map[int]int
+	}{
+		{kathmandu(t), map[int]int{}},
+		{time.UTC, map[int]int{col("begin_local"): col("begin_time"), col("end_local"): col("end_time")}},
+	} {
+		t.Run(tt.loc.String(), func(t *testing.T) {
+			g := newRowGroup(Bills)
+			clock := newWallClock(tt.loc)
+			for _, b := range syntheticBills(5000, tt.loc) {
+				putBill(g.cols, clock, &b)
+				g.endRow()
+			}
+			for i, j := range g.twins() {
+				if want, ok := tt.twins[i]; ok && j != want || !ok && j >= 0 {
+					t.Errorf("column %s: twin of %d, want %d", billColumns[i].Name, j, want)
+				}
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"slices"
@@ -91,8 +92,17 @@ type encodedGroup struct {
 func (g *rowGroup) encode(e *chunkEncoder, buf []byte) (*encodedGroup, error) {
 	dst := buf[:0]
 	eg := &encodedGroup{meta: g.meta()}
+	twins := g.twins()
+	starts := make([]int, len(g.cols)+1)
 	for i := range g.cols {
 		at := len(dst)
+		starts[i] = at
+		if j := twins[i]; j >= 0 {
+			dst = append(dst, dst[starts[j]:starts[j+1]]...)
+			eg.meta.Columns = append(eg.meta.Columns, twinChunk(eg.meta.Columns[j], g.cols[i].col.Name, int64(at-starts[j])))
+			starts[i+1] = len(dst)
+			continue
+		}
 		var cc *parquet.ColumnChunk
 		var err error
 		if dst, cc, err = e.encode(dst, &g.cols[i], g.rows); err != nil {
@@ -100,10 +110,49 @@ func (g *rowGroup) encode(e *chunkEncoder, buf []byte) (*encodedGroup, error) {
 		}
 		shiftChunk(cc, int64(at))
 		eg.meta.Columns = append(eg.meta.Columns, cc)
+		starts[i+1] = len(dst)
 	}
 	eg.data = dst
 	g.sumSizes(eg)
 	return eg, nil
+}
+
+// twins maps each column whose buffered values are those of an earlier
+// column, byte for byte, to that column, and the others to -1. A twin's
+// column chunk is its first's, so it is encoded once: at a site on UTC, the
+// *_local columns are twins of begin_time and end_time.
+func (g *rowGroup) twins() []int {
+	twins := make([]int, len(g.cols))
+	for i := range g.cols {
+		twins[i] = -1
+		a := &g.cols[i]
+		if a.dictEncoded() || len(a.data) == 0 {
+			continue
+		}
+		for j := range i {
+			b := &g.cols[j]
+			if twins[j] < 0 && !b.dictEncoded() && a.col.Kind == b.col.Kind && a.col.Optional == b.col.Optional &&
+				a.col.random == b.col.random && a.nulls == b.nulls && a.n == b.n &&
+				bytes.Equal(a.data, b.data) && bytes.Equal(a.valid, b.valid) {
+				twins[i] = j
+				break
+			}
+		}
+	}
+	return twins
+}
+
+// twinChunk is the metadata of a twin column, name, whose chunk is that
+// of cc moved by shift bytes.
+func twinChunk(cc *parquet.ColumnChunk, name string, shift int64) *parquet.ColumnChunk {
+	md := *cc.MetaData
+	md.PathInSchema = []string{name}
+	if p := md.DictionaryPageOffset; p != nil {
+		md.DictionaryPageOffset = ptr(*p)
+	}
+	twin := &parquet.ColumnChunk{FileOffset: cc.FileOffset, MetaData: &md}
+	shiftChunk(twin, shift)
+	return twin
 }
 
 // encodeParallel encodes the buffered rows with each column chunk on its
@@ -113,9 +162,12 @@ func (g *rowGroup) encodeParallel(encs []*chunkEncoder, chunks [][]byte, buf []b
 	dst := buf[:0]
 	metas := make([]*parquet.ColumnChunk, len(g.cols))
 	errs := make([]error, len(g.cols))
+	twins := g.twins()
 	work := make(chan int, len(g.cols))
 	for i := range g.cols {
-		work <- i
+		if twins[i] < 0 {
+			work <- i
+		}
 	}
 	close(work)
 	var wg sync.WaitGroup
@@ -128,9 +180,16 @@ func (g *rowGroup) encodeParallel(encs []*chunkEncoder, chunks [][]byte, buf []b
 	}
 	wg.Wait()
 	eg := &encodedGroup{meta: g.meta()}
+	starts := make([]int, len(g.cols))
 	for i, cc := range metas {
 		if errs[i] != nil {
 			return nil, fmt.Errorf("encode column %s: %w", g.cols[i].col.Name, errs[i])
+		}
+		starts[i] = len(dst)
+		if j := twins[i]; j >= 0 {
+			eg.meta.Columns = append(eg.meta.Columns, twinChunk(eg.meta.Columns[j], g.cols[i].col.Name, int64(starts[i]-starts[j])))
+			dst = append(dst, chunks[j]...)
+			continue
 		}
 		shiftChunk(cc, int64(len(dst)))
 		eg.meta.Columns = append(eg.meta.Columns, cc)

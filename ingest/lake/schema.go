@@ -38,6 +38,9 @@ type Column struct {
 	Kind     Kind
 	Optional bool // null allowed (written for empty strings and unset values)
 	dict     bool // dictionary-encoded: a column with few distinct values
+	// random marks values that look random (hex digits of a hash): their
+	// pages are compressed as zstd literals only (see appendLiteralsFrame).
+	random bool
 }
 
 // Table is one table of the lake: its name, which is also the name of its
@@ -73,7 +76,7 @@ func ts(name string) Column  { return Column{Name: name, Kind: KindTimestamp} }
 // billColumns are the columns of a bill (SPEC §3), followed by the
 // agentOprInfo columns that have no place among them (billing.Origin).
 var billColumns = []Column{
-	str("bill_id"),
+	{Name: "bill_id", Kind: KindString, random: true},
 	dictStr("agent_id"),
 	i32("op_type"),
 	i32("op_object"),

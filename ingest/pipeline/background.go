@@ -15,7 +15,8 @@ const batchSize = 1024
 // sortInBackground sorts the events and imported bills on goroutines of
 // their own while the reader parses: the agents are split into shards by a
 // hash of their id, one event sorter and one goroutine each, so that
-// reading and sorting use every core. Imported bills go with shard 0.
+// reading and sorting use every core. Imported bills go to the shard of
+// their agent too.
 // Rejects and skips stay on the reader's side, in input order.
 type sortInBackground struct {
 	d      *dayInputs
@@ -28,6 +29,7 @@ type sortInBackground struct {
 // shard is one sorting goroutine and the batch the reader fills for it.
 type shard struct {
 	sorter *spill.EventSorter
+	bills  *spill.Sorter[spill.DayBill]
 	cur    eventBatch
 	work   chan eventBatch
 	free   chan eventBatch
@@ -41,8 +43,8 @@ type eventBatch struct {
 
 func newSortInBackground(d *dayInputs) *sortInBackground {
 	s := &sortInBackground{d: d, failed: make(chan struct{})}
-	for _, sorter := range d.events {
-		sh := &shard{sorter: sorter, work: make(chan eventBatch, 4), free: make(chan eventBatch, 6)}
+	for i, sorter := range d.events {
+		sh := &shard{sorter: sorter, bills: d.bills[i], work: make(chan eventBatch, 4), free: make(chan eventBatch, 6)}
 		s.shards = append(s.shards, sh)
 		s.wg.Add(1)
 		go s.sort(sh)
@@ -72,7 +74,7 @@ func (s *sortInBackground) add(sh *shard, b eventBatch) error {
 		}
 	}
 	for i := range b.bills {
-		if err := s.d.bills.Add(&b.bills[i]); err != nil {
+		if err := sh.bills.Add(&b.bills[i]); err != nil {
 			return err
 		}
 	}
@@ -122,7 +124,7 @@ func (s *sortInBackground) event(day int32, e *billing.Event) error {
 }
 
 func (s *sortInBackground) bill(day int32, b *billing.Bill) error {
-	sh := s.shards[0]
+	sh := s.shardOf(b.AgentID)
 	sh.cur.bills = append(sh.cur.bills, spill.DayBill{Day: day, Bill: *b})
 	if len(sh.cur.bills) >= batchSize {
 		return s.send(sh)

@@ -20,8 +20,9 @@ import (
 // on any number of cores.
 // blockEvents is how many events a block holds before it is cut at the
 // next agent: enough that handing a block over costs little, few enough
-// that the blocks in flight stay small. A variable for the tests.
-var blockEvents = 1 << 13
+// that a block's bills (~360 bytes each, about 1.4 a event) stay in the
+// core's cache until the writer takes them. A variable for the tests.
+var blockEvents = 1 << 10
 
 // maxAgentEvents bounds the events of one agent a block takes (see
 // bigAgent).

@@ -32,10 +32,10 @@ import (
 // rejects, not with events.
 type dayInputs struct {
 	loc     *time.Location
-	only    *billing.Date        // the one day to run; nil: every day of the inputs
-	onlyNum int32                // its spill.DayNumber
-	events  []*spill.EventSorter // one a shard of agents (see sortInBackground)
-	bills   *spill.Sorter[spill.DayBill]
+	only    *billing.Date                  // the one day to run; nil: every day of the inputs
+	onlyNum int32                          // its spill.DayNumber
+	events  []*spill.EventSorter           // one a shard of agents (see sortInBackground)
+	bills   []*spill.Sorter[spill.DayBill] // imported bills, the same shards
 	bg      *sortInBackground
 	// What belongs to each run day, by spill.DayNumber: the records, and of
 	// them the rejects and skipped ones (by kind).
@@ -77,9 +77,6 @@ func (r *dayRecords) skip(kind string) {
 }
 
 func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budget int) *dayInputs {
-	compare := func(a, b *spill.DayBill) int {
-		return cmp.Or(cmp.Compare(a.Day, b.Day), billing.CompareBills(&a.Bill, &b.Bill))
-	}
 	var onlyNum int32
 	if only != nil {
 		onlyNum = spill.DayNumber(*only)
@@ -87,7 +84,7 @@ func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budge
 	return &dayInputs{
 		loc: loc, only: only, onlyNum: onlyNum,
 		events:    eventSorters(spillDir, budget),
-		bills:     spill.NewSorter(spillDir, billsInMemory(budget), compare, &spill.DayBillCodec{}),
+		bills:     billSorters(spillDir, budget),
 		perDay:    map[int32]int64{},
 		rejects:   map[int32][]ingest.Reject{},
 		skipped:   map[int32]map[string]int64{},
@@ -105,6 +102,155 @@ func eventSorters(dir string, budget int) []*spill.EventSorter {
 		sorters[i] = spill.NewEventSorter(dir, budget/n)
 	}
 	return sorters
+}
+
+// compareDayBills orders imported bills by day, then in the lake's order.
+func compareDayBills(a, b *spill.DayBill) int {
+	return cmp.Or(cmp.Compare(a.Day, b.Day), billing.CompareBills(&a.Bill, &b.Bill))
+}
+
+// billSorters are the sorters of the imported bills of the shards, one a
+// core, that share the budget.
+func billSorters(dir string, budget int) []*spill.Sorter[spill.DayBill] {
+	n := runtime.GOMAXPROCS(0)
+	sorters := make([]*spill.Sorter[spill.DayBill], n)
+	for i := range sorters {
+		sorters[i] = spill.NewSorter(dir, billsInMemory(budget/n), compareDayBills, &spill.DayBillCodec{})
+	}
+	return sorters
+}
+
+// sortedBills are the imported bills of every shard, in the order of
+// compareDayBills, merged and decoded on a goroutine of their own while
+// the day's writer writes them.
+func (d *dayInputs) sortedBills() *billMerge {
+	m := &billMerge{
+		batches: make(chan billBatch, 2),
+		free:    make(chan []spill.DayBill, 4),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	for _, s := range d.bills {
+		m.cursors = append(m.cursors, s.Sorted())
+	}
+	go m.fill()
+	m.load()
+	return m
+}
+
+// billMerge walks the shards' sorted imported bills as one stream. A shard
+// holds all the bills of its agents, so no two shards hold equal bills.
+// The shards are merged in batches on a goroutine of its own (fill).
+type billMerge struct {
+	cursors []*spill.Cursor[spill.DayBill] // fill's, until done
+	batches chan billBatch
+	free    chan []spill.DayBill // batches read, to fill again
+	stop    chan struct{}        // closed by Close
+	done    chan struct{}        // closed when fill returns
+	batch   []spill.DayBill      // the batch being read
+	i       int                  // its current bill
+	err     error
+}
+
+// billBatch is a run of merged bills, or the error that ended the merge.
+type billBatch struct {
+	bills []spill.DayBill
+	err   error
+}
+
+// fill merges the shards into batches until they are all read or Close
+// is called.
+func (m *billMerge) fill() {
+	defer close(m.done)
+	defer close(m.batches)
+	for {
+		var batch []spill.DayBill
+		select {
+		case batch = <-m.free:
+		default:
+			batch = make([]spill.DayBill, 0, batchSize)
+		}
+		var err error
+		for len(batch) < batchSize {
+			var c *spill.Cursor[spill.DayBill]
+			if c, err = m.first(); c == nil || err != nil {
+				break
+			}
+			batch = append(batch, *c.Value())
+			c.Advance()
+		}
+		if len(batch) == 0 && err == nil {
+			return
+		}
+		select {
+		case m.batches <- billBatch{bills: batch, err: err}:
+		case <-m.stop:
+			return
+		}
+		if len(batch) < batchSize || err != nil {
+			return
+		}
+	}
+}
+
+// first is the shard whose next bill comes first; nil when all are read.
+func (m *billMerge) first() (*spill.Cursor[spill.DayBill], error) {
+	var first *spill.Cursor[spill.DayBill]
+	for _, c := range m.cursors {
+		if err := c.Err(); err != nil {
+			return nil, err
+		}
+		if c.Valid() && (first == nil || compareDayBills(c.Value(), first.Value()) < 0) {
+			first = c
+		}
+	}
+	return first, nil
+}
+
+// load takes the next batch once the current one is read.
+func (m *billMerge) load() {
+	for m.err == nil && m.i >= len(m.batch) {
+		if m.batch != nil {
+			select {
+			case m.free <- m.batch[:0]:
+			default:
+			}
+		}
+		b, ok := <-m.batches
+		m.batch, m.i = b.bills, 0
+		if b.err != nil {
+			m.err = b.err
+		}
+		if !ok {
+			return
+		}
+	}
+}
+
+// Valid reports whether there is a current bill.
+func (m *billMerge) Valid() bool { return m.err == nil && m.i < len(m.batch) }
+
+// Value is the current bill, valid until Advance.
+func (m *billMerge) Value() *spill.DayBill { return &m.batch[m.i] }
+
+// Advance moves to the next bill.
+func (m *billMerge) Advance() {
+	m.i++
+	m.load()
+}
+
+// Err is the error that ended the walk early, if any.
+func (m *billMerge) Err() error { return m.err }
+
+// Close stops the merge and releases every shard's runs.
+func (m *billMerge) Close() error {
+	close(m.stop)
+	<-m.done
+	var err error
+	for _, c := range m.cursors {
+		err = cmp.Or(err, c.Close())
+	}
+	return err
 }
 
 // sortedEvents are the events of every shard, in the order of
@@ -408,7 +554,10 @@ func (d *dayInputs) days() ([]billing.Date, error) {
 }
 
 func (d *dayInputs) close() error {
-	err := d.bills.Close()
+	var err error
+	for _, s := range d.bills {
+		err = cmp.Or(err, s.Close())
+	}
 	for _, s := range d.events {
 		err = cmp.Or(err, s.Close())
 	}

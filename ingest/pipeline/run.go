@@ -114,7 +114,7 @@ func Run(ctx context.Context, p Plan) (Result, error) {
 		p.Log.Info("events sorted on disk", "runs", spilled, "memory_mb", budget>>20)
 	}
 	defer events.Close()
-	imported := in.bills.Sorted()
+	imported := in.sortedBills()
 	defer imported.Close()
 	run := dayRun{lk: lk, cfg: cfg, files: stats, started: started, events: events, imported: imported,
 		agentBills: spill.NewSorter(dir, billsInMemory(budget), billing.CompareBills, &spill.BillCodec{}),
@@ -166,8 +166,8 @@ type dayRun struct {
 	cfg      billing.Config
 	files    []ingest.FileStat
 	started  time.Time
-	events   *shardMerge                  // every day's events, in order
-	imported *spill.Cursor[spill.DayBill] // every day's imported bills
+	events   *shardMerge // every day's events, in order
+	imported *billMerge  // every day's imported bills
 	// agentBills puts one agent's bills in the lake's order.
 	agentBills *spill.Sorter[billing.Bill]
 	check      runCheck

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"time"
+	"unsafe"
 
 	"github.com/agentbill/agentbill/billing"
 )
@@ -49,17 +50,44 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-func appendAttrs(dst []byte, a *billing.Attrs) []byte {
-	for _, s := range [...]string{a.CallID, a.MediaType, a.SkillID, a.VDNID, a.CCID, a.AgentType, a.PhoneNo, a.CallInOut, a.LocationID} {
-		dst = appendString(dst, s)
+// appendAttrs encodes the string fields: a mask of those that are set
+// (most events set none, or a call's id and media), then each set one.
+// extra is put above the fields' bits of the mask (see hasSourceCause).
+func appendAttrs(dst []byte, a *billing.Attrs, extra uint64) []byte {
+	fields := [...]string{a.CallID, a.MediaType, a.SkillID, a.VDNID, a.CCID, a.AgentType, a.PhoneNo, a.CallInOut, a.LocationID}
+	mask := extra << len(fields)
+	for i, s := range fields {
+		if s != "" {
+			mask |= 1 << i
+		}
+	}
+	dst = binary.AppendUvarint(dst, mask)
+	for _, s := range fields {
+		if s != "" {
+			dst = appendString(dst, s)
+		}
 	}
 	return dst
 }
+
+// attrFields is the number of string fields appendAttrs encodes; bits
+// above them in its mask are the caller's.
+const attrFields = 9
+
+// The bits above the string fields in an event's mask: the event has a
+// source cause, and a source cause other than 0 follows the strings.
+const (
+	hasSourceCause = 1 << iota
+	sourceCauseFollows
+)
 
 // reader takes a record apart; the first error sticks.
 type reader struct {
 	b   []byte
 	err error
+	// alias makes the strings read point into b rather than copies: for
+	// records in memory that is never written again.
+	alias bool
 }
 
 func (r *reader) fail() { r.err, r.b = errCorrupt, nil }
@@ -115,15 +143,27 @@ func (r *reader) str(s *string) {
 	}
 	b := r.b[:n]
 	r.b = r.b[n:]
-	if string(b) != *s {
+	switch {
+	case string(b) == *s:
+	case r.alias && n > 0:
+		*s = unsafe.String(&b[0], n)
+	default:
 		*s = string(b)
 	}
 }
 
-func (r *reader) attrs(a *billing.Attrs) {
-	for _, s := range [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID} {
-		r.str(s)
+// attrs reads what appendAttrs wrote and returns the caller's bits of the
+// mask.
+func (r *reader) attrs(a *billing.Attrs) uint64 {
+	mask := r.uvarint()
+	for i, s := range [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID} {
+		if mask&(1<<i) != 0 {
+			r.str(s)
+		} else {
+			*s = ""
+		}
 	}
+	return mask >> attrFields
 }
 
 func (r *reader) source(files *fileTable, src *billing.Source) {
@@ -138,20 +178,31 @@ func (r *reader) source(files *fileTable, src *billing.Source) {
 func (r *reader) time() time.Time { return time.UnixMicro(r.fixed64()).UTC() }
 
 // appendEvent encodes e. Its time comes first, as 8 bytes, so that a
-// bucket of records can be put in time order without decoding them.
+// bucket of records can be put in time order without decoding them; then
+// its agent and the rest (appendEventBody).
 func appendEvent(dst []byte, files *fileTable, e *billing.Event) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Time.UnixMicro()))
 	dst = appendString(dst, e.AgentID)
+	return appendEventBody(dst, files, e)
+}
+
+// appendEventBody encodes e but its time and agent, which an EventSorter
+// holding it in memory knows already.
+func appendEventBody(dst []byte, files *fileTable, e *billing.Event) []byte {
 	dst = binary.AppendVarint(dst, int64(e.OpType))
 	dst = binary.AppendVarint(dst, int64(e.OpObject))
 	dst = binary.AppendVarint(dst, int64(e.OpCause))
-	dst = appendAttrs(dst, &e.Attrs)
-	var flags byte
+	var extra uint64
 	if e.HasSourceCause {
-		flags = 1
+		extra = hasSourceCause
 	}
-	dst = append(dst, flags)
-	dst = binary.AppendVarint(dst, int64(e.SourceCause))
+	if e.SourceCause != 0 {
+		extra |= sourceCauseFollows
+	}
+	dst = appendAttrs(dst, &e.Attrs, extra)
+	if e.SourceCause != 0 {
+		dst = binary.AppendVarint(dst, int64(e.SourceCause))
+	}
 	dst = binary.AppendUvarint(dst, files.number(e.Source.File))
 	return binary.AppendVarint(dst, e.Source.Line)
 }
@@ -159,16 +210,25 @@ func appendEvent(dst []byte, files *fileTable, e *billing.Event) []byte {
 // eventTime is the time of an encoded event, in Unix microseconds.
 func eventTime(rec []byte) int64 { return int64(binary.BigEndian.Uint64(rec)) }
 
+// decodeEvent reads what appendEvent wrote.
 func decodeEvent(rec []byte, files *fileTable, e *billing.Event) error {
 	r := reader{b: rec}
 	e.Time = r.time()
 	r.str(&e.AgentID)
+	return r.eventBody(files, e)
+}
+
+// eventBody reads what appendEventBody wrote, to the end of the record.
+func (r *reader) eventBody(files *fileTable, e *billing.Event) error {
 	e.OpType = int(r.varint())
 	e.OpObject = int(r.varint())
 	e.OpCause = int(r.varint())
-	r.attrs(&e.Attrs)
-	e.HasSourceCause = r.byte()&1 != 0
-	e.SourceCause = int32(r.varint())
+	extra := r.attrs(&e.Attrs)
+	e.HasSourceCause = extra&hasSourceCause != 0
+	e.SourceCause = 0
+	if extra&sourceCauseFollows != 0 {
+		e.SourceCause = int32(r.varint())
+	}
 	r.source(files, &e.Source)
 	if r.err == nil && len(r.b) != 0 {
 		r.fail()
@@ -188,7 +248,7 @@ func (c *BillCodec) Append(dst []byte, b *billing.Bill) []byte {
 	dst = binary.AppendVarint(dst, int64(b.OpCause))
 	dst = binary.BigEndian.AppendUint64(dst, uint64(b.Begin.UnixMicro()))
 	dst = binary.BigEndian.AppendUint64(dst, uint64(b.End.UnixMicro()))
-	dst = appendAttrs(dst, &b.Attrs)
+	dst = appendAttrs(dst, &b.Attrs, 0)
 	dst = binary.AppendVarint(dst, b.LogonSN)
 	dst = binary.AppendVarint(dst, int64(b.SourceCause))
 	var flags byte

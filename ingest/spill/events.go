@@ -3,10 +3,12 @@ package spill
 import (
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/agentbill/agentbill/billing"
 )
@@ -48,6 +50,7 @@ type EventSorter struct {
 	left   []int32          // room left there
 	runs   []*os.File
 	rec    []byte
+	sorted bool // Sorted was called: the blocks are read only
 }
 
 type slotKey struct {
@@ -129,8 +132,13 @@ func (s *EventSorter) newChunk(slot int32, size int) {
 
 // Add takes the event e of run day day.
 func (s *EventSorter) Add(day int32, e *billing.Event) error {
+	if s.sorted {
+		return errAddAfterSorted
+	}
 	slot := s.slot(day, e.AgentID)
-	s.rec = appendEvent(s.rec[:0], &s.files, e)
+	// The agent is the slot's: the record holds the time and the rest.
+	s.rec = binary.BigEndian.AppendUint64(s.rec[:0], uint64(e.Time.UnixMicro()))
+	s.rec = appendEventBody(s.rec, &s.files, e)
 	// The time stays in front; the length goes between it and the rest.
 	var head [8 + binary.MaxVarintLen64]byte
 	copy(head[:8], s.rec[:8])
@@ -154,6 +162,10 @@ func (s *EventSorter) Add(day int32, e *billing.Event) error {
 	return nil
 }
 
+// errAddAfterSorted refuses an event added once the sorter's events are
+// being read: their strings point into its memory.
+var errAddAfterSorted = errors.New("spill: event added after Sorted")
+
 // Spilled is the number of runs written to disk so far.
 func (s *EventSorter) Spilled() int { return len(s.runs) }
 
@@ -162,12 +174,12 @@ func (s *EventSorter) time(p uint32) int64 {
 	return eventTime(s.blocks[p>>blockBits][p&(blockSize-1):])
 }
 
-// record returns the record at place p as appendEvent wrote it, the time
-// and the rest joined in buf.
-func (s *EventSorter) record(buf []byte, p uint32) []byte {
+// body returns the record at place p but its time, as appendEventBody
+// wrote it.
+func (s *EventSorter) body(p uint32) []byte {
 	b := s.blocks[p>>blockBits][p&(blockSize-1):]
 	n, k := binary.Uvarint(b[8:])
-	return append(append(buf, b[:8]...), b[8+k:8+k+int(n)]...)
+	return b[8+k : 8+k+int(n)]
 }
 
 // order returns the slots holding records, by day and agent, and puts each
@@ -201,7 +213,9 @@ func (s *EventSorter) spill() error {
 	for _, slot := range s.order() {
 		for _, off := range s.starts[slot] {
 			s.rec = binary.AppendVarint(s.rec[:0], int64(s.keys[slot].day))
-			s.rec = s.record(s.rec, off)
+			s.rec = binary.BigEndian.AppendUint64(s.rec, uint64(s.time(off)))
+			s.rec = appendString(s.rec, s.keys[slot].agent)
+			s.rec = append(s.rec, s.body(off)...)
 			if err := w.write(s.rec); err != nil {
 				w.discard()
 				return fmt.Errorf("spill: %w", err)
@@ -223,8 +237,10 @@ func (s *EventSorter) spill() error {
 }
 
 // Sorted returns a cursor over every event added, in order. Close the
-// cursor, then the sorter.
+// cursor, then the sorter. The strings of the events read from memory
+// point into the sorter's blocks, so no event can be added after Sorted.
 func (s *EventSorter) Sorted() *Cursor[DayEvent] {
+	s.sorted = true
 	mem := &bucketSource{s: s, slots: s.order(), i: -1}
 	if len(s.runs) == 0 {
 		return newCursor[DayEvent](mem, nil)
@@ -251,7 +267,6 @@ type bucketSource struct {
 	slots []int32
 	i, j  int // slots[i], its j-th record
 	cur   DayEvent
-	rec   []byte
 }
 
 func (b *bucketSource) next() (bool, error) {
@@ -266,9 +281,15 @@ func (b *bucketSource) next() (bool, error) {
 		}
 	}
 	slot := b.slots[b.i]
-	b.cur.Day = b.s.keys[slot].day
-	b.rec = b.s.record(b.rec[:0], b.s.starts[slot][b.j])
-	return true, decodeEvent(b.rec, &b.s.files, &b.cur.Event)
+	key := &b.s.keys[slot]
+	p := b.s.starts[slot][b.j]
+	e := &b.cur.Event
+	b.cur.Day, e.AgentID = key.day, key.agent
+	e.Time = time.UnixMicro(b.s.time(p)).UTC()
+	// The strings point into the sorter's blocks, which no record
+	// overwrites once Sorted is called.
+	r := reader{b: b.s.body(p), alias: true}
+	return true, r.eventBody(&b.s.files, e)
 }
 
 func (b *bucketSource) value() *DayEvent { return &b.cur }

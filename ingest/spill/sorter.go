@@ -37,6 +37,11 @@ func NewSorter[T any](dir string, limit int, compare func(a, b *T) int, codec Co
 
 // Add takes one record.
 func (s *Sorter[T]) Add(v *T) error {
+	if len(s.held) == cap(s.held) {
+		// Doubling, up to the limit: append grows a large slice by a
+		// quarter at a time, copying what it holds again and again.
+		s.held = slices.Grow(s.held, min(max(2*cap(s.held), 1024), s.limit)-len(s.held))
+	}
 	s.held = append(s.held, *v)
 	if len(s.held) >= s.limit {
 		return s.spill()
@@ -53,6 +58,15 @@ func (s *Sorter[T]) order() []int32 {
 	idx := make([]int32, len(s.held))
 	for i := range idx {
 		idx[i] = int32(i)
+	}
+	// Records often come in order already (a file written by this
+	// program's export, for one): then the check is all the sorting.
+	sorted := true
+	for i := 1; i < len(s.held) && sorted; i++ {
+		sorted = s.compare(&s.held[i-1], &s.held[i]) <= 0
+	}
+	if sorted {
+		return idx
 	}
 	slices.SortFunc(idx, func(a, b int32) int {
 		return cmp.Or(s.compare(&s.held[a], &s.held[b]), cmp.Compare(a, b))

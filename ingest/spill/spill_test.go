@@ -191,3 +191,53 @@ func TestEventSorterLargeRecords(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestSorterInOrder feeds records that come in order already, with equal
+// keys in either order: they come back as they went in, spilled or not.
+func TestSorterInOrder(t *testing.T) {
+	compare := func(a, b *DayBill) int { return cmp.Compare(a.Bill.OpType, b.Bill.OpType) }
+	var bills []DayBill
+	for i := range 3000 {
+		bills = append(bills, DayBill{Day: 20412, Bill: billing.Bill{ID: fmt.Sprint(i), OpType: int32(i / 7)}})
+	}
+	reversedTies := slices.Clone(bills)
+	for i := 0; i < len(reversedTies); i += 7 {
+		slices.Reverse(reversedTies[i:min(i+7, len(reversedTies))])
+	}
+	for _, limit := range []int{10, 1 << 20} {
+		for _, in := range [][]DayBill{bills, reversedTies} {
+			s := NewSorter(t.TempDir(), limit, compare, &DayBillCodec{})
+			for i := range in {
+				if err := s.Add(&in[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []DayBill
+			c := s.Sorted()
+			for ; c.Valid(); c.Advance() {
+				got = append(got, *c.Value())
+			}
+			if err := cmp.Or(c.Err(), c.Close()); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, in) {
+				t.Fatalf("limit %d: records in order came back in another order", limit)
+			}
+		}
+	}
+}
+
+func TestEventSorterRefusesAddAfterSorted(t *testing.T) {
+	s := NewEventSorter(t.TempDir(), 1<<20)
+	e := billing.Event{Time: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), AgentID: "A1", Source: billing.Source{File: "f", Line: 1}}
+	if err := s.Add(20412, &e); err != nil {
+		t.Fatal(err)
+	}
+	c := s.Sorted()
+	if err := s.Add(20412, &e); err == nil {
+		t.Error("an event added after Sorted was taken")
+	}
+	if err := cmp.Or(c.Close(), s.Close()); err != nil {
+		t.Fatal(err)
+	}
+}
