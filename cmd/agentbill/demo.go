@@ -66,6 +66,8 @@ func (a *app) demo(ctx context.Context, out string) error {
 			return err
 		}
 	}
+	// The demo's lake is a site's own folder, whatever site.name says.
+	a.cfg.Site.Name = ""
 	files, n, err := writeSampleDays(ctx, eventsDir, cfg.Location)
 	if err != nil {
 		return err
