@@ -38,12 +38,20 @@ var minPartSize int64 = 1 << 20
 // returned is the first in file order, the one a sequential read would
 // have met.
 func ReadParts(ctx context.Context, in Input, opts Options, n int, handler func(part int) Handler) (FileStat, error) {
+	return ReadPartsBy(ctx, in, opts, func(Format) int { return n }, handler)
+}
+
+// ReadPartsBy is ReadParts with the number of parts decided by the
+// format of the file (as ReadParts detects it: FormatCSV, FormatJSONL,
+// FormatEvents or FormatAgentOprInfo): parts(format) is the most parts
+// it is read in at once.
+func ReadPartsBy(ctx context.Context, in Input, opts Options, parts func(Format) int, handler func(part int) Handler) (FileStat, error) {
 	f, err := openInput(ctx, in.Path)
 	if err != nil {
 		return FileStat{}, err
 	}
 	defer f.Close()
-	plan, err := planParts(f, in, opts, n)
+	plan, err := planParts(f, in, opts, parts)
 	if err != nil {
 		return FileStat{}, err
 	}
@@ -82,15 +90,15 @@ type partPlan struct {
 	linesBefore []int64
 }
 
-// planParts decides how to read f in up to n parts. It returns nil when f
-// is to be read as one part with Read, and an error when the file's CSV
-// header is wrong (the error ReadCSV would give).
-func planParts(f *os.File, in Input, opts Options, n int) (*partPlan, error) {
+// planParts decides how to read f in up to parts(its format) parts. It
+// returns nil when f is to be read as one part with Read, and an error
+// when the file's CSV header is wrong (the error ReadCSV would give).
+func planParts(f *os.File, in Input, opts Options, parts func(Format) int) (*partPlan, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	if n <= 1 || !fi.Mode().IsRegular() {
+	if !fi.Mode().IsRegular() {
 		return nil, nil
 	}
 	size := fi.Size()
@@ -125,6 +133,10 @@ func planParts(f *os.File, in Input, opts Options, n int) (*partPlan, error) {
 	default:
 		return nil, nil // CTI, or a format Read refuses
 	}
+	n := parts(p.format)
+	if n <= 1 {
+		return nil, nil
+	}
 	var start, lines int64
 	if p.kind == partCSV {
 		lr := newLineReader(io.NewSectionReader(f, 0, size), opts.maxLine())
@@ -133,7 +145,11 @@ func planParts(f *os.File, in Input, opts Options, n int) (*partPlan, error) {
 		}
 		start, lines = lr.consumed, lr.lineNo
 	}
-	n = int(min(int64(n), max(1, (size-start)/minPartSize)))
+	partSize := minPartSize
+	if opts.MinPartSize > 0 {
+		partSize = opts.MinPartSize
+	}
+	n = int(min(int64(n), max(1, (size-start)/partSize)))
 	if n <= 1 {
 		return nil, nil
 	}

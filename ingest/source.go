@@ -83,6 +83,10 @@ type Options struct {
 	// block of it, for a progress display. It must be cheap and safe to
 	// call from several goroutines.
 	Progress func(n int)
+	// MinPartSize is the least number of bytes ReadParts gives a part, on
+	// average; zero means a megabyte. Tests set it small to cut a small
+	// file into many parts.
+	MinPartSize int64
 }
 
 // DefaultMaxLineBytes is the longest line a reader accepts (1 MiB).

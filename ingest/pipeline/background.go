@@ -12,6 +12,11 @@ import (
 // that handing over costs little, few enough to stay in the caches.
 const batchSize = 1024
 
+// handoffSize is how many events or bills a reader hands a shard at a
+// time: batchSize, or fewer in tests, so that the parts of a file read
+// at once hand their records over interleaved.
+var handoffSize = batchSize
+
 // sortInBackground sorts the events and imported bills on goroutines of
 // their own while the reader parses: the agents are split into shards by a
 // hash of their id, one event sorter and one goroutine each, so that
@@ -26,11 +31,11 @@ type sortInBackground struct {
 	failed chan struct{} // closed when a shard fails
 }
 
-// shard is one sorting goroutine and the batch the reader fills for it.
+// shard is one sorting goroutine; the readers fill batches for it (see
+// handoff).
 type shard struct {
 	sorter *spill.EventSorter
 	bills  *spill.Sorter[spill.DayBill]
-	cur    eventBatch
 	work   chan eventBatch
 	free   chan eventBatch
 	err    error // the shard's first error; read after wg.Wait
@@ -85,60 +90,83 @@ func (s *sortInBackground) add(sh *shard, b eventBatch) error {
 // returns the reason.
 var errSortFailed = errors.New("sorting the events failed")
 
-// send hands the batch being filled to the shard's goroutine.
-func (s *sortInBackground) send(sh *shard) error {
+// handoff is the batches one reader (a file, or a part of one) fills, one
+// a shard. A reader fills its own; several may send to a shard at once.
+type handoff struct {
+	s   *sortInBackground
+	cur []eventBatch
+}
+
+func (s *sortInBackground) newHandoff() *handoff {
+	return &handoff{s: s, cur: make([]eventBatch, len(s.shards))}
+}
+
+// send hands the batch being filled for shard i to its goroutine.
+func (h *handoff) send(i int) error {
+	sh := h.s.shards[i]
 	select {
-	case sh.work <- sh.cur:
-	case <-s.failed:
+	case sh.work <- h.cur[i]:
+	case <-h.s.failed:
 		return errSortFailed
 	}
 	select {
-	case sh.cur = <-sh.free:
+	case h.cur[i] = <-sh.free:
 	default:
-		sh.cur = eventBatch{events: make([]spill.DayEvent, 0, batchSize)}
+		h.cur[i] = eventBatch{events: make([]spill.DayEvent, 0, handoffSize)}
+	}
+	return nil
+}
+
+// flush hands over the batches that hold records.
+func (h *handoff) flush() error {
+	for i, b := range h.cur {
+		if len(b.events) > 0 || len(b.bills) > 0 {
+			if err := h.send(i); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
 // shardOf is the shard of an agent: FNV-1a of its id.
-func (s *sortInBackground) shardOf(agent string) *shard {
+func (s *sortInBackground) shardOf(agent string) int {
 	if len(s.shards) == 1 {
-		return s.shards[0]
+		return 0
 	}
 	h := uint32(2166136261)
 	for i := 0; i < len(agent); i++ {
 		h = (h ^ uint32(agent[i])) * 16777619
 	}
-	return s.shards[h%uint32(len(s.shards))]
+	return int(h % uint32(len(s.shards)))
 }
 
 // event and bill take a record of run day day (a spill.DayNumber) from
 // the reading side.
-func (s *sortInBackground) event(day int32, e *billing.Event) error {
-	sh := s.shardOf(e.AgentID)
-	sh.cur.events = append(sh.cur.events, spill.DayEvent{Day: day, Event: *e})
-	if len(sh.cur.events) >= batchSize {
-		return s.send(sh)
+func (h *handoff) event(day int32, e *billing.Event) error {
+	i := h.s.shardOf(e.AgentID)
+	b := &h.cur[i]
+	b.events = append(b.events, spill.DayEvent{Day: day, Event: *e})
+	if len(b.events) >= handoffSize {
+		return h.send(i)
 	}
 	return nil
 }
 
-func (s *sortInBackground) bill(day int32, b *billing.Bill) error {
-	sh := s.shardOf(b.AgentID)
-	sh.cur.bills = append(sh.cur.bills, spill.DayBill{Day: day, Bill: *b})
-	if len(sh.cur.bills) >= batchSize {
-		return s.send(sh)
+func (h *handoff) bill(day int32, bl *billing.Bill) error {
+	i := h.s.shardOf(bl.AgentID)
+	b := &h.cur[i]
+	b.bills = append(b.bills, spill.DayBill{Day: day, Bill: *bl})
+	if len(b.bills) >= handoffSize {
+		return h.send(i)
 	}
 	return nil
 }
 
-// finish hands over what is left (unless reading failed) and waits for
-// the sorting side; it returns its first error.
-func (s *sortInBackground) finish(readErr error) error {
+// finish waits for the sorting side to take the batches handed over
+// and returns its first error.
+func (s *sortInBackground) finish() error {
 	for _, sh := range s.shards {
-		if readErr == nil {
-			s.send(sh)
-		}
 		close(sh.work)
 	}
 	s.wg.Wait()

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -31,12 +30,29 @@ import (
 // of their own day. Its memory grows with agents and the run days'
 // rejects, not with events.
 type dayInputs struct {
+	tally
+	events []*spill.EventSorter           // one a shard of agents (see sortInBackground)
+	bills  []*spill.Sorter[spill.DayBill] // imported bills, the same shards
+	bg     *sortInBackground
+	// undated holds the rejects and skips of files with no dated record,
+	// when every day of the inputs runs: they go to the first day.
+	undated dayRecords
+	// bySource orders records equal in their sort keys by their input
+	// file, then line, instead of the order they were handed over in, so
+	// that files can be read in parts at once (see readInputs). It is set
+	// when no path is given twice; inputIndex is each path's place.
+	bySource   bool
+	inputIndex map[string]int
+}
+
+// tally is what the records read give each day: the counts, rejects,
+// skips and notes of the run days, the records of other days, and the
+// first and last day seen. Each part of a file read in parts has a tally
+// of its own, joined into the dayInputs' once the file is read.
+type tally struct {
 	loc     *time.Location
-	only    *billing.Date                  // the one day to run; nil: every day of the inputs
-	onlyNum int32                          // its spill.DayNumber
-	events  []*spill.EventSorter           // one a shard of agents (see sortInBackground)
-	bills   []*spill.Sorter[spill.DayBill] // imported bills, the same shards
-	bg      *sortInBackground
+	only    *billing.Date // the one day to run; nil: every day of the inputs
+	onlyNum int32         // its spill.DayNumber
 	// What belongs to each run day, by spill.DayNumber: the records, and of
 	// them the rejects and skipped ones (by kind).
 	perDay  map[int32]int64
@@ -47,9 +63,6 @@ type dayInputs struct {
 	notes map[int32]map[string]map[string]int64
 	// otherDays counts the records of days not run (with only).
 	otherDays map[int32]int64
-	// undated holds the rejects and skips of files with no dated record,
-	// when every day of the inputs runs: they go to the first day.
-	undated dayRecords
 	// the first and last day seen, and the first record of each
 	first, last       int32
 	firstSrc, lastSrc billing.Source
@@ -60,12 +73,69 @@ type dayInputs struct {
 	dayNum           int32
 }
 
+func newTally(loc *time.Location, only *billing.Date) tally {
+	var onlyNum int32
+	if only != nil {
+		onlyNum = spill.DayNumber(*only)
+	}
+	return tally{
+		loc: loc, only: only, onlyNum: onlyNum,
+		perDay:    map[int32]int64{},
+		rejects:   map[int32][]ingest.Reject{},
+		skipped:   map[int32]map[string]int64{},
+		notes:     map[int32]map[string]map[string]int64{},
+		otherDays: map[int32]int64{},
+	}
+}
+
+// join adds what the tally p of a later part or file counted.
+func (t *tally) join(p *tally) {
+	for day, n := range p.perDay {
+		t.perDay[day] += n
+	}
+	for day, n := range p.otherDays {
+		t.otherDays[day] += n
+	}
+	for day, rs := range p.rejects {
+		t.rejects[day] = append(t.rejects[day], rs...)
+	}
+	for day, byKind := range p.skipped {
+		for kind, n := range byKind {
+			t.addSkipped(day, kind, n)
+		}
+	}
+	for day, byKind := range p.notes {
+		t.addNotes(day, byKind)
+	}
+	if p.seen {
+		if !t.seen || p.first < t.first {
+			t.first, t.firstSrc = p.first, p.firstSrc
+		}
+		if !t.seen || p.last > t.last {
+			t.last, t.lastSrc = p.last, p.lastSrc
+		}
+		t.seen = true
+	}
+}
+
 // dayRecords are rejects and skipped records waiting for their day.
 type dayRecords struct {
 	rejects []ingest.Reject
 	skipped map[string]int64
 	n       int64
 	notes   map[string]map[string]int64 // of a run day's events
+}
+
+// add takes the rejects and skipped records of o after r's.
+func (r *dayRecords) add(o *dayRecords) {
+	r.rejects = append(r.rejects, o.rejects...)
+	for kind, n := range o.skipped {
+		if r.skipped == nil {
+			r.skipped = map[string]int64{}
+		}
+		r.skipped[kind] += n
+	}
+	r.n += o.n
 }
 
 func (r *dayRecords) skip(kind string) {
@@ -76,21 +146,31 @@ func (r *dayRecords) skip(kind string) {
 	r.n++
 }
 
-func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budget int) *dayInputs {
-	var onlyNum int32
-	if only != nil {
-		onlyNum = spill.DayNumber(*only)
+func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budget int, inputs []ingest.Input) *dayInputs {
+	d := &dayInputs{tally: newTally(loc, only), events: eventSorters(spillDir, budget)}
+	d.inputIndex = make(map[string]int, len(inputs))
+	d.bySource = true
+	for i, in := range inputs {
+		if _, ok := d.inputIndex[in.Path]; ok {
+			d.bySource = false
+		}
+		d.inputIndex[in.Path] = i
 	}
-	return &dayInputs{
-		loc: loc, only: only, onlyNum: onlyNum,
-		events:    eventSorters(spillDir, budget),
-		bills:     billSorters(spillDir, budget),
-		perDay:    map[int32]int64{},
-		rejects:   map[int32][]ingest.Reject{},
-		skipped:   map[int32]map[string]int64{},
-		notes:     map[int32]map[string]map[string]int64{},
-		otherDays: map[int32]int64{},
+	compare := compareDayBills
+	if d.bySource {
+		for _, s := range d.events {
+			s.OrderBySource()
+		}
+		compare = func(a, b *spill.DayBill) int {
+			if c := compareDayBills(a, b); c != 0 {
+				return c
+			}
+			return cmp.Or(cmp.Compare(d.inputIndex[a.Bill.Source.File], d.inputIndex[b.Bill.Source.File]),
+				cmp.Compare(a.Bill.Source.Line, b.Bill.Source.Line))
+		}
 	}
+	d.bills = billSorters(spillDir, budget, compare)
+	return d
 }
 
 // eventSorters are the sorters of the shards of agents, one a core, that
@@ -111,11 +191,11 @@ func compareDayBills(a, b *spill.DayBill) int {
 
 // billSorters are the sorters of the imported bills of the shards, one a
 // core, that share the budget.
-func billSorters(dir string, budget int) []*spill.Sorter[spill.DayBill] {
+func billSorters(dir string, budget int, compare func(a, b *spill.DayBill) int) []*spill.Sorter[spill.DayBill] {
 	n := runtime.GOMAXPROCS(0)
 	sorters := make([]*spill.Sorter[spill.DayBill], n)
 	for i := range sorters {
-		sorters[i] = spill.NewSorter(dir, billsInMemory(budget/n), compareDayBills, &spill.DayBillCodec{})
+		sorters[i] = spill.NewSorter(dir, billsInMemory(budget/n), compare, &spill.DayBillCodec{})
 	}
 	return sorters
 }
@@ -326,75 +406,198 @@ func (m *shardMerge) Close() error {
 // billsInMemory is how many bills fit a budget: about 400 bytes each.
 func billsInMemory(budget int) int { return max(budget/400, 1024) }
 
-// read is the reader of each input file: it reads the file into d, with
-// the file's records given their days. The events and imported bills are
-// sorted on a goroutine of their own until finish is called with the
-// reading's error.
-func (d *dayInputs) read() (read func(context.Context, io.Reader, ingest.Input, ingest.Options, ingest.Handler) (ingest.Stats, error), finish func(readErr error) error) {
+// maxParts, when set, is the most parts a file of any format that can be
+// cut is read in at once (tests set it); otherwise agentOprInfo files are
+// read in one part a core and events in one piece.
+var maxParts int
+
+// readInputs reads the inputs in order into d, with their records given
+// their days, and returns what ReadInputs would. The events and imported
+// bills are sorted on goroutines of their own meanwhile. An agentOprInfo
+// file is read in parts on every core (ingest.ReadPartsBy) when d orders
+// records by source, as its reader alone is slower than the shards'
+// sorting (it parses, and hashes each bill's id): each part gives its
+// records their days as far as it can on its own, and once the file is
+// read, the parts are joined in file order, the rejects and skips at the
+// head of a part taking the day of the last dated record of the parts
+// before it. Every record gets the day, and every day the counts, that
+// reading the file in one piece gives.
+func (d *dayInputs) readInputs(ctx context.Context, inputs []ingest.Input, opts ingest.Options) ([]ingest.FileStat, error) {
 	d.bg = newSortInBackground(d)
-	return func(ctx context.Context, r io.Reader, in ingest.Input, opts ingest.Options, _ ingest.Handler) (ingest.Stats, error) {
-		f := &fileDays{d: d}
-		st, err := ingest.Read(ctx, r, in.Path, in.Format, opts, ingest.Handler{Event: f.event, Bill: f.bill, Reject: f.reject, Skip: f.skip, Note: f.note})
-		if err == nil {
-			f.end()
+	partsOf := func(f ingest.Format) int {
+		switch {
+		case !d.bySource:
+			return 1
+		case maxParts > 0:
+			return maxParts
+		case f == ingest.FormatAgentOprInfo:
+			return runtime.GOMAXPROCS(0)
+		default:
+			// Events: the reader parses a CSV line in about the time a
+			// shard takes to sort the event, so one reader and the
+			// shards keep every core busy already; parts add work.
+			return 1
 		}
-		return st, err
-	}, d.bg.finish
-}
-
-// fileDays gives the records of one file their days, in the file's order.
-type fileDays struct {
-	d       *dayInputs
-	day     int32 // the day of the last dated record
-	dated   bool
-	pending dayRecords // rejects and skips before the first dated record
-}
-
-func (f *fileDays) event(e billing.Event) error {
-	day := f.dayOfRecord(e.Time)
-	if !f.d.take(day, e.Source) {
-		return nil
 	}
-	return f.d.bg.event(day, &e)
-}
-
-func (f *fileDays) bill(b billing.Bill) error {
-	day := f.dayOfRecord(b.End)
-	if !f.d.take(day, b.Source) {
-		return nil
+	var files []ingest.FileStat
+	var err error
+	for _, in := range inputs {
+		var parts []*partDays
+		var st ingest.FileStat
+		st, err = ingest.ReadPartsBy(ctx, in, opts, partsOf, func(int) ingest.Handler {
+			p := &partDays{t: newTally(d.loc, d.only), out: d.bg.newHandoff()}
+			parts = append(parts, p)
+			return ingest.Handler{Event: p.event, Bill: p.bill, Reject: p.reject, Skip: p.skip, Note: p.note}
+		})
+		if err == nil {
+			err = d.joinParts(parts)
+		}
+		if err != nil {
+			break
+		}
+		files = append(files, st)
 	}
-	return f.d.bg.bill(day, &b)
+	if err := cmp.Or(d.bg.finish(), err); err != nil {
+		return nil, err
+	}
+	return files, nil
 }
 
-func (f *fileDays) reject(r ingest.Reject) error {
-	if f.dated {
-		f.d.addReject(f.day, r)
-	} else {
-		f.pending.rejects = append(f.pending.rejects, r)
-		f.pending.n++
+// joinParts takes the records of a file's parts, in file order, into d,
+// and hands on what each part has not yet handed to the sorters.
+func (d *dayInputs) joinParts(parts []*partDays) error {
+	var (
+		dated   bool  // a part before had a dated record
+		day     int32 // the day of the last one
+		pending dayRecords
+	)
+	for _, p := range parts {
+		if dated {
+			d.addPending(day, &p.head)
+			for kind, byName := range p.headNotes {
+				d.note(day, kind, byName)
+			}
+		} else {
+			// At the head of the file: they wait for its first dated
+			// record, and notes with no dated record before them count
+			// for no day.
+			pending.add(&p.head)
+		}
+		if p.dated {
+			if !dated {
+				d.addPending(p.firstDay, &pending)
+				dated = true
+			}
+			day = p.day
+		}
+		d.join(&p.t)
+		if err := p.out.flush(); err != nil {
+			return err
+		}
+	}
+	// The rejects and skips of a file without a dated record go to the day
+	// run, or, when every day of the inputs runs, to the first.
+	switch {
+	case dated:
+	case d.only != nil:
+		d.addPending(d.onlyNum, &pending)
+	default:
+		d.undated.add(&pending)
 	}
 	return nil
 }
 
-func (f *fileDays) skip(kind string) {
-	if f.dated {
-		f.d.addSkip(f.day, kind, 1)
+// partDays gives the records of one part of a file their days, in the
+// part's order, counting them in a tally of its own. What comes before
+// the part's first dated record waits in head for joinParts.
+type partDays struct {
+	t         tally
+	out       *handoff
+	dated     bool  // the part has a dated record
+	firstDay  int32 // the day of the first
+	day       int32 // the day of the last
+	head      dayRecords
+	headNotes map[string]map[string]int64
+}
+
+func (p *partDays) event(e billing.Event) error {
+	day := p.dayOfRecord(e.Time)
+	if !p.t.take(day, e.Source) {
+		return nil
+	}
+	return p.out.event(day, &e)
+}
+
+func (p *partDays) bill(b billing.Bill) error {
+	day := p.dayOfRecord(b.End)
+	if !p.t.take(day, b.Source) {
+		return nil
+	}
+	return p.out.bill(day, &b)
+}
+
+func (p *partDays) reject(r ingest.Reject) error {
+	if p.dated {
+		p.t.addReject(p.day, r)
 	} else {
-		f.pending.skip(kind)
+		p.head.rejects = append(p.head.rejects, r)
+		p.head.n++
+	}
+	return nil
+}
+
+func (p *partDays) skip(kind string) {
+	if p.dated {
+		p.t.addSkip(p.day, kind, 1)
+	} else {
+		p.head.skip(kind)
 	}
 }
 
 // note counts a note about the event just handed on, on that event's day
 // when it is run.
-func (f *fileDays) note(kind, name string) {
-	d := f.d
-	if !f.dated || d.only != nil && f.day != d.onlyNum {
+func (p *partDays) note(kind, name string) {
+	if !p.dated {
+		if p.headNotes == nil {
+			p.headNotes = map[string]map[string]int64{}
+		}
+		if p.headNotes[kind] == nil {
+			p.headNotes[kind] = map[string]int64{}
+		}
+		p.headNotes[kind][name]++
 		return
 	}
-	byKind := d.notes[f.day]
+	p.t.noteOne(p.day, kind, name)
+}
+
+// dayOfRecord notes a dated record at t and returns its day.
+func (p *partDays) dayOfRecord(t time.Time) int32 {
+	day := p.t.dayOf(t)
+	p.day = day
+	if !p.dated {
+		p.dated = true
+		p.firstDay = day
+	}
+	return day
+}
+
+// note counts notes of kind by name on day, when it is run.
+func (t *tally) note(day int32, kind string, byName map[string]int64) {
+	if t.only != nil && day != t.onlyNum {
+		return
+	}
+	t.addNotes(day, map[string]map[string]int64{kind: byName})
+}
+
+// noteOne counts one note of kind and name on day, when it is run.
+func (t *tally) noteOne(day int32, kind, name string) {
+	if t.only != nil && day != t.onlyNum {
+		return
+	}
+	byKind := t.notes[day]
 	if byKind == nil {
 		byKind = map[string]map[string]int64{}
-		d.notes[f.day] = byKind
+		t.notes[day] = byKind
 	}
 	if byKind[kind] == nil {
 		byKind[kind] = map[string]int64{}
@@ -402,41 +605,24 @@ func (f *fileDays) note(kind, name string) {
 	byKind[kind][name]++
 }
 
-// dated1 notes a dated record at t and returns its day; the rejects and
-// skips before the first one go to its day.
-func (f *fileDays) dayOfRecord(t time.Time) int32 {
-	day := f.d.dayOf(t)
-	f.day = day
-	if !f.dated {
-		f.dated = true
-		f.d.addPending(day, &f.pending)
+func (t *tally) addNotes(day int32, notes map[string]map[string]int64) {
+	byKind := t.notes[day]
+	if byKind == nil {
+		byKind = map[string]map[string]int64{}
+		t.notes[day] = byKind
 	}
-	return day
-}
-
-// end gives the rejects and skips of a file without a dated record to the
-// day run, or, when every day of the inputs runs, to the first.
-func (f *fileDays) end() {
-	switch {
-	case f.dated:
-	case f.d.only != nil:
-		f.d.addPending(f.d.onlyNum, &f.pending)
-	default:
-		u := &f.d.undated
-		u.rejects = append(u.rejects, f.pending.rejects...)
-		for kind, n := range f.pending.skipped {
-			if u.skipped == nil {
-				u.skipped = map[string]int64{}
-			}
-			u.skipped[kind] += n
+	for kind, byName := range notes {
+		if byKind[kind] == nil {
+			byKind[kind] = map[string]int64{}
 		}
-		u.n += f.pending.n
+		for name, n := range byName {
+			byKind[kind][name] += n
+		}
 	}
-	f.pending = dayRecords{}
 }
 
 // dayOf is the spill.DayNumber of the site-zone day of t.
-func (d *dayInputs) dayOf(t time.Time) int32 {
+func (d *tally) dayOf(t time.Time) int32 {
 	if t.Before(d.dayStart) || !t.Before(d.dayEnd) {
 		date := billing.DateIn(t, d.loc)
 		d.dayStart, d.dayEnd = date.Bounds(d.loc)
@@ -447,7 +633,7 @@ func (d *dayInputs) dayOf(t time.Time) int32 {
 
 // runs reports whether day is run; a record of another day is counted in
 // otherDays.
-func (d *dayInputs) runs(day int32) bool {
+func (d *tally) runs(day int32) bool {
 	if d.only != nil && day != d.onlyNum {
 		d.otherDays[day]++
 		return false
@@ -458,7 +644,7 @@ func (d *dayInputs) runs(day int32) bool {
 
 // take counts an event or imported bill of day and reports whether it
 // goes to a day run.
-func (d *dayInputs) take(day int32, src billing.Source) bool {
+func (d *tally) take(day int32, src billing.Source) bool {
 	if !d.runs(day) {
 		return false
 	}
@@ -472,18 +658,23 @@ func (d *dayInputs) take(day int32, src billing.Source) bool {
 	return true
 }
 
-func (d *dayInputs) addReject(day int32, r ingest.Reject) {
+func (d *tally) addReject(day int32, r ingest.Reject) {
 	if d.runs(day) {
 		d.rejects[day] = append(d.rejects[day], r)
 	}
 }
 
-func (d *dayInputs) addSkip(day int32, kind string, n int64) {
+func (d *tally) addSkip(day int32, kind string, n int64) {
 	if d.only != nil && day != d.onlyNum {
 		d.otherDays[day] += n
 		return
 	}
 	d.perDay[day] += n
+	d.addSkipped(day, kind, n)
+}
+
+// addSkipped counts n skipped records of kind on run day day.
+func (d *tally) addSkipped(day int32, kind string, n int64) {
 	m := d.skipped[day]
 	if m == nil {
 		m = map[string]int64{}
@@ -492,7 +683,7 @@ func (d *dayInputs) addSkip(day int32, kind string, n int64) {
 	m[kind] += n
 }
 
-func (d *dayInputs) addPending(day int32, p *dayRecords) {
+func (d *tally) addPending(day int32, p *dayRecords) {
 	for _, r := range p.rejects {
 		d.addReject(day, r)
 	}

@@ -90,16 +90,15 @@ func Run(ctx context.Context, p Plan) (Result, error) {
 		os.Remove(parent) // when no other run is using it
 	}()
 	budget := p.MemoryBudget
-	in := newDayInputs(cfg.Location, p.Day, dir, budget)
+	in := newDayInputs(cfg.Location, p.Day, dir, budget, p.Inputs)
 	defer in.close()
 	files := make([]string, len(p.Inputs))
 	for i, f := range p.Inputs {
 		files[i] = f.Path
 	}
 	before := statInputs(files)
-	readFile, finish := in.read()
-	stats, err := ingest.ReadInputs(ctx, p.Inputs, p.ReadOptions, readFile, ingest.Handler{})
-	if err := cmp.Or(finish(err), err); err != nil {
+	stats, err := in.readInputs(ctx, p.Inputs, p.ReadOptions)
+	if err != nil {
 		return res, err
 	}
 	if err := unchangedInputs(before, stats); err != nil {

@@ -207,6 +207,30 @@ func appendEventBody(dst []byte, files *fileTable, e *billing.Event) []byte {
 	return binary.AppendVarint(dst, e.Source.Line)
 }
 
+// bodySource returns the source of an event body that appendEventBody
+// wrote: its file's number and its line.
+func bodySource(body []byte) (uint64, int64) {
+	r := reader{b: body, alias: true}
+	r.varint()
+	r.varint()
+	r.varint()
+	mask := r.uvarint()
+	for i := range attrFields {
+		if mask&(1<<i) != 0 {
+			n := r.uvarint()
+			if n > uint64(len(r.b)) {
+				return 0, 0
+			}
+			r.b = r.b[n:]
+		}
+	}
+	if (mask>>attrFields)&sourceCauseFollows != 0 {
+		r.varint()
+	}
+	file := r.uvarint()
+	return file, r.varint()
+}
+
 // eventTime is the time of an encoded event, in Unix microseconds.
 func eventTime(rec []byte) int64 { return int64(binary.BigEndian.Uint64(rec)) }
 

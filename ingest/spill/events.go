@@ -51,7 +51,19 @@ type EventSorter struct {
 	runs   []*os.File
 	rec    []byte
 	sorted bool // Sorted was called: the blocks are read only
+	// bySource puts events equal in day, agent and time in the order of
+	// their source (file, as first added, then line) rather than the
+	// order they were added in (see OrderBySource).
+	bySource bool
 }
+
+// OrderBySource makes the sorter put events equal in day, agent and time
+// in the order of their source: the file (files numbered in the order
+// their first event is added), then the line. Events read from several
+// parts of a file at once are added out of order; they come out as if
+// added in file order, provided every event of one file is added before
+// any of the next file and no file is added twice.
+func (s *EventSorter) OrderBySource() { s.bySource = true }
 
 type slotKey struct {
 	day   int32
@@ -193,6 +205,16 @@ func (s *EventSorter) order() []int32 {
 		}
 		slots = append(slots, int32(i))
 		byTime := func(a, b uint32) int { return cmp.Compare(s.time(a), s.time(b)) }
+		if s.bySource {
+			byTime = func(a, b uint32) int {
+				if c := cmp.Compare(s.time(a), s.time(b)); c != 0 {
+					return c
+				}
+				fa, la := bodySource(s.body(a))
+				fb, lb := bodySource(s.body(b))
+				return cmp.Or(cmp.Compare(fa, fb), cmp.Compare(la, lb))
+			}
+		}
 		if !slices.IsSortedFunc(starts, byTime) {
 			// Stable: events of equal time keep their input order.
 			slices.SortStableFunc(starts, byTime)
@@ -250,7 +272,17 @@ func (s *EventSorter) Sorted() *Cursor[DayEvent] {
 		srcs = append(srcs, &runSource[DayEvent]{r: newRunReader(f), codec: dayEventCodec{&s.files}})
 	}
 	srcs = append(srcs, mem) // the newest events: last among equals
-	return newCursor[DayEvent](newMerger(srcs, CompareDayEvents), nil)
+	compare := CompareDayEvents
+	if s.bySource {
+		compare = func(a, b *DayEvent) int {
+			if c := CompareDayEvents(a, b); c != 0 {
+				return c
+			}
+			return cmp.Or(cmp.Compare(s.files.index[a.Event.Source.File], s.files.index[b.Event.Source.File]),
+				cmp.Compare(a.Event.Source.Line, b.Event.Source.Line))
+		}
+	}
+	return newCursor[DayEvent](newMerger(srcs, compare), nil)
 }
 
 // Close removes the sorter's runs and lets its memory go.
