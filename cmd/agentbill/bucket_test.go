@@ -303,3 +303,33 @@ func TestBucketInputsConnect(t *testing.T) {
 	// check hashes the inputs where they are: in the bucket.
 	mustRun(t, []string{tz}, "check", "--lake", lakes["bucket"])
 }
+
+// A folder lake shared by sites reads as each site's own lake.
+func TestFolderLakeWithSite(t *testing.T) {
+	events, day1, day2 := sampleEvents(t)
+	shared := filepath.Join(t.TempDir(), "lake")
+	own := filepath.Join(t.TempDir(), "own")
+	env := []string{"AGENTBILL_LAKE_CACHE=" + t.TempDir(), "AGENTBILL_SITE_NAME=north"}
+	for _, d := range []billing.Date{day1, day2} {
+		mustRun(t, env, "ingest", "--lake", shared, "--date", d.String(), events)
+		mustRun(t, nil, "ingest", "--lake", own, "--date", d.String(), events)
+	}
+	if _, err := os.Stat(filepath.Join(shared, "bills", "site=north", "date="+day2.String(), "bills.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"report", "occupancy", "--from", day1.String(), "--to", day2.Next().String(), "--out", "-"},
+		{"export", "--date", day2.String(), "--out", "-"},
+		{"query", "--format", "csv", "SELECT date, count(*), max(bill_id) FROM bills GROUP BY date ORDER BY date"},
+	} {
+		want, _ := mustRun(t, nil, append(args, "--lake", own)...)
+		got, _ := mustRun(t, env, append(args, "--lake", shared)...)
+		if got != want {
+			t.Errorf("agentbill %s over the shared folder:\n%s\nwant\n%s", args[0], got, want)
+		}
+	}
+	out, _ := mustRun(t, env, "status", "--lake", shared)
+	if !strings.Contains(out, day2.String()+"  ok") {
+		t.Errorf("status:\n%s", out)
+	}
+}
