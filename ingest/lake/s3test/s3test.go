@@ -1,6 +1,6 @@
 // Package s3test runs a real S3 server for tests: versitygw, the Versity
 // S3 gateway, over a temporary folder on 127.0.0.1. The binary is found on
-// $AGENTBILL_VERSITYGW, on $PATH, or in the user's cache, where the first
+// $VERSITYGW_BIN, on $PATH, or in the user's cache, where the first
 // test that needs it installs it from the Go module proxy (about a minute,
 // once per machine; .ci/run installs it before the tests).
 package s3test
@@ -44,7 +44,7 @@ var (
 // Binary returns the versitygw binary, installing it when it is nowhere.
 func Binary() (string, error) {
 	binOnce.Do(func() {
-		if p := os.Getenv("AGENTBILL_VERSITYGW"); p != "" {
+		if p := os.Getenv("VERSITYGW_BIN"); p != "" {
 			binPath = p
 			return
 		}
