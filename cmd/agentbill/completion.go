@@ -7,6 +7,7 @@ import (
 
 	"github.com/agentbill/agentbill/config"
 	"github.com/agentbill/agentbill/ingest"
+	"github.com/agentbill/agentbill/ingest/lake"
 	"github.com/agentbill/agentbill/reports"
 )
 
@@ -21,6 +22,7 @@ var flagValues = map[string]map[string][]string{
 	"generate": {"format": {"events", "cti", "agentoprinfo", "connect"}, "layout": {"lines", "firehose"}},
 	"status":   {"format": dayFormats},
 	"check":    {"format": dayFormats},
+	"ddl":      {"engine": lake.Engines},
 }
 
 // dateFlags take a date, which may be today or yesterday.
