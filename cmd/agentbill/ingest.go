@@ -218,7 +218,8 @@ func inputSize(inputs []ingest.Input) int64 {
 }
 
 // pipelinePlan turns an ingest's flags and the config into the pipeline's
-// plan, all but its inputs.
+// plan, all but its inputs and its lake, which is the one the run locks
+// (lockLake).
 func (a *app) pipelinePlan(plan ingestPlan) (pipeline.Plan, error) {
 	cfg, err := a.billingConfig("")
 	if err != nil {
@@ -228,12 +229,7 @@ func (a *app) pipelinePlan(plan ingestPlan) (pipeline.Plan, error) {
 	if err != nil {
 		return pipeline.Plan{}, err
 	}
-	lk, err := a.lake(context.Background(), a.lakeDir(plan.lake), cfg.Location)
-	if err != nil {
-		return pipeline.Plan{}, err
-	}
 	return pipeline.Plan{
-		Lake:           lk,
 		Billing:        cfg,
 		Day:            day,
 		ReadOptions:    a.readOptions(cfg.Location),

@@ -43,9 +43,10 @@ func (a *app) lockLake(ctx context.Context, dir, command, day string) (context.C
 		l, err = lk.Lock(h)
 	}
 	if err != nil {
+		lk.Close()
 		return ctx, func() {}, err
 	}
-	return context.WithValue(ctx, lockedLakeKey{}, lk), func() { l.Unlock() }, nil
+	return context.WithValue(ctx, lockedLakeKey{}, lk), func() { l.Unlock(); lk.Close() }, nil
 }
 
 // lake is the lake at location (a folder or a bucket URL) that this build
