@@ -48,23 +48,7 @@ func (l *Lake) writeJournal(ctx context.Context, day billing.Date, files []*atom
 	if err != nil {
 		return err
 	}
-	jf, err := createAtomic(ctx, l.storage(), l.journalName(day))
-	if err != nil {
-		return err
-	}
-	if _, err := jf.Write(append(data, '\n')); err != nil {
-		jf.abort()
-		return err
-	}
-	if err := jf.finish(); err != nil {
-		jf.abort()
-		return err
-	}
-	if err := jf.commit(ctx); err != nil {
-		jf.abort()
-		return err
-	}
-	return nil
+	return l.putObject(ctx, l.journalName(day), append(data, '\n'))
 }
 
 // removeJournal ends day's commit: every file is in place.

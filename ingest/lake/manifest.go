@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"time"
 
 	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest"
 )
 
 // Manifest records one run: what it read, what it carried in, what it
@@ -143,17 +143,7 @@ func (l *Lake) ReadManifest(day billing.Date) (m Manifest, found bool, err error
 
 // FileSHA256 returns the hex SHA-256 and the size of the file at path.
 func FileSHA256(path string) (sum string, size int64, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	size, err = io.Copy(h, f)
-	if err != nil {
-		return "", 0, fmt.Errorf("hash %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), size, nil
+	return ingest.InputSHA256(context.Background(), path)
 }
 
 func sha256Hex(data []byte) string {

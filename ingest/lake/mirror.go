@@ -73,9 +73,7 @@ func (l *Lake) Mirror(ctx context.Context, o MirrorOptions) (dir string, release
 		err = l.mirrorSite(ctx, o, objects, &Lake{Dir: view}, used)
 	}
 	for _, site := range o.Sites {
-		src := *l
-		src.Site, src.held = site, nil
-		if err = src.mirrorSite(ctx, o, objects, &Lake{Dir: view, Site: site}, used); err != nil {
+		if err = l.ofSite(site).mirrorSite(ctx, o, objects, &Lake{Dir: view, Site: site}, used); err != nil {
 			break
 		}
 	}
@@ -295,8 +293,7 @@ func linkOrCopy(src, dst string) error {
 // SiteZone is the time zone of a site of a lake shared by sites, as its
 // newest run recorded it.
 func (l *Lake) SiteZone(ctx context.Context, site string) (string, error) {
-	src := *l
-	src.Site, src.held = site, nil
+	src := l.ofSite(site)
 	days, err := src.Days()
 	if err != nil {
 		return "", err
@@ -312,4 +309,12 @@ func (l *Lake) SiteZone(ctx context.Context, site string) (string, error) {
 		return "", fmt.Errorf("site %s: the manifest of %s names time zone %q", site, days[len(days)-1], m.Timezone)
 	}
 	return m.Timezone, nil
+}
+
+// ofSite is the lake of another site in the same storage, for reading: it
+// holds no lock.
+func (l *Lake) ofSite(site string) *Lake {
+	o := *l
+	o.Site, o.held = site, nil
+	return &o
 }
