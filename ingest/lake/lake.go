@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -125,26 +124,22 @@ func (l *Lake) Files(table string) ([]string, error) {
 
 // FileDays lists the days that have a file of table, in order.
 func (l *Lake) FileDays(table string) ([]billing.Date, error) {
-	ctx := context.Background()
-	s := l.storage()
-	entries, err := s.list(ctx, l.tableDir(table))
+	names, err := l.storage().walk(context.Background(), l.tableDir(table))
 	if err != nil {
 		return nil, err
 	}
 	var days []billing.Date
-	for _, e := range entries { // sorted by name, so by day
-		d, ok := strings.CutPrefix(e.Name, "date=")
-		if !ok || !e.Dir {
+	for _, n := range names { // sorted, so by day
+		d, ok := strings.CutPrefix(n, "date=")
+		if !ok {
 			continue
 		}
-		day, err := billing.ParseDate(d)
-		if err != nil || day.String() != d {
+		d, ok = strings.CutSuffix(d, "/"+table+".parquet")
+		if !ok {
 			continue
 		}
-		if _, err := s.size(ctx, l.Rel(table, day)); err == nil {
+		if day, err := billing.ParseDate(d); err == nil && day.String() == d {
 			days = append(days, day)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
 		}
 	}
 	return days, nil

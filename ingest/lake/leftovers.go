@@ -25,27 +25,26 @@ func (l *Lake) Leftovers() ([]string, error) {
 // leftovers lists the temporary objects, by name in the lake.
 func (l *Lake) leftovers(ctx context.Context) ([]string, error) {
 	s := l.storage()
+	entries, err := s.list(ctx, l.runsDir())
+	if err != nil {
+		return nil, err
+	}
 	var found []string
-	dirs := []string{l.runsDir()}
-	for _, t := range Tables() {
-		entries, err := s.list(ctx, l.tableDir(t.Name))
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range entries {
-			if e.Dir && strings.HasPrefix(e.Name, "date=") {
-				dirs = append(dirs, path.Join(l.tableDir(t.Name), e.Name))
-			}
+	for _, e := range entries {
+		if !e.Dir && isTemp(e.Name) {
+			found = append(found, path.Join(l.runsDir(), e.Name))
 		}
 	}
-	for _, dir := range dirs {
-		entries, err := s.list(ctx, dir)
+	// A table's temporary files lie in its day folders: date=D/.NAME.tmp-….
+	for _, t := range Tables() {
+		names, err := s.walk(ctx, l.tableDir(t.Name))
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range entries {
-			if !e.Dir && isTemp(e.Name) {
-				found = append(found, path.Join(dir, e.Name))
+		for _, n := range names {
+			dir, base := path.Split(n)
+			if strings.HasPrefix(dir, "date=") && strings.Count(dir, "/") == 1 && isTemp(base) {
+				found = append(found, path.Join(l.tableDir(t.Name), n))
 			}
 		}
 	}

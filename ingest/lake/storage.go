@@ -39,6 +39,10 @@ type storage interface {
 	// list gives the entries directly under the folder dir, sorted by
 	// name; a missing folder has none.
 	list(ctx context.Context, dir string) ([]entry, error)
+	// walk gives the names of all objects under the folder dir, at any
+	// depth, relative to dir and sorted: one listing of a bucket, rather
+	// than one per folder.
+	walk(ctx context.Context, dir string) ([]string, error)
 
 	// tryLock takes the writer lock named name without waiting; nil, nil
 	// when another process holds it.

@@ -206,6 +206,29 @@ func (o *bucketObject) Close() error {
 	return nil
 }
 
+func (s *bucketStorage) walk(ctx context.Context, dir string) ([]string, error) {
+	prefix := ""
+	if dir != "" {
+		prefix = strings.TrimSuffix(dir, "/") + "/"
+	}
+	it := s.b.List(&blob.ListOptions{Prefix: prefix})
+	var names []string
+	for {
+		o, err := it.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, s.wrap(dir, err)
+		}
+		if !o.IsDir {
+			names = append(names, strings.TrimPrefix(o.Key, prefix))
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
 func (s *bucketStorage) list(ctx context.Context, dir string) ([]entry, error) {
 	prefix := ""
 	if dir != "" {

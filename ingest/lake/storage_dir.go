@@ -139,6 +139,29 @@ func (s dirStorage) list(_ context.Context, dir string) ([]entry, error) {
 	return out, nil
 }
 
+func (s dirStorage) walk(_ context.Context, dir string) ([]string, error) {
+	root := s.localPath(dir)
+	var names []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() {
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			names = append(names, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	slices.Sort(names)
+	return names, err
+}
+
 func (s dirStorage) Close() error { return nil }
 
 // dirLock is an flock on the lock file; the file stays, and holds the
