@@ -89,6 +89,10 @@ func (l *Lake) Verify(ctx context.Context, opts VerifyOptions) ([]DayReport, err
 	if err != nil {
 		return nil, err
 	}
+	temps, err := l.leftovers(ctx)
+	if err != nil {
+		return nil, err
+	}
 	want := map[billing.Date]bool{}
 	for _, d := range opts.Days {
 		want[d] = true
@@ -113,7 +117,7 @@ func (l *Lake) Verify(ctx context.Context, opts VerifyOptions) ([]DayReport, err
 		}
 		delete(want, d)
 		r := DayReport{Day: d, State: cur.state, Reason: cur.reason, Manifest: cur.manifest}
-		l.verifyFiles(&r, cur, prev, opts.Quick)
+		l.verifyFiles(&r, cur, prev, opts.Quick, temps)
 		if len(r.Problems) > 0 {
 			r.State, r.Reason = StateBroken, r.Problems[0]
 		}
@@ -244,11 +248,11 @@ func linkState(cur, prev *dayLink, earlier bool) (State, string) {
 // verifyFiles adds to r the problems of the day's files and counts, and
 // notes the temporary files a stopped run left. prev is the day before, or
 // nil. With quick, files are compared by size, not hashed.
-func (l *Lake) verifyFiles(r *DayReport, cur, prev *dayLink, quick bool) {
+func (l *Lake) verifyFiles(r *DayReport, cur, prev *dayLink, quick bool, temps []string) {
 	day := r.Day
 	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
 	for _, dir := range l.dayDirs(day) {
-		if n := l.countTemps(dir.path, dir.name); n > 0 {
+		if n := countTemps(temps, dir.path, dir.name); n > 0 {
 			r.Notes = append(r.Notes, fmt.Sprintf("%d temporary %s file(s) left by a stopped run in %s; the next run of %s removes them", n, dir.name, l.storage().where(dir.path), day))
 		}
 	}
@@ -424,15 +428,12 @@ func (l *Lake) dayDirs(day billing.Date) []dayDir {
 	return dirs
 }
 
-// countTemps counts the temporary files of name in the folder dir.
-func (l *Lake) countTemps(dir, name string) int {
-	entries, err := l.storage().list(context.Background(), dir)
-	if err != nil {
-		return 0
-	}
+// countTemps counts the temporary files of name in the folder dir among
+// temps, the lake's leftovers.
+func countTemps(temps []string, dir, name string) int {
 	n := 0
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name, "."+name+tempMark) {
+	for _, t := range temps {
+		if strings.HasPrefix(t, dir+"/."+name+tempMark) {
 			n++
 		}
 	}
