@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -45,13 +44,13 @@ func TestWriteDayCrashBucket(t *testing.T) {
 	}
 	oldLake, oldRoot := open(t, "old")
 	writeOld(t, oldLake)
-	old := readBucketVersion(t, oldLake, oldRoot, "old")
+	old := readVersionAt(t, oldLake, oldRoot, "old")
 	newLake, newRoot := open(t, "new")
 	bills, openSpans, rejects, m := crashDay(loc)
 	if err := newLake.WriteDay(context.Background(), testDay, bills, openSpans, rejects, m); err != nil {
 		t.Fatal(err)
 	}
-	fresh := readBucketVersion(t, newLake, newRoot, "new")
+	fresh := readVersionAt(t, newLake, newRoot, "new")
 
 	tests := []struct {
 		name  string
@@ -102,21 +101,7 @@ func TestWriteDayCrashBucket(t *testing.T) {
 			}
 			k.Unlock()
 			got = versions()
-			mf, found, err := l.ReadManifest(testDay)
-			if err != nil || !found {
-				t.Fatalf("manifest: %v %v", found, err)
-			}
-			switch {
-			case mf.Version == "old" && reflect.DeepEqual(mf.Files, old.mf):
-			case mf.Version == "new" && reflect.DeepEqual(mf.Files, fresh.mf):
-			default:
-				t.Errorf("manifest is neither the old one nor the new one: %+v", mf)
-			}
-			for table, v := range got {
-				if v != mf.Version {
-					t.Errorf("%s is the %s object under the %s manifest", table, v, mf.Version)
-				}
-			}
+			mf := checkWholeDay(t, l, got, old, fresh)
 			if finished && mf.Version != "new" {
 				t.Error("the child finished, but the manifest is old")
 			}
@@ -175,27 +160,6 @@ func TestWriteDayLostConnection(t *testing.T) {
 	if left, _ := l.Leftovers(); len(left) > 0 {
 		t.Errorf("leftovers: %v", left)
 	}
-}
-
-// readBucketVersion is readVersion for a lake in a bucket whose objects
-// the server keeps under root.
-func readBucketVersion(t *testing.T, l *Lake, root, name string) dayVersion {
-	t.Helper()
-	v := dayVersion{name: name, files: map[string][]byte{}, rows: map[string]int64{}}
-	m, found, err := l.ReadManifest(testDay)
-	if err != nil || !found {
-		t.Fatalf("%s: manifest: %v %v", name, found, err)
-	}
-	v.mf = m.Files
-	for _, f := range m.Files {
-		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		table := strings.SplitN(f.Path, "/", 2)[0]
-		v.files[table], v.rows[table] = data, f.Rows
-	}
-	return v
 }
 
 // fileProblems are the problems Verify finds with the files of testDay

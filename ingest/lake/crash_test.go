@@ -81,6 +81,14 @@ type dayVersion struct {
 
 func readVersion(t *testing.T, l *Lake, name string) dayVersion {
 	t.Helper()
+	return readVersionAt(t, l, l.Dir, name)
+}
+
+// readVersionAt is readVersion of a lake whose objects are files under
+// root (a folder lake's own folder, or the folder an S3 server keeps a
+// bucket lake's objects in).
+func readVersionAt(t *testing.T, l *Lake, root, name string) dayVersion {
+	t.Helper()
 	v := dayVersion{name: name, files: map[string][]byte{}, rows: map[string]int64{}}
 	m, found, err := l.ReadManifest(testDay)
 	if err != nil || !found {
@@ -88,7 +96,7 @@ func readVersion(t *testing.T, l *Lake, name string) dayVersion {
 	}
 	v.mf = m.Files
 	for _, f := range m.Files {
-		data, err := os.ReadFile(filepath.Join(l.Dir, filepath.FromSlash(f.Path)))
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,21 +212,7 @@ func TestWriteDayCrash(t *testing.T) {
 			if journaled {
 				got = versions()
 			}
-			m, found, err := l.ReadManifest(testDay)
-			if err != nil || !found {
-				t.Fatalf("manifest: %v %v", found, err)
-			}
-			switch {
-			case m.Version == "old" && reflect.DeepEqual(m.Files, old.mf):
-			case m.Version == "new" && reflect.DeepEqual(m.Files, fresh.mf):
-			default:
-				t.Errorf("manifest is neither the old one nor the new one: %+v", m)
-			}
-			for table, v := range got {
-				if v != m.Version {
-					t.Errorf("%s is the %s file under the %s manifest", table, v, m.Version)
-				}
-			}
+			m := checkWholeDay(t, l, got, old, fresh)
 			if (finished || journaled) && m.Version != "new" {
 				t.Errorf("the child finished or journaled, but the manifest is %s", m.Version)
 			}
@@ -238,6 +232,29 @@ func TestWriteDayCrash(t *testing.T) {
 			checkNames(t, l, true)
 		})
 	}
+}
+
+// checkWholeDay checks that the day's manifest is the old one or the new
+// one, and that every table (got: its version) is of the manifest's
+// version; it returns the manifest.
+func checkWholeDay(t *testing.T, l *Lake, got map[string]string, old, fresh dayVersion) Manifest {
+	t.Helper()
+	m, found, err := l.ReadManifest(testDay)
+	if err != nil || !found {
+		t.Fatalf("manifest: %v %v", found, err)
+	}
+	switch {
+	case m.Version == "old" && reflect.DeepEqual(m.Files, old.mf):
+	case m.Version == "new" && reflect.DeepEqual(m.Files, fresh.mf):
+	default:
+		t.Errorf("manifest is neither the old one nor the new one: %+v", m)
+	}
+	for table, v := range got {
+		if v != m.Version {
+			t.Errorf("%s is the %s file under the %s manifest", table, v, m.Version)
+		}
+	}
+	return m
 }
 
 // runAndKill runs the child on dir and kills it at stage, or after delay
