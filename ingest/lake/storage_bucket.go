@@ -52,7 +52,6 @@ func (s *bucketStorage) String() string           { return s.name }
 func (s *bucketStorage) where(name string) string { return s.name + "/" + name }
 func (s *bucketStorage) localPath(string) string  { return "" }
 func (s *bucketStorage) Close() error             { return s.b.Close() }
-func (s *bucketStorage) key(name string) string   { return name }
 func (s *bucketStorage) notFound(err error) bool  { return gcerrors.Code(err) == gcerrors.NotFound }
 func (s *bucketStorage) wrap(name string, err error) error {
 	if err == nil {
@@ -77,7 +76,7 @@ func (s *bucketStorage) create(ctx context.Context, name string) (tempObject, er
 	rand.Read(r[:])
 	rel := tempName(name, hex.EncodeToString(r[:]))
 	wctx, cancel := context.WithCancel(ctx)
-	w, err := s.b.NewWriter(wctx, s.key(rel), &blob.WriterOptions{
+	w, err := s.b.NewWriter(wctx, rel, &blob.WriterOptions{
 		ContentType: contentType(name),
 		// Large tables go up in parts, several at a time.
 		BufferSize: 16 << 20, MaxConcurrency: 2,
@@ -126,26 +125,26 @@ func (t *bucketTemp) release() {
 }
 
 func (s *bucketStorage) rename(ctx context.Context, from, to string) error {
-	if err := s.b.Copy(ctx, s.key(to), s.key(from), nil); err != nil {
+	if err := s.b.Copy(ctx, to, from, nil); err != nil {
 		return s.wrap(from, err)
 	}
 	return s.remove(ctx, from)
 }
 
 func (s *bucketStorage) remove(ctx context.Context, name string) error {
-	if err := s.b.Delete(ctx, s.key(name)); err != nil && !s.notFound(err) {
+	if err := s.b.Delete(ctx, name); err != nil && !s.notFound(err) {
 		return s.wrap(name, err)
 	}
 	return nil
 }
 
 func (s *bucketStorage) readAll(ctx context.Context, name string) ([]byte, error) {
-	data, err := s.b.ReadAll(ctx, s.key(name))
+	data, err := s.b.ReadAll(ctx, name)
 	return data, s.wrap(name, err)
 }
 
 func (s *bucketStorage) size(ctx context.Context, name string) (int64, error) {
-	a, err := s.b.Attributes(ctx, s.key(name))
+	a, err := s.b.Attributes(ctx, name)
 	if err != nil {
 		return 0, s.wrap(name, err)
 	}
@@ -174,7 +173,7 @@ func (o *bucketObject) Size() int64 { return o.n }
 
 func (o *bucketObject) Read(p []byte) (int, error) {
 	if o.stream == nil {
-		r, err := o.s.b.NewReader(o.ctx, o.s.key(o.name), nil)
+		r, err := o.s.b.NewReader(o.ctx, o.name, nil)
 		if err != nil {
 			return 0, o.s.wrap(o.name, err)
 		}
@@ -187,7 +186,7 @@ func (o *bucketObject) ReadAt(p []byte, off int64) (int, error) {
 	if off >= o.n {
 		return 0, io.EOF
 	}
-	r, err := o.s.b.NewRangeReader(o.ctx, o.s.key(o.name), off, int64(len(p)), nil)
+	r, err := o.s.b.NewRangeReader(o.ctx, o.name, off, int64(len(p)), nil)
 	if err != nil {
 		return 0, o.s.wrap(o.name, err)
 	}
@@ -234,7 +233,7 @@ func (s *bucketStorage) list(ctx context.Context, dir string) ([]entry, error) {
 	if dir != "" {
 		prefix = strings.TrimSuffix(dir, "/") + "/"
 	}
-	it := s.b.List(&blob.ListOptions{Prefix: s.key(prefix), Delimiter: "/"})
+	it := s.b.List(&blob.ListOptions{Prefix: prefix, Delimiter: "/"})
 	var out []entry
 	for {
 		o, err := it.Next(ctx)
@@ -244,7 +243,7 @@ func (s *bucketStorage) list(ctx context.Context, dir string) ([]entry, error) {
 		if err != nil {
 			return nil, s.wrap(dir, err)
 		}
-		n := strings.TrimSuffix(strings.TrimPrefix(o.Key, s.key(prefix)), "/")
+		n := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefix), "/")
 		if n != "" {
 			out = append(out, entry{Name: n, Dir: o.IsDir})
 		}
