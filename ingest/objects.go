@@ -7,14 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"slices"
 	"strings"
 
 	"gocloud.dev/blob"
-	"gocloud.dev/gcerrors"
 
 	"github.com/agentbill/agentbill/ingest/objstore"
 )
@@ -73,12 +71,7 @@ func openObject(ctx context.Context, name string) (*blob.Bucket, string, error) 
 	return b, key, nil
 }
 
-func objectError(name string, err error) error {
-	if gcerrors.Code(err) == gcerrors.NotFound {
-		return fmt.Errorf("%s: %w", objstore.Redact(name), fs.ErrNotExist)
-	}
-	return fmt.Errorf("%s: %w", objstore.Redact(name), err)
-}
+func objectError(name string, err error) error { return objstore.Err(objstore.Redact(name), err) }
 
 // IsObject reports whether an input names a bucket's object.
 func IsObject(name string) bool { return objstore.IsURL(name) }

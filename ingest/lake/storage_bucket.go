@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -54,13 +53,7 @@ func (s *bucketStorage) localPath(string) string  { return "" }
 func (s *bucketStorage) Close() error             { return s.b.Close() }
 func (s *bucketStorage) notFound(err error) bool  { return gcerrors.Code(err) == gcerrors.NotFound }
 func (s *bucketStorage) wrap(name string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if s.notFound(err) {
-		return fmt.Errorf("%s: %w", s.where(name), fs.ErrNotExist)
-	}
-	return fmt.Errorf("%s: %w", s.where(name), err)
+	return objstore.Err(s.where(name), err)
 }
 
 type bucketTemp struct {

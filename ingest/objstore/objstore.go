@@ -7,6 +7,7 @@ package objstore
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	_ "gocloud.dev/blob/gcsblob"   // gs://
 	_ "gocloud.dev/blob/memblob"   // mem://, for tests
 	_ "gocloud.dev/blob/s3blob"    // s3://, AWS and S3-compatible stores
+	"gocloud.dev/gcerrors"
 )
 
 // IsURL reports whether location names an object store rather than a
@@ -86,4 +88,16 @@ func Redact(location string) string {
 	}
 	u.RawQuery, u.User = "", nil
 	return strings.TrimSuffix(u.String(), "/")
+}
+
+// Err names the object of an error, as where says it, and makes an
+// object that is not there fs.ErrNotExist; nil stays nil.
+func Err(where string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case gcerrors.Code(err) == gcerrors.NotFound:
+		return fmt.Errorf("%s: %w", where, fs.ErrNotExist)
+	}
+	return fmt.Errorf("%s: %w", where, err)
 }
