@@ -5,13 +5,24 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // startProfiles starts a CPU profile when cpuPath is set and returns the
-// function that stops it and writes a heap profile to heapPath when set:
-// the figures in BENCHMARKS.md come from these.
-func startProfiles(cpuPath, heapPath string) (stop func() error, err error) {
-	var cpu *os.File
+// function that stops it and writes a heap profile to heapPath when set;
+// an execution trace goes to tracePath when set. The figures in
+// BENCHMARKS.md come from these.
+func startProfiles(cpuPath, heapPath, tracePath string) (stop func() error, err error) {
+	var cpu, tr *os.File
+	if tracePath != "" {
+		if tr, err = os.Create(tracePath); err != nil {
+			return nil, fmt.Errorf("--trace: %w", err)
+		}
+		if err := trace.Start(tr); err != nil {
+			tr.Close()
+			return nil, fmt.Errorf("--trace: %w", err)
+		}
+	}
 	if cpuPath != "" {
 		if cpu, err = os.Create(cpuPath); err != nil {
 			return nil, fmt.Errorf("--cpuprofile: %w", err)
@@ -22,6 +33,12 @@ func startProfiles(cpuPath, heapPath string) (stop func() error, err error) {
 		}
 	}
 	return func() error {
+		if tr != nil {
+			trace.Stop()
+			if err := tr.Close(); err != nil {
+				return err
+			}
+		}
 		if cpu != nil {
 			pprof.StopCPUProfile()
 			if err := cpu.Close(); err != nil {

@@ -28,6 +28,7 @@ type app struct {
 	showVersion    bool   // --version
 	cpuProfile     string // --cpuprofile: write a CPU profile here
 	memProfile     string // --memprofile: write an allocation profile here
+	tracePath      string // --trace: write an execution trace here
 	stopProfiles   func() error
 	cfg            config.Config
 	configFile     string // the config file read; "" when none
@@ -162,7 +163,9 @@ Exit status: 0 done, 1 failed, 2 usage error, 75 lake busy, 130 stopped.`,
 	pf.StringVar(&a.logLevel, "log-level", "info", "least level logged: debug, info, warn or error")
 	pf.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
 	pf.StringVar(&a.memProfile, "memprofile", "", "write an allocation profile (pprof) of the command to this file")
+	pf.StringVar(&a.tracePath, "trace", "", "write an execution trace (go tool trace) of the command to this file")
 	pf.MarkHidden("cpuprofile")
+	pf.MarkHidden("trace")
 	pf.MarkHidden("memprofile")
 	root.Flags().BoolVar(&a.showVersion, "version", false, "print the versions of agentbill, Go and DuckDB")
 	root.AddCommand(a.billsCmd(), a.demoCmd(), a.ingestCmd(), a.queryCmd(), a.exportCmd(), a.generateCmd(), a.reportCmd(), a.reportsCmd(), a.jobsCmd(), a.scheduleCmd(), a.runJobCmd(), a.checkCmd(), a.statusCmd(), a.ddlCmd(), a.versionCmd(), a.configCmd())
@@ -207,7 +210,7 @@ func (a *app) prepare(cmd *cobra.Command) error {
 		a.log.Debug("config loaded", "file", a.configFile, "lake", a.cfg.Lake)
 	}
 	var err error
-	a.stopProfiles, err = startProfiles(a.cpuProfile, a.memProfile)
+	a.stopProfiles, err = startProfiles(a.cpuProfile, a.memProfile, a.tracePath)
 	return err
 }
 
