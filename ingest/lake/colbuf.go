@@ -2,6 +2,7 @@ package lake
 
 import (
 	"encoding/binary"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -14,13 +15,18 @@ import (
 type colBuf struct {
 	col   Column
 	valid []byte // optional columns: 1 for a row with a value, 0 for a null
-	nulls int
-	n     int      // non-null values
-	plain bool     // values go to data: no dictionary, or it grew too big
-	data  []byte   // the values PLAIN-encoded, once plain
-	idx   []uint32 // dictionary index of each value, while not plain
-	dict  dictionary
-	size  int64 // plain-encoded size of the values, for the row group cut
+	// levels is set once valid holds a byte per row. Until a column has
+	// had both nulls and values it holds none: the rows are all null
+	// (n == 0) or all set (nulls == 0), as most optional columns of a row
+	// group are, and putting a row costs a count.
+	levels bool
+	nulls  int
+	n      int      // non-null values
+	plain  bool     // values go to data: no dictionary, or it grew too big
+	data   []byte   // the values PLAIN-encoded, once plain
+	idx    []uint32 // dictionary index of each value, while not plain
+	dict   dictionary
+	size   int64 // plain-encoded size of the values, for the row group cut
 
 	// Statistics of the non-null values.
 	hasStat  bool
@@ -52,6 +58,7 @@ func newColBuf(c Column) colBuf {
 func (c *colBuf) reset() {
 	c.valid, c.data, c.idx = c.valid[:0], c.data[:0], c.idx[:0]
 	c.nulls, c.n, c.size = 0, 0, 0
+	c.levels = false
 	c.plain = !c.col.dict
 	clear(c.dict.strs) // let the strings go
 	c.dict.strs, c.dict.ints = c.dict.strs[:0], c.dict.ints[:0]
@@ -65,8 +72,44 @@ func (c *colBuf) reset() {
 func (c *colBuf) dictEncoded() bool { return !c.plain && c.n > 0 }
 
 func (c *colBuf) putNull() {
+	if !c.levels {
+		if c.n == 0 {
+			c.nulls++
+			return
+		}
+		c.fillLevels()
+	}
 	c.valid = append(c.valid, 0)
 	c.nulls++
+}
+
+// putValid marks a row of an optional column that has a value.
+func (c *colBuf) putValid() {
+	if !c.levels {
+		if c.nulls == 0 {
+			return
+		}
+		c.fillLevels()
+	}
+	c.valid = append(c.valid, 1)
+}
+
+// fillLevels writes out the byte of each row of an optional column that
+// levels left uncounted; the rows are either all null or all set.
+func (c *colBuf) fillLevels() {
+	if c.levels || !c.col.Optional {
+		return
+	}
+	c.levels = true
+	v := byte(0)
+	if c.n > 0 {
+		v = 1
+	}
+	rows := c.n + c.nulls
+	c.valid = slices.Grow(c.valid[:0], rows)[:rows]
+	for i := range c.valid {
+		c.valid[i] = v
+	}
 }
 
 // putOptStr writes s, or null when s is empty.
@@ -75,7 +118,7 @@ func (c *colBuf) putOptStr(s string) {
 		c.putNull()
 		return
 	}
-	c.valid = append(c.valid, 1)
+	c.putValid()
 	c.putStr(s)
 }
 
@@ -85,7 +128,7 @@ func (c *colBuf) putOptI32(v int32, ok bool) {
 		c.putNull()
 		return
 	}
-	c.valid = append(c.valid, 1)
+	c.putValid()
 	c.putI32(v)
 }
 

@@ -90,6 +90,7 @@ type encodedGroup struct {
 // encode encodes the buffered rows into buf, reusing its memory,
 // one column after the other on the calling goroutine.
 func (g *rowGroup) encode(e *chunkEncoder, buf []byte) (*encodedGroup, error) {
+	g.fillLevels()
 	dst := buf[:0]
 	eg := &encodedGroup{meta: g.meta()}
 	twins := g.twins()
@@ -115,6 +116,14 @@ func (g *rowGroup) encode(e *chunkEncoder, buf []byte) (*encodedGroup, error) {
 	eg.data = dst
 	g.sumSizes(eg)
 	return eg, nil
+}
+
+// fillLevels gives every optional column its byte per row, which the
+// pages' definition levels are written from.
+func (g *rowGroup) fillLevels() {
+	for i := range g.cols {
+		g.cols[i].fillLevels()
+	}
 }
 
 // twins maps each column whose buffered values are those of an earlier
@@ -159,6 +168,7 @@ func twinChunk(cc *parquet.ColumnChunk, name string, shift int64) *parquet.Colum
 // own goroutine, at most len(encs) at once; chunks[i] is the scratch of
 // column i. The bytes are those of encode.
 func (g *rowGroup) encodeParallel(encs []*chunkEncoder, chunks [][]byte, buf []byte) (*encodedGroup, error) {
+	g.fillLevels()
 	dst := buf[:0]
 	metas := make([]*parquet.ColumnChunk, len(g.cols))
 	errs := make([]error, len(g.cols))
