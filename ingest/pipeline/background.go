@@ -35,7 +35,7 @@ type sortInBackground struct {
 // handoff).
 type shard struct {
 	sorter *spill.EventSorter
-	bills  *spill.Sorter[spill.DayBill]
+	bills  *spill.BillSorter
 	work   chan eventBatch
 	free   chan eventBatch
 	err    error // the shard's first error; read after wg.Wait
@@ -74,7 +74,7 @@ func (s *sortInBackground) sort(sh *shard) {
 
 func (s *sortInBackground) add(sh *shard, b eventBatch) error {
 	for i := range b.events {
-		if err := sh.sorter.Add(b.events[i].Day, &b.events[i].Event); err != nil {
+		if err := sh.sorter.Add(&b.events[i]); err != nil {
 			return err
 		}
 	}

@@ -31,8 +31,8 @@ import (
 // rejects, not with events.
 type dayInputs struct {
 	tally
-	events []*spill.EventSorter           // one a shard of agents (see sortInBackground)
-	bills  []*spill.Sorter[spill.DayBill] // imported bills, the same shards
+	events []*spill.EventSorter // one a shard of agents (see sortInBackground)
+	bills  []*spill.BillSorter  // imported bills, the same shards
 	bg     *sortInBackground
 	// undated holds the rejects and skips of files with no dated record,
 	// when every day of the inputs runs: they go to the first day.
@@ -40,9 +40,8 @@ type dayInputs struct {
 	// bySource orders records equal in their sort keys by their input
 	// file, then line, instead of the order they were handed over in, so
 	// that files can be read in parts at once (see readInputs). It is set
-	// when no path is given twice; inputIndex is each path's place.
-	bySource   bool
-	inputIndex map[string]int
+	// when no path is given twice.
+	bySource bool
 }
 
 // tally is what the records read give each day: the counts, rejects,
@@ -148,28 +147,21 @@ func (r *dayRecords) skip(kind string) {
 
 func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budget int, inputs []ingest.Input) *dayInputs {
 	d := &dayInputs{tally: newTally(loc, only), events: eventSorters(spillDir, budget)}
-	d.inputIndex = make(map[string]int, len(inputs))
+	paths := make(map[string]bool, len(inputs))
 	d.bySource = true
-	for i, in := range inputs {
-		if _, ok := d.inputIndex[in.Path]; ok {
+	for _, in := range inputs {
+		if paths[in.Path] {
 			d.bySource = false
 		}
-		d.inputIndex[in.Path] = i
+		paths[in.Path] = true
 	}
-	compare := compareDayBills
+	d.bills = billSorters(spillDir, budget)
 	if d.bySource {
-		for _, s := range d.events {
-			s.OrderBySource()
-		}
-		compare = func(a, b *spill.DayBill) int {
-			if c := compareDayBills(a, b); c != 0 {
-				return c
-			}
-			return cmp.Or(cmp.Compare(d.inputIndex[a.Bill.Source.File], d.inputIndex[b.Bill.Source.File]),
-				cmp.Compare(a.Bill.Source.Line, b.Bill.Source.Line))
+		for i := range d.events {
+			d.events[i].OrderBySource()
+			d.bills[i].OrderBySource()
 		}
 	}
-	d.bills = billSorters(spillDir, budget, compare)
 	return d
 }
 
@@ -184,24 +176,19 @@ func eventSorters(dir string, budget int) []*spill.EventSorter {
 	return sorters
 }
 
-// compareDayBills orders imported bills by day, then in the lake's order.
-func compareDayBills(a, b *spill.DayBill) int {
-	return cmp.Or(cmp.Compare(a.Day, b.Day), billing.CompareBills(&a.Bill, &b.Bill))
-}
-
 // billSorters are the sorters of the imported bills of the shards, one a
 // core, that share the budget.
-func billSorters(dir string, budget int, compare func(a, b *spill.DayBill) int) []*spill.Sorter[spill.DayBill] {
+func billSorters(dir string, budget int) []*spill.BillSorter {
 	n := runtime.GOMAXPROCS(0)
-	sorters := make([]*spill.Sorter[spill.DayBill], n)
+	sorters := make([]*spill.BillSorter, n)
 	for i := range sorters {
-		sorters[i] = spill.NewSorter(dir, billsInMemory(budget/n), compare, &spill.DayBillCodec{})
+		sorters[i] = spill.NewBillSorter(dir, budget/n)
 	}
 	return sorters
 }
 
 // sortedBills are the imported bills of every shard, in the order of
-// compareDayBills, merged and decoded on a goroutine of their own while
+// spill.CompareDayBills, merged and decoded on a goroutine of their own while
 // the day's writer writes them.
 func (d *dayInputs) sortedBills() *billMerge {
 	m := &billMerge{
@@ -280,7 +267,7 @@ func (m *billMerge) first() (*spill.Cursor[spill.DayBill], error) {
 		if err := c.Err(); err != nil {
 			return nil, err
 		}
-		if c.Valid() && (first == nil || compareDayBills(c.Value(), first.Value()) < 0) {
+		if c.Valid() && (first == nil || spill.CompareDayBills(c.Value(), first.Value()) < 0) {
 			first = c
 		}
 	}

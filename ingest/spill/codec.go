@@ -177,17 +177,8 @@ func (r *reader) source(files *fileTable, src *billing.Source) {
 
 func (r *reader) time() time.Time { return time.UnixMicro(r.fixed64()).UTC() }
 
-// appendEvent encodes e. Its time comes first, as 8 bytes, so that a
-// bucket of records can be put in time order without decoding them; then
-// its agent and the rest (appendEventBody).
-func appendEvent(dst []byte, files *fileTable, e *billing.Event) []byte {
-	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Time.UnixMicro()))
-	dst = appendString(dst, e.AgentID)
-	return appendEventBody(dst, files, e)
-}
-
-// appendEventBody encodes e but its time and agent, which an EventSorter
-// holding it in memory knows already.
+// appendEventBody encodes e but its day, time and agent, which a bucket
+// sorter keeps apart (see buckets).
 func appendEventBody(dst []byte, files *fileTable, e *billing.Event) []byte {
 	dst = binary.AppendVarint(dst, int64(e.OpType))
 	dst = binary.AppendVarint(dst, int64(e.OpObject))
@@ -229,17 +220,6 @@ func bodySource(body []byte) (uint64, int64) {
 	}
 	file := r.uvarint()
 	return file, r.varint()
-}
-
-// eventTime is the time of an encoded event, in Unix microseconds.
-func eventTime(rec []byte) int64 { return int64(binary.BigEndian.Uint64(rec)) }
-
-// decodeEvent reads what appendEvent wrote.
-func decodeEvent(rec []byte, files *fileTable, e *billing.Event) error {
-	r := reader{b: rec}
-	e.Time = r.time()
-	r.str(&e.AgentID)
-	return r.eventBody(files, e)
 }
 
 // eventBody reads what appendEventBody wrote, to the end of the record.

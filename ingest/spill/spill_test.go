@@ -49,7 +49,7 @@ func TestEventSorterMatchesStableSort(t *testing.T) {
 			dir := t.TempDir()
 			s := NewEventSorter(dir, budget)
 			for i := range events {
-				if err := s.Add(events[i].Day, &events[i].Event); err != nil {
+				if err := s.Add(&events[i]); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -175,7 +175,7 @@ func TestEventSorterLargeRecords(t *testing.T) {
 				e.Event.PhoneNo = big
 			}
 			want = append(want, e)
-			if err := s.Add(e.Day, &e.Event); err != nil {
+			if err := s.Add(&e); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -229,15 +229,97 @@ func TestSorterInOrder(t *testing.T) {
 
 func TestEventSorterRefusesAddAfterSorted(t *testing.T) {
 	s := NewEventSorter(t.TempDir(), 1<<20)
-	e := billing.Event{Time: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), AgentID: "A1", Source: billing.Source{File: "f", Line: 1}}
-	if err := s.Add(20412, &e); err != nil {
+	e := DayEvent{Day: 20412, Event: billing.Event{Time: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), AgentID: "A1", Source: billing.Source{File: "f", Line: 1}}}
+	if err := s.Add(&e); err != nil {
 		t.Fatal(err)
 	}
 	c := s.Sorted()
-	if err := s.Add(20412, &e); err == nil {
+	if err := s.Add(&e); err == nil {
 		t.Error("an event added after Sorted was taken")
 	}
 	if err := cmp.Or(c.Close(), s.Close()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func randomBills(rng *rand.Rand, n int) []DayBill {
+	events := randomEvents(rng, n)
+	bills := make([]DayBill, len(events))
+	for i, e := range events {
+		ev := e.Event
+		bills[i] = DayBill{Day: e.Day, Bill: billing.Bill{
+			ID: fmt.Sprintf("%032x", rng.Uint64()), AgentID: ev.AgentID, OpType: int32(rng.IntN(3)), OpObject: int32(ev.OpObject), OpCause: int32(ev.OpCause),
+			Begin: ev.Time, End: ev.Time.Add(time.Duration(rng.IntN(2)) * time.Second), Attrs: ev.Attrs,
+			LogonSN: ev.Time.UnixMilli() - int64(rng.IntN(1000)), SourceCause: ev.SourceCause, HasSourceCause: ev.HasSourceCause,
+			Flags: billing.Flags(rng.IntN(16)), Source: ev.Source,
+			Origin: billing.Origin{RecordID: fmt.Sprint(rng.IntN(9)), ServiceNo: []string{"", "s"}[rng.IntN(2)], SkillInfoSN: "é"},
+		}}
+	}
+	return bills
+}
+
+// TestBillSorterMatchesStableSort holds the bucketed bill sorter to a
+// stable sort by CompareDayBills, in memory and spilled; by source, bills
+// of each file come shuffled (as parts of a file read at once give them)
+// and go out as if read in file order.
+func TestBillSorterMatchesStableSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, bySource := range []bool{false, true} {
+		for _, budget := range []int{0, 1 << 17, 1 << 30} {
+			for round := range 10 {
+				bills := randomBills(rng, rng.IntN(4000))
+				want := slices.Clone(bills)
+				compare := func(a, b DayBill) int { return CompareDayBills(&a, &b) }
+				if bySource {
+					// Files in order, each file's bills shuffled.
+					slices.SortStableFunc(bills, func(a, b DayBill) int { return cmp.Compare(a.Bill.Source.File, b.Bill.Source.File) })
+					want = slices.Clone(bills)
+					for lo := 0; lo < len(bills); {
+						hi := lo
+						for hi < len(bills) && bills[hi].Bill.Source.File == bills[lo].Bill.Source.File {
+							hi++
+						}
+						rng.Shuffle(hi-lo, func(i, j int) { bills[lo+i], bills[lo+j] = bills[lo+j], bills[lo+i] })
+						lo = hi
+					}
+					compare = func(a, b DayBill) int {
+						return cmp.Or(CompareDayBills(&a, &b), cmp.Compare(a.Bill.Source.File, b.Bill.Source.File), cmp.Compare(a.Bill.Source.Line, b.Bill.Source.Line))
+					}
+				}
+				slices.SortStableFunc(want, compare)
+				dir := t.TempDir()
+				s := NewBillSorter(dir, budget)
+				if bySource {
+					s.OrderBySource()
+				}
+				for i := range bills {
+					if err := s.Add(&bills[i]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var got []DayBill
+				c := s.Sorted()
+				for ; c.Valid(); c.Advance() {
+					got = append(got, *c.Value())
+				}
+				if len(bills) > 3000 && budget == 0 && s.Spilled() < 2 {
+					t.Errorf("budget %d: %d runs; the test meant to spill", budget, s.Spilled())
+				}
+				if err := cmp.Or(c.Err(), s.Close()); err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(want) {
+					t.Fatalf("by source %v budget %d round %d: %d bills, want %d", bySource, budget, round, len(got), len(want))
+				}
+				for i := range want {
+					if !reflect.DeepEqual(got[i], want[i]) {
+						t.Fatalf("by source %v budget %d round %d: bill %d\n got %+v\nwant %+v", bySource, budget, round, i, got[i], want[i])
+					}
+				}
+				if left, _ := os.ReadDir(dir); len(left) != 0 {
+					t.Fatalf("runs left behind: %v", left)
+				}
+			}
+		}
 	}
 }

@@ -1,0 +1,368 @@
+package spill
+
+import (
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/agentbill/agentbill/billing"
+)
+
+// bucketCodec is what a bucket sorter knows of its records (events or
+// bills). A record is ordered by day, agent and time, then by tie, and,
+// when the sorter orders by source, by its file and line; records equal in
+// all that keep their input order. The day and agent are the record's
+// bucket's and the time leads its bytes, so a record in memory holds only
+// the time and its body.
+type bucketCodec[T any] interface {
+	key(v *T) (day int32, agent string, t int64)
+	appendBody(dst []byte, files *fileTable, v *T) []byte
+	// decode sets v from its key and body; with alias its strings point
+	// into body rather than being copied.
+	decode(v *T, day int32, agent string, t int64, body []byte, files *fileTable, alias bool) error
+	// tie orders the bodies of records equal in day, agent and time.
+	tie(a, b []byte) int
+	// bodySource is the file number and line of a body.
+	bodySource(body []byte) (uint64, int64)
+	// compare orders whole records by day, agent, time and tie.
+	compare(a, b *T) int
+	source(v *T) *billing.Source
+	agentOf(v *T) *string
+}
+
+// buckets sorts records by a bucketCodec's order, keeping them encoded in
+// one buffer, bucketed by day and agent: a bucket is mostly in time order
+// already, as inputs are, so sorting costs little more than reading. When
+// the buffer passes its budget, the buckets are written out in order as a
+// run and the buffer starts again.
+type buckets[T any, C bucketCodec[T]] struct {
+	codec  C
+	dir    string
+	budget int
+	files  fileTable
+	// blocks hold the records: each the record's time (8 bytes), then
+	// the length and the body. Blocks rather than one growing buffer, so
+	// that growing never copies what is held.
+	blocks [][]byte
+	used   int              // blocks[:used] hold records; the last may have room
+	held   int              // bytes held
+	agents map[string]int32 // agent → first slot; other days' slots follow in next
+	keys   []slotKey        // the key of each slot
+	next   []int32          // the agent's next slot (another day), or -1
+	starts [][]uint32       // each slot's records (block<<blockBits | offset), in input order
+	free   []uint32         // where each slot's next record goes
+	left   []int32          // room left there
+	runs   []*os.File
+	rec    []byte
+	sorted bool // Sorted was called: the blocks are read only
+	// bySource puts records equal but for their source in the order of
+	// their source (file, as first added, then line) rather than the
+	// order they were added in (see OrderBySource).
+	bySource bool
+}
+
+type slotKey struct {
+	day   int32
+	agent string
+}
+
+// A record's place is its block number and offset in 32 bits.
+const (
+	blockBits = 22
+	blockSize = 1 << blockBits
+	maxBudget = blockSize << (32 - blockBits)
+)
+
+func newBuckets[T any, C bucketCodec[T]](dir string, budget int) buckets[T, C] {
+	return buckets[T, C]{dir: dir, budget: min(max(budget, 1<<16), maxBudget), agents: map[string]int32{}}
+}
+
+// OrderBySource makes the sorter put records equal but for their source
+// in the order of their source: the file (files numbered in the order
+// their first record is added), then the line. Records read from several
+// parts of a file at once are added out of order; they come out as if
+// added in file order, provided every record of one file is added before
+// any of the next file and no file is added twice.
+func (s *buckets[T, C]) OrderBySource() { s.bySource = true }
+
+// slot returns the slot of agent's records of day.
+func (s *buckets[T, C]) slot(day int32, agent string) int32 {
+	first, ok := s.agents[agent]
+	if !ok {
+		first = s.newSlot(day, agent)
+		s.agents[agent] = first
+		return first
+	}
+	slot := first
+	for s.keys[slot].day != day {
+		if s.next[slot] < 0 {
+			n := s.newSlot(day, s.keys[slot].agent)
+			s.next[slot] = n
+			return n
+		}
+		slot = s.next[slot]
+	}
+	return slot
+}
+
+func (s *buckets[T, C]) newSlot(day int32, agent string) int32 {
+	n := int32(len(s.keys))
+	s.keys = append(s.keys, slotKey{day, agent})
+	s.next = append(s.next, -1)
+	s.starts = append(s.starts, nil)
+	s.free = append(s.free, 0)
+	s.left = append(s.left, 0)
+	return n
+}
+
+// Chunk sizes: a slot's first chunk is small, as many agents have few
+// records; later ones hold a dozen or so.
+const (
+	firstChunk = 256
+	chunk      = 1024
+)
+
+// newChunk gives slot a chunk with room for a record of size bytes, cut
+// from the last block, or from a new one when it is full.
+func (s *buckets[T, C]) newChunk(slot int32, size int) {
+	want := firstChunk
+	if len(s.starts[slot]) > 0 {
+		want = chunk
+	}
+	want = max(want, size)
+	if s.used == 0 || len(s.blocks[s.used-1])+want > blockSize && len(s.blocks[s.used-1]) > 0 {
+		if s.used == len(s.blocks) {
+			s.blocks = append(s.blocks, make([]byte, 0, max(blockSize, want)))
+		}
+		s.used++
+	}
+	b := s.used - 1
+	at := len(s.blocks[b])
+	s.blocks[b] = s.blocks[b][:at+want]
+	s.free[slot] = uint32(b<<blockBits | at)
+	s.left[slot] = int32(want)
+	s.held += want
+}
+
+// add takes one record.
+func (s *buckets[T, C]) add(v *T) error {
+	if s.sorted {
+		return errAddAfterSorted
+	}
+	day, agent, t := s.codec.key(v)
+	slot := s.slot(day, agent)
+	// The agent is the slot's: the record holds the time and the body.
+	s.rec = binary.BigEndian.AppendUint64(s.rec[:0], uint64(t))
+	s.rec = s.codec.appendBody(s.rec, &s.files, v)
+	// The time stays in front; the length goes between it and the body.
+	var head [8 + binary.MaxVarintLen64]byte
+	copy(head[:8], s.rec[:8])
+	n := 8 + binary.PutUvarint(head[8:], uint64(len(s.rec)-8))
+	size := n + len(s.rec) - 8
+	// Each slot fills chunks of its own, so that its records lie together
+	// when they are read back slot by slot.
+	if int(s.left[slot]) < size {
+		s.newChunk(slot, size)
+	}
+	p := s.free[slot]
+	b := s.blocks[p>>blockBits][p&(blockSize-1):]
+	copy(b[copy(b, head[:n]):], s.rec[8:])
+	s.starts[slot] = append(s.starts[slot], p)
+	s.free[slot] += uint32(size)
+	s.left[slot] -= int32(size)
+	s.held += 4
+	if s.held >= s.budget {
+		return s.spill()
+	}
+	return nil
+}
+
+// errAddAfterSorted refuses a record added once the sorter's records are
+// being read: their strings point into its memory.
+var errAddAfterSorted = errors.New("spill: record added after Sorted")
+
+// Spilled is the number of runs written to disk so far.
+func (s *buckets[T, C]) Spilled() int { return len(s.runs) }
+
+// time returns the time of the record at place p.
+func (s *buckets[T, C]) time(p uint32) int64 {
+	return int64(binary.BigEndian.Uint64(s.blocks[p>>blockBits][p&(blockSize-1):]))
+}
+
+// body returns the body of the record at place p.
+func (s *buckets[T, C]) body(p uint32) []byte {
+	b := s.blocks[p>>blockBits][p&(blockSize-1):]
+	n, k := binary.Uvarint(b[8:])
+	return b[8+k : 8+k+int(n)]
+}
+
+// order returns the slots holding records, by day and agent, and puts each
+// slot's records in order.
+func (s *buckets[T, C]) order() []int32 {
+	var slots []int32
+	byKey := func(a, b uint32) int {
+		if c := cmp.Compare(s.time(a), s.time(b)); c != 0 {
+			return c
+		}
+		return s.codec.tie(s.body(a), s.body(b))
+	}
+	if s.bySource {
+		byKey = func(a, b uint32) int {
+			if c := cmp.Compare(s.time(a), s.time(b)); c != 0 {
+				return c
+			}
+			ba, bb := s.body(a), s.body(b)
+			if c := s.codec.tie(ba, bb); c != 0 {
+				return c
+			}
+			fa, la := s.codec.bodySource(ba)
+			fb, lb := s.codec.bodySource(bb)
+			return cmp.Or(cmp.Compare(fa, fb), cmp.Compare(la, lb))
+		}
+	}
+	for i := range s.keys {
+		starts := s.starts[i]
+		if len(starts) == 0 {
+			continue
+		}
+		slots = append(slots, int32(i))
+		if !slices.IsSortedFunc(starts, byKey) {
+			// Stable: records equal in the order keep their input order.
+			slices.SortStableFunc(starts, byKey)
+		}
+	}
+	slices.SortFunc(slots, func(a, b int32) int {
+		ka, kb := &s.keys[a], &s.keys[b]
+		return cmp.Or(cmp.Compare(ka.day, kb.day), strings.Compare(ka.agent, kb.agent))
+	})
+	return slots
+}
+
+// A run's record is its day, time, agent and body (see runCodec).
+func (s *buckets[T, C]) spill() error {
+	w, err := newRunWriter(s.dir)
+	if err != nil {
+		return err
+	}
+	for _, slot := range s.order() {
+		for _, off := range s.starts[slot] {
+			s.rec = binary.AppendVarint(s.rec[:0], int64(s.keys[slot].day))
+			s.rec = binary.BigEndian.AppendUint64(s.rec, uint64(s.time(off)))
+			s.rec = appendString(s.rec, s.keys[slot].agent)
+			s.rec = append(s.rec, s.body(off)...)
+			if err := w.write(s.rec); err != nil {
+				w.discard()
+				return fmt.Errorf("spill: %w", err)
+			}
+		}
+		s.starts[slot] = s.starts[slot][:0]
+	}
+	clear(s.left)
+	f, err := w.finish()
+	if err != nil {
+		return err
+	}
+	s.runs = append(s.runs, f)
+	for i := range s.blocks[:s.used] {
+		s.blocks[i] = s.blocks[i][:0]
+	}
+	s.used, s.held = 0, 0
+	return nil
+}
+
+// Sorted returns a cursor over every record added, in order. Close the
+// cursor, then the sorter. The strings of the records read from memory
+// point into the sorter's blocks, so no record can be added after Sorted.
+func (s *buckets[T, C]) Sorted() *Cursor[T] {
+	s.sorted = true
+	mem := &bucketSource[T, C]{s: s, slots: s.order(), i: -1}
+	if len(s.runs) == 0 {
+		return newCursor[T](mem, nil)
+	}
+	srcs := make([]source[T], 0, len(s.runs)+1)
+	for _, f := range s.runs {
+		srcs = append(srcs, &runSource[T]{r: newRunReader(f), codec: runCodec[T, C]{&s.files}})
+	}
+	srcs = append(srcs, mem) // the newest records: last among equals
+	compare := s.codec.compare
+	if s.bySource {
+		compare = func(a, b *T) int {
+			if c := s.codec.compare(a, b); c != 0 {
+				return c
+			}
+			sa, sb := s.codec.source(a), s.codec.source(b)
+			return cmp.Or(cmp.Compare(s.files.index[sa.File], s.files.index[sb.File]), cmp.Compare(sa.Line, sb.Line))
+		}
+	}
+	return newCursor[T](newMerger(srcs, compare), nil)
+}
+
+// Close removes the sorter's runs and lets its memory go.
+func (s *buckets[T, C]) Close() error {
+	s.blocks, s.starts, s.agents, s.keys, s.next, s.free, s.left = nil, nil, nil, nil, nil, nil, nil
+	err := closeRuns(s.runs)
+	s.runs = nil
+	return err
+}
+
+// bucketSource walks the records held in memory, slot by slot.
+type bucketSource[T any, C bucketCodec[T]] struct {
+	s     *buckets[T, C]
+	slots []int32
+	i, j  int // slots[i], its j-th record
+	cur   T
+}
+
+func (b *bucketSource[T, C]) next() (bool, error) {
+	if b.i >= 0 {
+		b.j++
+	}
+	for b.i < 0 || b.j >= len(b.s.starts[b.slots[b.i]]) {
+		b.i++
+		b.j = 0
+		if b.i >= len(b.slots) {
+			return false, nil
+		}
+	}
+	slot := b.slots[b.i]
+	key := &b.s.keys[slot]
+	p := b.s.starts[slot][b.j]
+	// The strings point into the sorter's blocks, which no record
+	// overwrites once Sorted is called.
+	return true, b.s.codec.decode(&b.cur, key.day, key.agent, b.s.time(p), b.s.body(p), &b.s.files, true)
+}
+
+func (b *bucketSource[T, C]) value() *T { return &b.cur }
+
+// runCodec reads the records of a bucket sorter's run: the day, time,
+// agent and body.
+type runCodec[T any, C bucketCodec[T]] struct{ files *fileTable }
+
+func (c runCodec[T, C]) Append(dst []byte, v *T) []byte {
+	var codec C
+	day, agent, t := codec.key(v)
+	dst = binary.AppendVarint(dst, int64(day))
+	dst = binary.BigEndian.AppendUint64(dst, uint64(t))
+	dst = appendString(dst, agent)
+	return codec.appendBody(dst, c.files, v)
+}
+
+func (c runCodec[T, C]) Decode(rec []byte, v *T) error {
+	day, n := binary.Varint(rec)
+	if n <= 0 || len(rec) < n+8 {
+		return errCorrupt
+	}
+	t := int64(binary.BigEndian.Uint64(rec[n:]))
+	r := reader{b: rec[n+8:]}
+	var codec C
+	agent := codec.agentOf(v)
+	r.str(agent)
+	if r.err != nil {
+		return r.err
+	}
+	return codec.decode(v, int32(day), *agent, t, r.b, c.files, false)
+}
