@@ -300,25 +300,6 @@ type DayBill struct {
 	Bill billing.Bill
 }
 
-// DayBillCodec encodes DayBills for a Sorter.
-type DayBillCodec struct{ bills BillCodec }
-
-// Append encodes b.
-func (c *DayBillCodec) Append(dst []byte, b *DayBill) []byte {
-	dst = binary.AppendVarint(dst, int64(b.Day))
-	return c.bills.Append(dst, &b.Bill)
-}
-
-// Decode reads a DayBill that Append wrote into b.
-func (c *DayBillCodec) Decode(rec []byte, b *DayBill) error {
-	day, n := binary.Varint(rec)
-	if n <= 0 {
-		return errCorrupt
-	}
-	b.Day = int32(day)
-	return c.bills.Decode(rec[n:], &b.Bill)
-}
-
 var epoch = billing.Date{Year: 1970, Month: time.January, Day: 1}
 
 // DayNumber numbers d as days since 1970-01-01.

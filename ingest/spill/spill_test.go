@@ -88,22 +88,20 @@ func TestSorterMatchesStableSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, limit := range []int{1, 7, 100, 1 << 20} {
 		events := randomEvents(rng, 2000)
-		bills := make([]DayBill, len(events))
+		bills := make([]billing.Bill, len(events))
 		for i, e := range events {
 			ev := e.Event
-			bills[i] = DayBill{Day: e.Day, Bill: billing.Bill{
+			bills[i] = billing.Bill{
 				ID: fmt.Sprint(i), AgentID: ev.AgentID, OpType: int32(ev.OpType), OpObject: int32(ev.OpObject), OpCause: int32(ev.OpCause),
 				Begin: ev.Time, End: ev.Time.Add(time.Duration(rng.IntN(3)) * time.Second), Attrs: ev.Attrs,
 				LogonSN: ev.Time.UnixMilli(), SourceCause: ev.SourceCause, HasSourceCause: ev.HasSourceCause,
 				Flags: billing.Flags(rng.IntN(16)), Source: ev.Source,
 				Origin: billing.Origin{RecordID: fmt.Sprint(rng.IntN(9)), ServiceNo: "s"},
-			}}
+			}
 		}
-		compare := func(a, b *DayBill) int {
-			return cmp.Or(cmp.Compare(a.Day, b.Day), billing.CompareBills(&a.Bill, &b.Bill))
-		}
+		compare := billing.CompareBills
 		dir := t.TempDir()
-		s := NewSorter(dir, limit, compare, &DayBillCodec{})
+		s := NewSorter(dir, limit, compare, &BillCodec{})
 		for round := range 2 { // a sorter is used again after its cursor is closed
 			for i := range bills {
 				if err := s.Add(&bills[i]); err != nil {
@@ -111,9 +109,9 @@ func TestSorterMatchesStableSort(t *testing.T) {
 				}
 			}
 			want := slices.Clone(bills)
-			slices.SortStableFunc(want, func(a, b DayBill) int { return compare(&a, &b) })
+			slices.SortStableFunc(want, func(a, b billing.Bill) int { return compare(&a, &b) })
 			c := s.Sorted()
-			var got []DayBill
+			var got []billing.Bill
 			for ; c.Valid(); c.Advance() {
 				got = append(got, *c.Value())
 			}
@@ -195,24 +193,24 @@ func TestEventSorterLargeRecords(t *testing.T) {
 // TestSorterInOrder feeds records that come in order already, with equal
 // keys in either order: they come back as they went in, spilled or not.
 func TestSorterInOrder(t *testing.T) {
-	compare := func(a, b *DayBill) int { return cmp.Compare(a.Bill.OpType, b.Bill.OpType) }
-	var bills []DayBill
+	compare := func(a, b *billing.Bill) int { return cmp.Compare(a.OpType, b.OpType) }
+	var bills []billing.Bill
 	for i := range 3000 {
-		bills = append(bills, DayBill{Day: 20412, Bill: billing.Bill{ID: fmt.Sprint(i), OpType: int32(i / 7)}})
+		bills = append(bills, billing.Bill{ID: fmt.Sprint(i), OpType: int32(i / 7)})
 	}
 	reversedTies := slices.Clone(bills)
 	for i := 0; i < len(reversedTies); i += 7 {
 		slices.Reverse(reversedTies[i:min(i+7, len(reversedTies))])
 	}
 	for _, limit := range []int{10, 1 << 20} {
-		for _, in := range [][]DayBill{bills, reversedTies} {
-			s := NewSorter(t.TempDir(), limit, compare, &DayBillCodec{})
+		for _, in := range [][]billing.Bill{bills, reversedTies} {
+			s := NewSorter(t.TempDir(), limit, compare, &BillCodec{})
 			for i := range in {
 				if err := s.Add(&in[i]); err != nil {
 					t.Fatal(err)
 				}
 			}
-			var got []DayBill
+			var got []billing.Bill
 			c := s.Sorted()
 			for ; c.Valid(); c.Advance() {
 				got = append(got, *c.Value())
