@@ -70,6 +70,12 @@ func (s *sortInBackground) sort(sh *shard) {
 		default:
 		}
 	}
+	// Every record is in: the shards put theirs in order at once, rather
+	// than one after the other when the day's run reads them.
+	if sh.err == nil {
+		sh.sorter.Prepare()
+		sh.bills.Prepare()
+	}
 }
 
 func (s *sortInBackground) add(sh *shard, b eventBatch) error {

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -188,70 +189,72 @@ func billSorters(dir string, budget int) []*spill.BillSorter {
 }
 
 // sortedBills are the imported bills of every shard, in the order of
-// spill.CompareDayBills, merged and decoded on a goroutine of their own while
-// the day's writer writes them.
+// spill.CompareDayBills: each shard's are read and decoded on a goroutine
+// of its own while the day's writer writes them.
 func (d *dayInputs) sortedBills() *billMerge {
-	m := &billMerge{
-		batches: make(chan billBatch, 2),
-		free:    make(chan []spill.DayBill, 4),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
-	}
+	m := &billMerge{stop: make(chan struct{})}
 	for _, s := range d.bills {
-		m.cursors = append(m.cursors, s.Sorted())
+		sh := &billShard{cursor: s.Sorted(), batches: make(chan billBatch, 2), free: make(chan []spill.DayBill, 4)}
+		m.shards = append(m.shards, sh)
+		m.wg.Go(func() { sh.fill(m.stop) })
 	}
-	go m.fill()
-	m.load()
+	for _, sh := range m.shards {
+		m.load(sh)
+	}
+	m.pick()
 	return m
 }
 
 // billMerge walks the shards' sorted imported bills as one stream. A shard
-// holds all the bills of its agents, so no two shards hold equal bills.
-// The shards are merged in batches on a goroutine of its own (fill).
+// holds all the bills of its agents, so no two shards hold equal bills and
+// an agent's bills of a day come from one shard in a row: the shards are
+// compared only where the agent or the day changes.
 type billMerge struct {
-	cursors []*spill.Cursor[spill.DayBill] // fill's, until done
-	batches chan billBatch
-	free    chan []spill.DayBill // batches read, to fill again
-	stop    chan struct{}        // closed by Close
-	done    chan struct{}        // closed when fill returns
-	batch   []spill.DayBill      // the batch being read
-	i       int                  // its current bill
-	err     error
+	shards []*billShard
+	cur    *billShard // the shard of the current bill
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	err    error
 }
 
-// billBatch is a run of merged bills, or the error that ended the merge.
+// billShard is one shard's sorted bills, read in batches on a goroutine of
+// its own (fill).
+type billShard struct {
+	cursor  *spill.Cursor[spill.DayBill] // fill's, until it returns
+	batches chan billBatch
+	free    chan []spill.DayBill // batches read, to fill again
+	batch   []spill.DayBill      // the batch being read
+	i       int                  // its current bill
+}
+
+// billBatch is a run of sorted bills, or the error that ended the shard.
 type billBatch struct {
 	bills []spill.DayBill
 	err   error
 }
 
-// fill merges the shards into batches until they are all read or Close
-// is called.
-func (m *billMerge) fill() {
-	defer close(m.done)
-	defer close(m.batches)
+// fill reads the shard into batches until it is all read or stop is
+// closed.
+func (sh *billShard) fill(stop <-chan struct{}) {
+	defer close(sh.batches)
+	c := sh.cursor
 	for {
 		var batch []spill.DayBill
 		select {
-		case batch = <-m.free:
+		case batch = <-sh.free:
 		default:
 			batch = make([]spill.DayBill, 0, batchSize)
 		}
-		var err error
-		for len(batch) < batchSize {
-			var c *spill.Cursor[spill.DayBill]
-			if c, err = m.first(); c == nil || err != nil {
-				break
-			}
+		for ; len(batch) < batchSize && c.Valid(); c.Advance() {
 			batch = append(batch, *c.Value())
-			c.Advance()
 		}
+		err := c.Err()
 		if len(batch) == 0 && err == nil {
 			return
 		}
 		select {
-		case m.batches <- billBatch{bills: batch, err: err}:
-		case <-m.stop:
+		case sh.batches <- billBatch{bills: batch, err: err}:
+		case <-stop:
 			return
 		}
 		if len(batch) < batchSize || err != nil {
@@ -260,32 +263,18 @@ func (m *billMerge) fill() {
 	}
 }
 
-// first is the shard whose next bill comes first; nil when all are read.
-func (m *billMerge) first() (*spill.Cursor[spill.DayBill], error) {
-	var first *spill.Cursor[spill.DayBill]
-	for _, c := range m.cursors {
-		if err := c.Err(); err != nil {
-			return nil, err
-		}
-		if c.Valid() && (first == nil || spill.CompareDayBills(c.Value(), first.Value()) < 0) {
-			first = c
-		}
-	}
-	return first, nil
-}
-
-// load takes the next batch once the current one is read.
-func (m *billMerge) load() {
-	for m.err == nil && m.i >= len(m.batch) {
-		if m.batch != nil {
+// load takes the shard's next batch once its current one is read.
+func (m *billMerge) load(sh *billShard) {
+	for sh.i >= len(sh.batch) {
+		if sh.batch != nil {
 			select {
-			case m.free <- m.batch[:0]:
+			case sh.free <- sh.batch[:0]:
 			default:
 			}
 		}
-		b, ok := <-m.batches
-		m.batch, m.i = b.bills, 0
-		if b.err != nil {
+		b, ok := <-sh.batches
+		sh.batch, sh.i = b.bills, 0
+		if b.err != nil && m.err == nil {
 			m.err = b.err
 		}
 		if !ok {
@@ -294,28 +283,47 @@ func (m *billMerge) load() {
 	}
 }
 
+// pick makes the shard whose next bill comes first current.
+func (m *billMerge) pick() {
+	m.cur = nil
+	for _, sh := range m.shards {
+		if sh.i < len(sh.batch) && (m.cur == nil || spill.CompareDayBills(&sh.batch[sh.i], m.Value()) < 0) {
+			m.cur = sh
+		}
+	}
+}
+
 // Valid reports whether there is a current bill.
-func (m *billMerge) Valid() bool { return m.err == nil && m.i < len(m.batch) }
+func (m *billMerge) Valid() bool { return m.err == nil && m.cur != nil }
 
 // Value is the current bill, valid until Advance.
-func (m *billMerge) Value() *spill.DayBill { return &m.batch[m.i] }
+func (m *billMerge) Value() *spill.DayBill { return &m.cur.batch[m.cur.i] }
 
 // Advance moves to the next bill.
 func (m *billMerge) Advance() {
-	m.i++
-	m.load()
+	sh := m.cur
+	v := &sh.batch[sh.i]
+	day, agent := v.Day, v.Bill.AgentID
+	sh.i++
+	m.load(sh)
+	if sh.i < len(sh.batch) {
+		if n := &sh.batch[sh.i]; n.Day == day && n.Bill.AgentID == agent {
+			return
+		}
+	}
+	m.pick()
 }
 
 // Err is the error that ended the walk early, if any.
 func (m *billMerge) Err() error { return m.err }
 
-// Close stops the merge and releases every shard's runs.
+// Close stops the shards' reading and releases their runs.
 func (m *billMerge) Close() error {
 	close(m.stop)
-	<-m.done
+	m.wg.Wait()
 	var err error
-	for _, c := range m.cursors {
-		err = cmp.Or(err, c.Close())
+	for _, sh := range m.shards {
+		err = cmp.Or(err, sh.cursor.Close())
 	}
 	return err
 }

@@ -61,10 +61,7 @@ func (billRecords) appendBody(dst []byte, files *fileTable, v *DayBill) []byte {
 	}
 	dst = binary.AppendVarint(dst, b.LogonSN)
 	dst = append(dst, byte(b.Flags))
-	for _, s := range [...]string{b.Origin.RecordID, b.Origin.DeveloperID, b.Origin.AccountID, b.Origin.ServiceNo, b.Origin.SkillInfoSN} {
-		dst = appendString(dst, s)
-	}
-	return dst
+	return appendOrigin(dst, &b.Origin)
 }
 
 func (billRecords) decode(v *DayBill, day int32, agent string, t int64, body []byte, files *fileTable, alias bool) error {
@@ -85,9 +82,7 @@ func (billRecords) decode(v *DayBill, day int32, agent string, t int64, body []b
 	}
 	b.LogonSN = r.varint()
 	b.Flags = billing.Flags(r.byte())
-	for _, s := range [...]*string{&b.Origin.RecordID, &b.Origin.DeveloperID, &b.Origin.AccountID, &b.Origin.ServiceNo, &b.Origin.SkillInfoSN} {
-		r.str(s)
-	}
+	r.origin(&b.Origin)
 	if r.err == nil && len(r.b) != 0 {
 		r.fail()
 	}

@@ -58,7 +58,8 @@ type buckets[T any, C bucketCodec[T]] struct {
 	left   []int32          // room left there
 	runs   []*os.File
 	rec    []byte
-	sorted bool // Sorted was called: the blocks are read only
+	sorted bool    // Sorted was called: the blocks are read only
+	slots  []int32 // the slots in order, once Prepare has put them so
 	// bySource puts records equal but for their source in the order of
 	// their source (file, as first added, then line) rather than the
 	// order they were added in (see OrderBySource).
@@ -274,12 +275,22 @@ func (s *buckets[T, C]) spill() error {
 	return nil
 }
 
+// Prepare puts the records held in order ahead of Sorted, on the calling
+// goroutine: each shard's sorter on its own. No record may be added after
+// it.
+func (s *buckets[T, C]) Prepare() {
+	s.sorted = true
+	s.slots = s.order()
+}
+
 // Sorted returns a cursor over every record added, in order. Close the
 // cursor, then the sorter. The strings of the records read from memory
 // point into the sorter's blocks, so no record can be added after Sorted.
 func (s *buckets[T, C]) Sorted() *Cursor[T] {
-	s.sorted = true
-	mem := &bucketSource[T, C]{s: s, slots: s.order(), i: -1}
+	if !s.sorted {
+		s.Prepare()
+	}
+	mem := &bucketSource[T, C]{s: s, slots: s.slots, i: -1}
 	if len(s.runs) == 0 {
 		return newCursor[T](mem, nil)
 	}

@@ -54,16 +54,19 @@ func appendString(dst []byte, s string) []byte {
 // (most events set none, or a call's id and media), then each set one.
 // extra is put above the fields' bits of the mask (see hasSourceCause).
 func appendAttrs(dst []byte, a *billing.Attrs, extra uint64) []byte {
-	fields := [...]string{a.CallID, a.MediaType, a.SkillID, a.VDNID, a.CCID, a.AgentType, a.PhoneNo, a.CallInOut, a.LocationID}
+	// The fields are indexed, never ranged over by value: a range copies
+	// the array, and reading the copy back right after writing it stalls
+	// the processor on every event.
+	fields := [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID}
 	mask := extra << len(fields)
-	for i, s := range fields {
-		if s != "" {
+	for i := range fields {
+		if *fields[i] != "" {
 			mask |= 1 << i
 		}
 	}
 	dst = binary.AppendUvarint(dst, mask)
-	for _, s := range fields {
-		if s != "" {
+	for i := range fields {
+		if s := *fields[i]; s != "" {
 			dst = appendString(dst, s)
 		}
 	}
@@ -156,14 +159,33 @@ func (r *reader) str(s *string) {
 // mask.
 func (r *reader) attrs(a *billing.Attrs) uint64 {
 	mask := r.uvarint()
-	for i, s := range [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID} {
+	fields := [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID}
+	for i := range fields { // indexed, not copied (see appendAttrs)
 		if mask&(1<<i) != 0 {
-			r.str(s)
+			r.str(fields[i])
 		} else {
-			*s = ""
+			*fields[i] = ""
 		}
 	}
 	return mask >> attrFields
+}
+
+// appendOrigin encodes the fields of a bill's origin.
+func appendOrigin(dst []byte, o *billing.Origin) []byte {
+	dst = appendString(dst, o.RecordID)
+	dst = appendString(dst, o.DeveloperID)
+	dst = appendString(dst, o.AccountID)
+	dst = appendString(dst, o.ServiceNo)
+	return appendString(dst, o.SkillInfoSN)
+}
+
+// origin reads what appendOrigin wrote.
+func (r *reader) origin(o *billing.Origin) {
+	r.str(&o.RecordID)
+	r.str(&o.DeveloperID)
+	r.str(&o.AccountID)
+	r.str(&o.ServiceNo)
+	r.str(&o.SkillInfoSN)
 }
 
 func (r *reader) source(files *fileTable, src *billing.Source) {
@@ -262,9 +284,7 @@ func (c *BillCodec) Append(dst []byte, b *billing.Bill) []byte {
 	dst = append(dst, flags, byte(b.Flags))
 	dst = binary.AppendUvarint(dst, c.files.number(b.Source.File))
 	dst = binary.AppendVarint(dst, b.Source.Line)
-	for _, s := range [...]string{b.Origin.RecordID, b.Origin.DeveloperID, b.Origin.AccountID, b.Origin.ServiceNo, b.Origin.SkillInfoSN} {
-		dst = appendString(dst, s)
-	}
+	dst = appendOrigin(dst, &b.Origin)
 	return dst
 }
 
@@ -284,9 +304,7 @@ func (c *BillCodec) Decode(rec []byte, b *billing.Bill) error {
 	b.HasSourceCause = r.byte()&1 != 0
 	b.Flags = billing.Flags(r.byte())
 	r.source(&c.files, &b.Source)
-	for _, s := range [...]*string{&b.Origin.RecordID, &b.Origin.DeveloperID, &b.Origin.AccountID, &b.Origin.ServiceNo, &b.Origin.SkillInfoSN} {
-		r.str(s)
-	}
+	r.origin(&b.Origin)
 	if r.err == nil && len(r.b) != 0 {
 		r.fail()
 	}
