@@ -71,26 +71,31 @@ func (c *colBuf) reset() {
 // dictEncoded reports whether the buffered values are dictionary-encoded.
 func (c *colBuf) dictEncoded() bool { return !c.plain && c.n > 0 }
 
+// The put methods are cut so that their common case inlines into
+// putBill: a function call per column of every bill costs as much as the
+// putting.
+
 func (c *colBuf) putNull() {
-	if !c.levels {
-		if c.n == 0 {
-			c.nulls++
-			return
-		}
-		c.fillLevels()
+	if !c.levels && c.n == 0 {
+		c.nulls++
+		return
 	}
+	c.putNullLevel()
+}
+
+//go:noinline
+func (c *colBuf) putNullLevel() {
+	c.fillLevels()
 	c.valid = append(c.valid, 0)
 	c.nulls++
 }
 
 // putValid marks a row of an optional column that has a value.
 func (c *colBuf) putValid() {
-	if !c.levels {
-		if c.nulls == 0 {
-			return
-		}
-		c.fillLevels()
+	if !c.levels && c.nulls == 0 {
+		return
 	}
+	c.fillLevels()
 	c.valid = append(c.valid, 1)
 }
 
@@ -114,6 +119,15 @@ func (c *colBuf) fillLevels() {
 
 // putOptStr writes s, or null when s is empty.
 func (c *colBuf) putOptStr(s string) {
+	if s == "" && !c.levels && c.n == 0 {
+		c.nulls++
+		return
+	}
+	c.putOptStrLevel(s)
+}
+
+//go:noinline
+func (c *colBuf) putOptStrLevel(s string) {
 	if s == "" {
 		c.putNull()
 		return
@@ -124,6 +138,15 @@ func (c *colBuf) putOptStr(s string) {
 
 // putOptI32 writes v, or null when ok is false.
 func (c *colBuf) putOptI32(v int32, ok bool) {
+	if !ok && !c.levels && c.n == 0 {
+		c.nulls++
+		return
+	}
+	c.putOptI32Level(v, ok)
+}
+
+//go:noinline
+func (c *colBuf) putOptI32Level(v int32, ok bool) {
 	if !ok {
 		c.putNull()
 		return
