@@ -135,7 +135,7 @@ func (h *handoff) flush() error {
 	return nil
 }
 
-// shardOf is the shard of an agent: FNV-1a of its id.
+// shardOf is the shard of an agent, by FNV-1a of its id.
 func (s *sortInBackground) shardOf(agent string) int {
 	if len(s.shards) == 1 {
 		return 0
@@ -144,7 +144,8 @@ func (s *sortInBackground) shardOf(agent string) int {
 	for i := 0; i < len(agent); i++ {
 		h = (h ^ uint32(agent[i])) * 16777619
 	}
-	return int(h % uint32(len(s.shards)))
+	// Scaled rather than taken modulo: a division costs more than the hash.
+	return int(uint64(h) * uint64(len(s.shards)) >> 32)
 }
 
 // event and bill take a record of run day day (a spill.DayNumber) from
