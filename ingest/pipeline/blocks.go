@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -25,8 +26,8 @@ import (
 var blockEvents = 1 << 10
 
 // maxAgentEvents bounds the events of one agent a block takes (see
-// bigAgent).
-const maxAgentEvents = 1 << 18
+// bigAgent). A variable for the tests.
+var maxAgentEvents = 1 << 18
 
 // bigAgent is the most events of one agent a block takes under a memory
 // budget: an agent with more is billed on its own, streaming, with its
@@ -39,9 +40,15 @@ func bigAgent(budget int) int { return min(max(budget/2048, 256), maxAgentEvents
 var errWriterStopped = errors.New("the day's writer stopped")
 
 // block is a run of consecutive agents of a day and, once billed, their
-// bills in the lake's order.
+// bills in the lake's order. Its events come in pieces, in order: buckets
+// of a shard's memory, which the billing goroutine decodes itself, and
+// events the cutting goroutine decoded (from spilled runs, or at the head
+// of a bucket).
 type block struct {
-	events  []billing.Event
+	pieces  []piece
+	n       int                // events in all the pieces
+	events  []billing.Event    // the events of the pieces without a bucket
+	decoded []spill.DayEvent   // the buckets' events, once decoded
 	carried []billing.OpenSpan // of its agents, in the lake's order
 	bills   []billing.Bill     // the result, in the lake's order
 	res     billing.DayResult
@@ -50,19 +57,72 @@ type block struct {
 	barrier chan struct{} // a barrier rather than a block: closed when written
 }
 
+// piece is a run of a block's events: a bucket's, decoded[from:to] once
+// decoded, or events[from:to].
+type piece struct {
+	bucket   spill.Bucket[spill.DayEvent]
+	from, to int
+}
+
+// addEvent appends an event the cutting goroutine decoded.
+func (b *block) addEvent(e *billing.Event) {
+	b.events = append(b.events, *e)
+	b.n++
+	if k := len(b.pieces) - 1; k >= 0 && b.pieces[k].bucket == nil {
+		b.pieces[k].to++
+		return
+	}
+	b.pieces = append(b.pieces, piece{from: len(b.events) - 1, to: len(b.events)})
+}
+
+// addBucket appends a bucket of events for the billing goroutine to decode.
+func (b *block) addBucket(bk spill.Bucket[spill.DayEvent]) {
+	b.pieces = append(b.pieces, piece{bucket: bk})
+	b.n += bk.Len()
+}
+
+// cutEvents takes the events from events[from] on out of the block; they
+// are the last piece's.
+func (b *block) cutEvents(from int) {
+	b.n -= len(b.events) - from
+	b.events = b.events[:from]
+	k := len(b.pieces) - 1
+	if b.pieces[k].to = from; b.pieces[k].from == from {
+		b.pieces = b.pieces[:k]
+	}
+}
+
 // bill runs the block's agents. It runs on any goroutine.
 func (b *block) bill(cfg billing.Config, day billing.Date) {
-	events := func(yield func(*billing.Event) bool) {
-		for i := range b.events {
-			if !yield(&b.events[i]) {
+	b.decoded = b.decoded[:0]
+	for i := range b.pieces {
+		if pc := &b.pieces[i]; pc.bucket != nil {
+			pc.from = len(b.decoded)
+			if b.decoded, b.err = pc.bucket.AppendTo(b.decoded); b.err != nil {
 				return
+			}
+			pc.to = len(b.decoded)
+		}
+	}
+	events := func(yield func(*billing.Event) bool) {
+		for _, pc := range b.pieces {
+			for i := pc.from; i < pc.to; i++ {
+				var e *billing.Event
+				if pc.bucket != nil {
+					e = &b.decoded[i].Event
+				} else {
+					e = &b.events[i]
+				}
+				if !yield(e) {
+					return
+				}
 			}
 		}
 	}
 	// Each agent's bills are sorted where they land, after those of the
 	// agents before it.
-	if cap(b.bills) < len(b.events)*3/2 {
-		b.bills = make([]billing.Bill, 0, len(b.events)*3/2)
+	if cap(b.bills) < b.n*3/2 {
+		b.bills = make([]billing.Bill, 0, b.n*3/2)
 	}
 	agentStart := 0
 	b.res, b.err = billing.RunByAgent(cfg, day, b.carried, events, billing.AgentBills{
@@ -75,7 +135,8 @@ func (b *block) bill(cfg billing.Config, day billing.Date) {
 	})
 	// The buffers serve the next block; what they still point to is
 	// overwritten then.
-	b.events, b.carried = b.events[:0], nil
+	clear(b.pieces) // the buckets
+	b.pieces, b.events, b.carried, b.n = b.pieces[:0], b.events[:0], nil, 0
 }
 
 // dayBills is what the billing of a day gave: the rules' result over all
@@ -152,7 +213,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		case b := <-free:
 			return b
 		default:
-			return &block{events: make([]billing.Event, 0, min(blockEvents, 1<<16)*5/4)}
+			return &block{}
 		}
 	}
 	// writeImported writes the day's imported bills that come before b in
@@ -227,7 +288,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 			return err
 		}
 		take(b, next)
-		if len(b.events) == 0 && len(b.carried) == 0 {
+		if b.n == 0 && len(b.carried) == 0 {
 			return nil
 		}
 		b.done = make(chan struct{})
@@ -249,23 +310,30 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 	for c.Valid() && c.Value().Day == num {
 		e := &c.Value().Event
 		if e.AgentID != agent {
-			if len(cur.events) >= blockEvents {
+			if cur.n >= blockEvents {
 				if err := send(cur, e.AgentID); err != nil {
 					return out, cmp.Or(finish(), err)
 				}
 				cur = newBlock()
 			}
+			// An agent whose events its shard holds in memory goes
+			// whole, for the billing goroutine to decode.
+			if n, ok := c.BucketLen(); ok && n <= big {
+				cur.addBucket(c.TakeBucket())
+				agent = ""
+				continue
+			}
 			agent, agentStart = e.AgentID, len(cur.events)
 		}
-		cur.events = append(cur.events, *e)
+		cur.addEvent(e)
 		c.Advance()
 		if len(cur.events)-agentStart <= big {
 			continue
 		}
 		// A huge agent: the agents before it go as a block; once
 		// everything before it is written, it is billed here, streaming.
-		head := cur.events[agentStart:]
-		cur.events = cur.events[:agentStart]
+		head := slices.Clone(cur.events[agentStart:])
+		cur.cutEvents(agentStart)
 		if err := send(cur, agent); err != nil {
 			return out, cmp.Or(finish(), err)
 		}

@@ -386,6 +386,20 @@ func (m *shardMerge) Advance() {
 	m.pick()
 }
 
+// BucketLen is the number of events of the current agent and day from the
+// current one on, when its shard holds them in memory; ok is false
+// otherwise (see spill.Cursor.BucketLen).
+func (m *shardMerge) BucketLen() (n int, ok bool) { return m.cur.BucketLen() }
+
+// TakeBucket hands over the current agent's events of the day from the
+// current one on, for another goroutine to decode, and moves past them.
+// It may be called only when BucketLen reports ok.
+func (m *shardMerge) TakeBucket() spill.Bucket[spill.DayEvent] {
+	b := m.cur.TakeBucket()
+	m.pick()
+	return b
+}
+
 // Err is the error that ended the walk early, if any.
 func (m *shardMerge) Err() error { return m.err }
 

@@ -97,6 +97,7 @@ func lakeFiles(t *testing.T, dir string) map[string]string {
 func TestRunSameFileAnyBlocks(t *testing.T) {
 	in := inputs(t)
 	defer func(n int) { blockEvents = n }(blockEvents)
+	defer func(n int) { maxAgentEvents = n }(maxAgentEvents)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	cases := []struct {
 		name   string
@@ -109,12 +110,21 @@ func TestRunSameFileAnyBlocks(t *testing.T) {
 		{"an agent a block", 1, 64 << 20, 2},
 		{"small blocks, one core", 7, 64 << 20, 1},
 		{"small blocks, four cores", 7, 64 << 20, 4},
+		{"sorted in memory, busy agent alone", 7, 64 << 20, 2},
 		{"sorted on disk, busy agent alone", 7, 1 << 20, 2},
+		// The busy agent's shard spills, the other does not: blocks mix
+		// events decoded from runs with buckets of memory.
+		{"some shards on disk", 7, 4 << 20, 2},
+		{"some shards on disk, one block a day", 1 << 30, 4 << 20, 2},
 	}
 	var want map[string]string
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			blockEvents = tc.block
+			maxAgentEvents = 1 << 18
+			if strings.Contains(tc.name, "in memory, busy agent alone") {
+				maxAgentEvents = 1000 // the busy agent has 3,001
+			}
 			runtime.GOMAXPROCS(tc.procs)
 			dir := filepath.Join(t.TempDir(), "lake")
 			p := Plan{

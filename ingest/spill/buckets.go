@@ -377,3 +377,79 @@ func (c runCodec[T, C]) Decode(rec []byte, v *T) error {
 	}
 	return codec.decode(v, int32(day), *agent, t, r.b, c.files, false)
 }
+
+// Bucket is the rest of one bucket of a sorter's memory: an agent's
+// records of a day that a cursor has not yet passed. Its records can be
+// decoded on any goroutine while the sorter is open, so that whoever
+// consumes them decodes them, not the goroutine walking the cursor.
+type Bucket[T any] interface {
+	// Len is the number of records.
+	Len() int
+	// AppendTo appends the records to dst in order; their strings point
+	// into the sorter's memory.
+	AppendTo(dst []T) ([]T, error)
+}
+
+// bucketTaker is a source that can hand over the rest of its current
+// bucket (see Cursor.TakeBucket).
+type bucketTaker[T any] interface {
+	bucketLen() int
+	takeBucket() Bucket[T]
+}
+
+// BucketLen is the number of records of the current bucket from the
+// current record on, when the cursor reads a sorter's memory alone (no
+// run spilled to disk); ok is false otherwise.
+func (c *Cursor[T]) BucketLen() (n int, ok bool) {
+	t, ok := c.src.(bucketTaker[T])
+	if !ok || !c.valid {
+		return 0, false
+	}
+	return t.bucketLen(), true
+}
+
+// TakeBucket hands over the current bucket from the current record on and
+// moves the cursor past it, to the first record of the next bucket. It
+// may be called only when BucketLen reports ok.
+func (c *Cursor[T]) TakeBucket() Bucket[T] {
+	b := c.src.(bucketTaker[T]).takeBucket()
+	c.Advance()
+	return b
+}
+
+func (b *bucketSource[T, C]) bucketLen() int {
+	return len(b.s.starts[b.slots[b.i]]) - b.j
+}
+
+// takeBucket hands over the rest of the current slot and leaves the
+// source on its last record, so that next moves to the next slot.
+func (b *bucketSource[T, C]) takeBucket() Bucket[T] {
+	slot := b.slots[b.i]
+	bk := &memBucket[T, C]{s: b.s, slot: slot, from: b.j}
+	b.j = len(b.s.starts[slot]) - 1
+	return bk
+}
+
+// memBucket is the records of a slot from the from-th on.
+type memBucket[T any, C bucketCodec[T]] struct {
+	s    *buckets[T, C]
+	slot int32
+	from int
+}
+
+func (m *memBucket[T, C]) Len() int { return len(m.s.starts[m.slot]) - m.from }
+
+func (m *memBucket[T, C]) AppendTo(dst []T) ([]T, error) {
+	s := m.s
+	key := &s.keys[m.slot]
+	starts := s.starts[m.slot][m.from:]
+	n := len(dst)
+	// decode sets every field: the records need no zeroing first.
+	dst = slices.Grow(dst, len(starts))[:n+len(starts)]
+	for i, p := range starts {
+		if err := s.codec.decode(&dst[n+i], key.day, key.agent, s.time(p), s.body(p), &s.files, true); err != nil {
+			return dst[:n+i], err
+		}
+	}
+	return dst, nil
+}
