@@ -30,6 +30,7 @@ type dirTemp struct {
 	f    *os.File
 	rel  string
 	done bool
+	off  int64 // bytes written
 }
 
 func (s dirStorage) create(_ context.Context, name string) (tempObject, error) {
@@ -53,7 +54,19 @@ func (s dirStorage) create(_ context.Context, name string) (tempObject, error) {
 	return &dirTemp{s: s, f: f, rel: rel}, nil
 }
 
-func (t *dirTemp) Write(p []byte) (int, error) { return t.f.Write(p) }
+// writebackBytes is the size from which a write starts its way to disk at
+// once (see startWriteback): a day's file goes out row group by row group
+// while the next is encoded.
+const writebackBytes = 1 << 20
+
+func (t *dirTemp) Write(p []byte) (int, error) {
+	n, err := t.f.Write(p)
+	if n >= writebackBytes {
+		startWriteback(t.f, t.off, int64(n))
+	}
+	t.off += int64(n)
+	return n, err
+}
 func (t *dirTemp) name() string                { return t.rel }
 
 func (t *dirTemp) finish() error {
