@@ -67,7 +67,7 @@ func (t *dirTemp) Write(p []byte) (int, error) {
 	t.off += int64(n)
 	return n, err
 }
-func (t *dirTemp) name() string                { return t.rel }
+func (t *dirTemp) name() string { return t.rel }
 
 func (t *dirTemp) finish() error {
 	err := t.f.Sync()
