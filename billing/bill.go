@@ -121,6 +121,13 @@ func (b *Bill) AssignID() { b.ID = b.Identity() }
 // file's base name, so moving the input folder keeps the ids).
 func (b *Bill) Identity() string { return identity(b, baseName(b.Source.File)) }
 
+// AppendIdentity appends the bill's identity (see Identity) to dst, for a
+// caller that keeps the text where it wants.
+func (b *Bill) AppendIdentity(dst []byte) []byte {
+	sum := identitySum(b, baseName(b.Source.File))
+	return hex.AppendEncode(dst, sum[:16])
+}
+
 // identity is Identity with the base name of the bill's source file given.
 func identity(b *Bill, base string) string {
 	sum := identitySum(b, base)

@@ -95,7 +95,7 @@ func ReadAgentOprInfo(ctx context.Context, r io.Reader, name string, opts Option
 // readAOIRecords reads the lines of lr as ReadAgentOprInfo does.
 func readAOIRecords(ctx context.Context, lr *lineReader, name string, opts Options, h Handler) (Stats, error) {
 	var st Stats
-	p := newAOIParser(opts.location())
+	p := newAOIParser(opts)
 	var b billing.Bill
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
@@ -128,7 +128,12 @@ func readAOIRecords(ctx context.Context, lr *lineReader, name string, opts Optio
 			continue
 		}
 		b.Source = billing.Source{File: name, Line: no}
-		b.AssignID()
+		if p.borrowed {
+			p.id = b.AppendIdentity(p.id[:0])
+			b.ID = borrow(p.id)
+		} else {
+			b.AssignID()
+		}
 		if h.Bill != nil {
 			if err := h.Bill(b); err != nil {
 				return st, err
@@ -148,15 +153,24 @@ type aoiParser struct {
 	strs   interner
 	last   [aoiColumns]string
 	own    []byte
+	// borrowed makes the strings point into the line (Options.Borrowed),
+	// and the id into id.
+	borrowed bool
+	id       []byte
 }
 
-func newAOIParser(loc *time.Location) *aoiParser {
-	return &aoiParser{tp: newTimeParser(loc), agents: newInterner(maxAgents), strs: newInterner(maxInterned)}
+func newAOIParser(opts Options) *aoiParser {
+	return &aoiParser{tp: newTimeParser(opts.location()), agents: newInterner(maxAgents), strs: newInterner(maxInterned), borrowed: opts.Borrowed}
 }
 
 // intern returns the value of column col as a string shared with earlier
 // bills.
-func (p *aoiParser) intern(col int, v []byte) string { return p.strs.getAt(&p.last[col], v) }
+func (p *aoiParser) intern(col int, v []byte) string {
+	if p.borrowed {
+		return borrow(v)
+	}
+	return p.strs.getAt(&p.last[col], v)
+}
 
 // parse reads one record into b, all but its Source and ID. On an error
 // b is left in some state of its own.
@@ -230,13 +244,20 @@ func (p *aoiParser) parse(line []byte, b *billing.Bill) error {
 	b.OpType, b.OpObject, b.OpCause = int32(op), int32(obj), int32(cause)
 	b.Begin, b.End = begin, end
 	b.LogonSN = logonSN
-	if v := f[aoiAgentID]; len(v) > 0 {
+	switch v := f[aoiAgentID]; {
+	case p.borrowed:
+		b.AgentID = borrow(v)
+	case len(v) > 0:
 		b.AgentID = p.agents.get(v)
 	}
-	p.own = append(append(append(p.own[:0], f[aoiID]...), f[aoiCallID]...), f[aoiPhoneNo]...)
-	own := string(p.own)
-	n0, n1 := len(f[aoiID]), len(f[aoiID])+len(f[aoiCallID])
-	b.Origin.RecordID, b.CallID, b.PhoneNo = own[:n0], own[n0:n1], own[n1:]
+	if p.borrowed {
+		b.Origin.RecordID, b.CallID, b.PhoneNo = borrow(f[aoiID]), borrow(f[aoiCallID]), borrow(f[aoiPhoneNo])
+	} else {
+		p.own = append(append(append(p.own[:0], f[aoiID]...), f[aoiCallID]...), f[aoiPhoneNo]...)
+		own := string(p.own)
+		n0, n1 := len(f[aoiID]), len(f[aoiID])+len(f[aoiCallID])
+		b.Origin.RecordID, b.CallID, b.PhoneNo = own[:n0], own[n0:n1], own[n1:]
+	}
 	b.MediaType = p.intern(aoiMediaType, f[aoiMediaType])
 	b.SkillID = p.intern(aoiSkillID, f[aoiSkillID])
 	b.VDNID = p.intern(aoiVDNID, f[aoiVDNID])

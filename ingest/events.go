@@ -12,6 +12,7 @@ import (
 	"math/bits"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/agentbill/agentbill/billing"
 )
@@ -121,35 +122,56 @@ type eventBuilder struct {
 	agents interner
 	strs   interner
 	own    []byte
+	// borrowed makes the strings point into the record (Options.Borrowed).
+	borrowed bool
 }
 
 func newEventBuilder(file string, opts Options) *eventBuilder {
 	return &eventBuilder{file: file, tp: newTimeParser(opts.location()),
-		agents: newInterner(maxAgents), strs: newInterner(maxInterned)}
+		agents: newInterner(maxAgents), strs: newInterner(maxInterned), borrowed: opts.Borrowed}
 }
 
 // agent returns v, an agent id, as a string shared with earlier events of
 // the agent.
 func (b *eventBuilder) agent(v []byte) string {
-	if len(v) == 0 {
+	switch {
+	case len(v) == 0:
 		return ""
+	case b.borrowed:
+		return borrow(v)
 	}
 	return b.agents.get(v)
 }
 
 // intern returns v, the text of low-cardinality field f, as a string
 // shared with earlier events that had the same text.
-func (b *eventBuilder) intern(f evField, v []byte) string { return b.strs.getAt(&b.last[f], v) }
+func (b *eventBuilder) intern(f evField, v []byte) string {
+	if b.borrowed {
+		return borrow(v)
+	}
+	return b.strs.getAt(&b.last[f], v)
+}
 
 // pair makes strings of the two fields that most lines have their own
 // values of, with one allocation.
 func (b *eventBuilder) pair(x, y []byte) (string, string) {
-	if len(x)+len(y) == 0 {
+	switch {
+	case len(x)+len(y) == 0:
 		return "", ""
+	case b.borrowed:
+		return borrow(x), borrow(y)
 	}
 	b.own = append(append(b.own[:0], x...), y...)
 	s := string(b.own)
 	return s[:len(x)], s[len(x):]
+}
+
+// borrow is v as a string that points into it, for Options.Borrowed.
+func borrow(v []byte) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return unsafe.String(&v[0], len(v))
 }
 
 // build validates a record and makes it the event ev. The error is a

@@ -87,6 +87,11 @@ type Options struct {
 	// average; zero means a megabyte. Tests set it small to cut a small
 	// file into many parts.
 	MinPartSize int64
+	// Borrowed lets the events and agentOprInfo readers hand on records
+	// whose strings point into the line being read, valid only until the
+	// callback returns: a caller that copies what it keeps saves the
+	// reader making a string of every field.
+	Borrowed bool
 }
 
 // DefaultMaxLineBytes is the longest line a reader accepts (1 MiB).

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"sync"
+	"unsafe"
 
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest/spill"
@@ -44,6 +45,9 @@ type shard struct {
 type eventBatch struct {
 	events []spill.DayEvent
 	bills  []spill.DayBill
+	// text holds the strings of the records: the readers lend theirs
+	// only for the call (ingest.Options.Borrowed).
+	text []byte
 }
 
 func newSortInBackground(d *dayInputs) *sortInBackground {
@@ -66,7 +70,7 @@ func (s *sortInBackground) sort(sh *shard) {
 			}
 		}
 		select {
-		case sh.free <- eventBatch{b.events[:0], b.bills[:0]}:
+		case sh.free <- eventBatch{b.events[:0], b.bills[:0], b.text[:0]}:
 		default:
 		}
 	}
@@ -154,6 +158,9 @@ func (h *handoff) event(day int32, e *billing.Event) error {
 	i := h.s.shardOf(e.AgentID)
 	b := &h.cur[i]
 	b.events = append(b.events, spill.DayEvent{Day: day, Event: *e})
+	kept := &b.events[len(b.events)-1].Event
+	b.keep(&kept.AgentID)
+	b.keepAttrs(&kept.Attrs)
 	if len(b.events) >= handoffSize {
 		return h.send(i)
 	}
@@ -164,10 +171,36 @@ func (h *handoff) bill(day int32, bl *billing.Bill) error {
 	i := h.s.shardOf(bl.AgentID)
 	b := &h.cur[i]
 	b.bills = append(b.bills, spill.DayBill{Day: day, Bill: *bl})
+	kept := &b.bills[len(b.bills)-1].Bill
+	b.keep(&kept.ID)
+	b.keep(&kept.AgentID)
+	b.keepAttrs(&kept.Attrs)
+	for _, s := range [...]*string{&kept.Origin.RecordID, &kept.Origin.DeveloperID, &kept.Origin.AccountID, &kept.Origin.ServiceNo, &kept.Origin.SkillInfoSN} {
+		b.keep(s)
+	}
 	if len(b.bills) >= handoffSize {
 		return h.send(i)
 	}
 	return nil
+}
+
+// keep copies *s into the batch's text and points it there: the reader
+// lent it only for the call.
+func (b *eventBatch) keep(s *string) {
+	if len(*s) == 0 {
+		return
+	}
+	// A text grown anew leaves the strings before it in the old one,
+	// which stays theirs.
+	at := len(b.text)
+	b.text = append(b.text, *s...)
+	*s = unsafe.String(&b.text[at], len(*s))
+}
+
+func (b *eventBatch) keepAttrs(a *billing.Attrs) {
+	for _, s := range [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID} {
+		b.keep(s)
+	}
 }
 
 // finish waits for the sorting side to take the batches handed over

@@ -433,6 +433,8 @@ var maxParts int
 // reading the file in one piece gives.
 func (d *dayInputs) readInputs(ctx context.Context, inputs []ingest.Input, opts ingest.Options) ([]ingest.FileStat, error) {
 	d.bg = newSortInBackground(d)
+	// The handoffs copy the text of each record they keep.
+	opts.Borrowed = true
 	partsOf := func(f ingest.Format) int {
 		switch {
 		case !d.bySource:

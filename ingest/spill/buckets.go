@@ -94,6 +94,9 @@ func (s *buckets[T, C]) OrderBySource() { s.bySource = true }
 func (s *buckets[T, C]) slot(day int32, agent string) int32 {
 	first, ok := s.agents[agent]
 	if !ok {
+		// The record's text may be lent (see ingest.Options.Borrowed):
+		// the slot keeps a copy.
+		agent = strings.Clone(agent)
 		first = s.newSlot(day, agent)
 		s.agents[agent] = first
 		return first
