@@ -169,8 +169,9 @@ func (c *colBuf) putStr(s string) {
 	}
 	id, ok := d.strIDs[s]
 	if !ok {
-		key := s
-		s = validUTF8(s)
+		// The dictionary keeps its own copy of a value (see statStr).
+		key := strings.Clone(s)
+		s = validUTF8(key)
 		if d.bytes += 4 + len(s); d.bytes > maxDictBytes {
 			c.spill()
 			c.putPlainStr(s)
@@ -204,14 +205,17 @@ func validUTF8(s string) string {
 	return s
 }
 
+// statStr keeps copies: the strings put may be lent (a batch of bills
+// read back from a run reuses its memory).
 func (c *colBuf) statStr(s string) {
 	switch {
 	case !c.hasStat:
+		s = strings.Clone(s)
 		c.los, c.his, c.hasStat = s, s, true
 	case s < c.los:
-		c.los = s
+		c.los = strings.Clone(s)
 	case s > c.his:
-		c.his = s
+		c.his = strings.Clone(s)
 	}
 }
 

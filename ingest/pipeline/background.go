@@ -186,15 +186,19 @@ func (h *handoff) bill(day int32, bl *billing.Bill) error {
 
 // keep copies *s into the batch's text and points it there: the reader
 // lent it only for the call.
-func (b *eventBatch) keep(s *string) {
+func (b *eventBatch) keep(s *string) { b.text = keepText(b.text, s) }
+
+// keepText copies *s to the end of text and points *s there.
+func keepText(text []byte, s *string) []byte {
 	if len(*s) == 0 {
-		return
+		return text
 	}
 	// A text grown anew leaves the strings before it in the old one,
 	// which stays theirs.
-	at := len(b.text)
-	b.text = append(b.text, *s...)
-	*s = unsafe.String(&b.text[at], len(*s))
+	at := len(text)
+	text = append(text, *s...)
+	*s = unsafe.String(&text[at], len(*s))
+	return text
 }
 
 func (b *eventBatch) keepAttrs(a *billing.Attrs) {

@@ -194,7 +194,7 @@ func billSorters(dir string, budget int) []*spill.BillSorter {
 func (d *dayInputs) sortedBills() *billMerge {
 	m := &billMerge{stop: make(chan struct{})}
 	for _, s := range d.bills {
-		sh := &billShard{cursor: s.Sorted(), batches: make(chan billBatch, 2), free: make(chan []spill.DayBill, 4)}
+		sh := &billShard{cursor: s.Sorted(), batches: make(chan billBatch, 2), free: make(chan billBatch, 4)}
 		m.shards = append(m.shards, sh)
 		m.wg.Go(func() { sh.fill(m.stop) })
 	}
@@ -222,15 +222,18 @@ type billMerge struct {
 type billShard struct {
 	cursor  *spill.Cursor[spill.DayBill] // fill's, until it returns
 	batches chan billBatch
-	free    chan []spill.DayBill // batches read, to fill again
-	batch   []spill.DayBill      // the batch being read
-	i       int                  // its current bill
+	free    chan billBatch // batches read, to fill again
+	batch   billBatch      // the batch being read
+	i       int            // its current bill
 }
 
 // billBatch is a run of sorted bills, or the error that ended the shard.
 type billBatch struct {
 	bills []spill.DayBill
-	err   error
+	// text holds the strings of the bills: a cursor lends those of bills
+	// read back from a run only until it moves on.
+	text []byte
+	err  error
 }
 
 // fill reads the shard into batches until it is all read or stop is
@@ -239,41 +242,52 @@ func (sh *billShard) fill(stop <-chan struct{}) {
 	defer close(sh.batches)
 	c := sh.cursor
 	for {
-		var batch []spill.DayBill
+		var batch billBatch
 		select {
 		case batch = <-sh.free:
 		default:
-			batch = make([]spill.DayBill, 0, batchSize)
+			batch.bills = make([]spill.DayBill, 0, batchSize)
 		}
-		for ; len(batch) < batchSize && c.Valid(); c.Advance() {
-			batch = append(batch, *c.Value())
+		for ; len(batch.bills) < batchSize && c.Valid(); c.Advance() {
+			batch.bills = append(batch.bills, *c.Value())
+			batch.keep(&batch.bills[len(batch.bills)-1].Bill)
 		}
-		err := c.Err()
-		if len(batch) == 0 && err == nil {
+		batch.err = c.Err()
+		n := len(batch.bills)
+		if n == 0 && batch.err == nil {
 			return
 		}
 		select {
-		case sh.batches <- billBatch{bills: batch, err: err}:
+		case sh.batches <- batch:
 		case <-stop:
 			return
 		}
-		if len(batch) < batchSize || err != nil {
+		if n < batchSize || batch.err != nil {
 			return
 		}
 	}
 }
 
+// keep copies the strings of b, the batch's last bill, into its text.
+func (b *billBatch) keep(bl *billing.Bill) {
+	for _, s := range [...]*string{&bl.ID, &bl.AgentID, &bl.CallID, &bl.MediaType, &bl.SkillID, &bl.VDNID, &bl.CCID, &bl.AgentType,
+		&bl.PhoneNo, &bl.CallInOut, &bl.LocationID, &bl.Origin.RecordID, &bl.Origin.DeveloperID, &bl.Origin.AccountID,
+		&bl.Origin.ServiceNo, &bl.Origin.SkillInfoSN} {
+		b.text = keepText(b.text, s)
+	}
+}
+
 // load takes the shard's next batch once its current one is read.
 func (m *billMerge) load(sh *billShard) {
-	for sh.i >= len(sh.batch) {
-		if sh.batch != nil {
+	for sh.i >= len(sh.batch.bills) {
+		if sh.batch.bills != nil {
 			select {
-			case sh.free <- sh.batch[:0]:
+			case sh.free <- billBatch{bills: sh.batch.bills[:0], text: sh.batch.text[:0]}:
 			default:
 			}
 		}
 		b, ok := <-sh.batches
-		sh.batch, sh.i = b.bills, 0
+		sh.batch, sh.i = b, 0
 		if b.err != nil && m.err == nil {
 			m.err = b.err
 		}
@@ -287,7 +301,7 @@ func (m *billMerge) load(sh *billShard) {
 func (m *billMerge) pick() {
 	m.cur = nil
 	for _, sh := range m.shards {
-		if sh.i < len(sh.batch) && (m.cur == nil || spill.CompareDayBills(&sh.batch[sh.i], m.Value()) < 0) {
+		if sh.i < len(sh.batch.bills) && (m.cur == nil || spill.CompareDayBills(&sh.batch.bills[sh.i], m.Value()) < 0) {
 			m.cur = sh
 		}
 	}
@@ -297,17 +311,26 @@ func (m *billMerge) pick() {
 func (m *billMerge) Valid() bool { return m.err == nil && m.cur != nil }
 
 // Value is the current bill, valid until Advance.
-func (m *billMerge) Value() *spill.DayBill { return &m.cur.batch[m.cur.i] }
+func (m *billMerge) Value() *spill.DayBill { return &m.cur.batch.bills[m.cur.i] }
 
 // Advance moves to the next bill.
 func (m *billMerge) Advance() {
 	sh := m.cur
-	v := &sh.batch[sh.i]
-	day, agent := v.Day, v.Bill.AgentID
+	v := &sh.batch.bills[sh.i]
 	sh.i++
+	if sh.i < len(sh.batch.bills) {
+		if n := &sh.batch.bills[sh.i]; n.Day == v.Day && n.Bill.AgentID == v.Bill.AgentID {
+			return
+		}
+		m.pick()
+		return
+	}
+	// The next bill is the first of another batch: this one goes back to
+	// be filled again, its text with it.
+	day, agent := v.Day, strings.Clone(v.Bill.AgentID)
 	m.load(sh)
-	if sh.i < len(sh.batch) {
-		if n := &sh.batch[sh.i]; n.Day == day && n.Bill.AgentID == agent {
+	if sh.i < len(sh.batch.bills) {
+		if n := &sh.batch.bills[sh.i]; n.Day == day && n.Bill.AgentID == agent {
 			return
 		}
 	}

@@ -16,7 +16,9 @@ func CompareDayBills(a, b *DayBill) int {
 // BillSorter puts bills in the order of CompareDayBills, keeping the input
 // order of bills equal in it (or their source order, see OrderBySource),
 // within a memory budget (see buckets). Bills are compared at microsecond
-// precision, which is all they hold.
+// precision, which is all they hold. The strings of a bill its cursor
+// reads back from a run are valid only until the cursor moves on: a
+// caller copies what it keeps.
 type BillSorter struct {
 	buckets[DayBill, billRecords]
 }
@@ -105,4 +107,6 @@ func (billRecords) bodySource(body []byte) (uint64, int64) {
 
 func (billRecords) compare(a, b *DayBill) int         { return CompareDayBills(a, b) }
 func (billRecords) source(v *DayBill) *billing.Source { return &v.Bill.Source }
-func (billRecords) agentOf(v *DayBill) *string        { return &v.Bill.AgentID }
+func (billRecords) lendsRuns() bool                   { return true }
+
+func (billRecords) agentOf(v *DayBill) *string { return &v.Bill.AgentID }

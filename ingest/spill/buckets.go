@@ -32,6 +32,9 @@ type bucketCodec[T any] interface {
 	compare(a, b *T) int
 	source(v *T) *billing.Source
 	agentOf(v *T) *string
+	// lendsRuns says that the strings of records read back from a run may
+	// point into the reader's buffer, valid until the cursor moves on.
+	lendsRuns() bool
 }
 
 // buckets sorts records by a bucketCodec's order, keeping them encoded in
@@ -299,7 +302,7 @@ func (s *buckets[T, C]) Sorted() *Cursor[T] {
 	}
 	srcs := make([]source[T], 0, len(s.runs)+1)
 	for _, f := range s.runs {
-		srcs = append(srcs, &runSource[T]{r: newRunReader(f), codec: runCodec[T, C]{&s.files}})
+		srcs = append(srcs, &runSource[T]{r: newRunReader(f), codec: runCodec[T, C]{files: &s.files, lend: s.codec.lendsRuns()}})
 	}
 	srcs = append(srcs, mem) // the newest records: last among equals
 	compare := s.codec.compare
@@ -354,7 +357,10 @@ func (b *bucketSource[T, C]) value() *T { return &b.cur }
 
 // runCodec reads the records of a bucket sorter's run: the day, time,
 // agent and body.
-type runCodec[T any, C bucketCodec[T]] struct{ files *fileTable }
+type runCodec[T any, C bucketCodec[T]] struct {
+	files *fileTable
+	lend  bool // strings point into the record (see lendsRuns)
+}
 
 func (c runCodec[T, C]) Append(dst []byte, v *T) []byte {
 	var codec C
@@ -371,14 +377,14 @@ func (c runCodec[T, C]) Decode(rec []byte, v *T) error {
 		return errCorrupt
 	}
 	t := int64(binary.BigEndian.Uint64(rec[n:]))
-	r := reader{b: rec[n+8:]}
+	r := reader{b: rec[n+8:], alias: c.lend}
 	var codec C
 	agent := codec.agentOf(v)
 	r.str(agent)
 	if r.err != nil {
 		return r.err
 	}
-	return codec.decode(v, int32(day), *agent, t, r.b, c.files, false)
+	return codec.decode(v, int32(day), *agent, t, r.b, c.files, c.lend)
 }
 
 // Bucket is the rest of one bucket of a sorter's memory: an agent's

@@ -58,4 +58,9 @@ func (eventRecords) tie(a, b []byte) int                    { return 0 }
 func (eventRecords) bodySource(body []byte) (uint64, int64) { return bodySource(body) }
 func (eventRecords) compare(a, b *DayEvent) int             { return CompareDayEvents(a, b) }
 func (eventRecords) source(v *DayEvent) *billing.Source     { return &v.Event.Source }
-func (eventRecords) agentOf(v *DayEvent) *string            { return &v.Event.AgentID }
+
+// Events read back from a run own their strings: a billing run holds on
+// to those of the events that opened its spans.
+func (eventRecords) lendsRuns() bool { return false }
+
+func (eventRecords) agentOf(v *DayEvent) *string { return &v.Event.AgentID }
