@@ -50,17 +50,7 @@ func (billRecords) appendBody(dst []byte, files *fileTable, v *DayBill) []byte {
 	dst = appendString(dst, b.ID)
 	dst = binary.AppendVarint(dst, int64(b.OpObject))
 	dst = binary.AppendVarint(dst, int64(b.OpCause))
-	var extra uint64
-	if b.HasSourceCause {
-		extra = hasSourceCause
-	}
-	if b.SourceCause != 0 {
-		extra |= sourceCauseFollows
-	}
-	dst = appendAttrs(dst, &b.Attrs, extra)
-	if b.SourceCause != 0 {
-		dst = binary.AppendVarint(dst, int64(b.SourceCause))
-	}
+	dst = appendAttrsCause(dst, &b.Attrs, b.HasSourceCause, b.SourceCause)
 	dst = binary.AppendVarint(dst, b.LogonSN)
 	dst = append(dst, byte(b.Flags))
 	return appendOrigin(dst, &b.Origin)
@@ -76,12 +66,7 @@ func (billRecords) decode(v *DayBill, day int32, agent string, t int64, body []b
 	r.str(&b.ID)
 	b.OpObject = int32(r.varint())
 	b.OpCause = int32(r.varint())
-	extra := r.attrs(&b.Attrs)
-	b.HasSourceCause = extra&hasSourceCause != 0
-	b.SourceCause = 0
-	if extra&sourceCauseFollows != 0 {
-		b.SourceCause = int32(r.varint())
-	}
+	b.HasSourceCause, b.SourceCause = r.attrsCause(&b.Attrs)
 	b.LogonSN = r.varint()
 	b.Flags = billing.Flags(r.byte())
 	r.origin(&b.Origin)

@@ -199,23 +199,39 @@ func (r *reader) source(files *fileTable, src *billing.Source) {
 
 func (r *reader) time() time.Time { return time.UnixMicro(r.fixed64()).UTC() }
 
+// appendAttrsCause encodes the string fields and the source cause: its
+// bits go in the mask, and a cause other than 0 follows the strings.
+func appendAttrsCause(dst []byte, a *billing.Attrs, has bool, cause int32) []byte {
+	var extra uint64
+	if has {
+		extra = hasSourceCause
+	}
+	if cause != 0 {
+		extra |= sourceCauseFollows
+	}
+	dst = appendAttrs(dst, a, extra)
+	if cause != 0 {
+		dst = binary.AppendVarint(dst, int64(cause))
+	}
+	return dst
+}
+
+// attrsCause reads what appendAttrsCause wrote.
+func (r *reader) attrsCause(a *billing.Attrs) (has bool, cause int32) {
+	extra := r.attrs(a)
+	if extra&sourceCauseFollows != 0 {
+		cause = int32(r.varint())
+	}
+	return extra&hasSourceCause != 0, cause
+}
+
 // appendEventBody encodes e but its day, time and agent, which a bucket
 // sorter keeps apart (see buckets).
 func appendEventBody(dst []byte, files *fileTable, e *billing.Event) []byte {
 	dst = binary.AppendVarint(dst, int64(e.OpType))
 	dst = binary.AppendVarint(dst, int64(e.OpObject))
 	dst = binary.AppendVarint(dst, int64(e.OpCause))
-	var extra uint64
-	if e.HasSourceCause {
-		extra = hasSourceCause
-	}
-	if e.SourceCause != 0 {
-		extra |= sourceCauseFollows
-	}
-	dst = appendAttrs(dst, &e.Attrs, extra)
-	if e.SourceCause != 0 {
-		dst = binary.AppendVarint(dst, int64(e.SourceCause))
-	}
+	dst = appendAttrsCause(dst, &e.Attrs, e.HasSourceCause, e.SourceCause)
 	dst = binary.AppendUvarint(dst, files.number(e.Source.File))
 	return binary.AppendVarint(dst, e.Source.Line)
 }
@@ -249,12 +265,7 @@ func (r *reader) eventBody(files *fileTable, e *billing.Event) error {
 	e.OpType = int(r.varint())
 	e.OpObject = int(r.varint())
 	e.OpCause = int(r.varint())
-	extra := r.attrs(&e.Attrs)
-	e.HasSourceCause = extra&hasSourceCause != 0
-	e.SourceCause = 0
-	if extra&sourceCauseFollows != 0 {
-		e.SourceCause = int32(r.varint())
-	}
+	e.HasSourceCause, e.SourceCause = r.attrsCause(&e.Attrs)
 	r.source(files, &e.Source)
 	if r.err == nil && len(r.b) != 0 {
 		r.fail()
