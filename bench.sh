@@ -56,6 +56,7 @@ say ""
 say '```'
 go test ./ingest -run '^$' -bench 'BenchmarkRead' -benchtime 3x | grep -E '^Benchmark' | tee -a "$out"
 go test ./billing -run '^$' -bench 'BenchmarkRunDay' -benchtime 3x | grep -E '^Benchmark' | tee -a "$out"
+go test ./ingest/spill -run '^$' -bench 'BenchmarkEventSorter' -benchtime 3x | grep -E '^Benchmark' | tee -a "$out"
 go test ./ingest/lake -run '^$' -bench 'BenchmarkWriteBills' -benchtime 2x | grep -E '^Benchmark|parquet:' | tee -a "$out"
 go test ./reports -run '^$' -bench 'BenchmarkReport30Days500Agents' -benchtime 1x | grep -E '^Benchmark' | tee -a "$out"
 say '```'
