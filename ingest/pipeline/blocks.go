@@ -94,6 +94,12 @@ func (b *block) cutEvents(from int) {
 
 // bill runs the block's agents. It runs on any goroutine.
 func (b *block) bill(cfg billing.Config, day billing.Date) {
+	// The buffers serve the next block; what they still point to is
+	// overwritten then.
+	defer func() {
+		clear(b.pieces) // the buckets
+		b.pieces, b.events, b.carried, b.n = b.pieces[:0], b.events[:0], nil, 0
+	}()
 	b.decoded = b.decoded[:0]
 	for i := range b.pieces {
 		if pc := &b.pieces[i]; pc.bucket != nil {
@@ -133,10 +139,6 @@ func (b *block) bill(cfg billing.Config, day billing.Date) {
 			return nil
 		},
 	})
-	// The buffers serve the next block; what they still point to is
-	// overwritten then.
-	clear(b.pieces) // the buckets
-	b.pieces, b.events, b.carried, b.n = b.pieces[:0], b.events[:0], nil, 0
 }
 
 // dayBills is what the billing of a day gave: the rules' result over all
@@ -332,6 +334,8 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		}
 		// A huge agent: the agents before it go as a block; once
 		// everything before it is written, it is billed here, streaming.
+		// A copy: the block's buffers serve another block once it is
+		// written.
 		head := slices.Clone(cur.events[agentStart:])
 		cur.cutEvents(agentStart)
 		if err := send(cur, agent); err != nil {
