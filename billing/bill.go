@@ -121,11 +121,23 @@ func (b *Bill) AssignID() { b.ID = b.Identity() }
 // file's base name, so moving the input folder keeps the ids).
 func (b *Bill) Identity() string { return identity(b, baseName(b.Source.File)) }
 
-// AppendIdentity appends the bill's identity (see Identity) to dst, for a
-// caller that keeps the text where it wants.
-func (b *Bill) AppendIdentity(dst []byte) []byte {
-	sum := identitySum(b, baseName(b.Source.File))
+// Identifier appends bills' identities (see Identity) to a buffer of the
+// caller's, remembering the base name of the last source file: the bills
+// of one reader come from one file.
+type Identifier struct{ file, base string }
+
+// Append appends b's identity to dst.
+func (id *Identifier) Append(dst []byte, b *Bill) []byte {
+	sum := id.sum(b)
 	return hex.AppendEncode(dst, sum[:16])
+}
+
+// sum is identitySum of b.
+func (id *Identifier) sum(b *Bill) [sha256.Size]byte {
+	if b.Source.File != id.file || id.base == "" {
+		id.file, id.base = b.Source.File, baseName(b.Source.File)
+	}
+	return identitySum(b, id.base)
 }
 
 // identity is Identity with the base name of the bill's source file given.

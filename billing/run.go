@@ -46,10 +46,10 @@ type Run struct {
 	convTypes  [2]int32
 	finished   bool
 
-	bill           Bill      // the bill being emitted
-	marks          markClock // the site clock's five-minute marks
-	idFile, idBase string    // the last source file named on a bill, and its base name
-	ids            idArena
+	bill   Bill       // the bill being emitted
+	marks  markClock  // the site clock's five-minute marks
+	idents Identifier // keeps the base name of the last source file
+	ids    idArena
 }
 
 // NewRun starts the run of day from the spans the previous day left open
@@ -162,10 +162,7 @@ func (r *Run) emitBill(a *agent, b *Bill) {
 // assignID is b.AssignID, with the base name of the last source file kept:
 // the bills of a run come from few files.
 func (r *Run) assignID(b *Bill) {
-	if b.Source.File != r.idFile {
-		r.idFile, r.idBase = b.Source.File, baseName(b.Source.File)
-	}
-	sum := identitySum(b, r.idBase)
+	sum := r.idents.sum(b)
 	b.ID = r.ids.id(&sum)
 }
 

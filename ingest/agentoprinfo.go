@@ -129,7 +129,7 @@ func readAOIRecords(ctx context.Context, lr *lineReader, name string, opts Optio
 		}
 		b.Source = billing.Source{File: name, Line: no}
 		if p.borrowed {
-			p.id = b.AppendIdentity(p.id[:0])
+			p.id = p.ids.Append(p.id[:0], &b)
 			b.ID = borrow(p.id)
 		} else {
 			b.AssignID()
@@ -157,6 +157,7 @@ type aoiParser struct {
 	// and the id into id.
 	borrowed bool
 	id       []byte
+	ids      billing.Identifier
 }
 
 func newAOIParser(opts Options) *aoiParser {

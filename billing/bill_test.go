@@ -1,0 +1,19 @@
+package billing
+
+import (
+	"testing"
+	"time"
+)
+
+// An Identifier gives each bill the identity Identity gives it, whatever
+// files its bills come from, in any order.
+func TestIdentifierIsIdentity(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	var id Identifier
+	for i, file := range []string{"in/a.csv", "in/a.csv", `c:\in\b.csv`, "b.csv", "in/a.csv", ""} {
+		b := Bill{AgentID: "A1", OpType: 60, Begin: at, End: at.Add(time.Minute), Source: Source{File: file, Line: int64(i + 2)}}
+		if got, want := string(id.Append(nil, &b)), b.Identity(); got != want {
+			t.Errorf("bill %d of %q: %s, Identity gives %s", i, file, got, want)
+		}
+	}
+}
