@@ -158,9 +158,7 @@ func (h *handoff) event(day int32, e *billing.Event) error {
 	i := h.s.shardOf(e.AgentID)
 	b := &h.cur[i]
 	b.events = append(b.events, spill.DayEvent{Day: day, Event: *e})
-	kept := &b.events[len(b.events)-1].Event
-	b.keep(&kept.AgentID)
-	b.keepAttrs(&kept.Attrs)
+	b.text = keepEvent(b.text, &b.events[len(b.events)-1].Event)
 	if len(b.events) >= handoffSize {
 		return h.send(i)
 	}
@@ -171,24 +169,16 @@ func (h *handoff) bill(day int32, bl *billing.Bill) error {
 	i := h.s.shardOf(bl.AgentID)
 	b := &h.cur[i]
 	b.bills = append(b.bills, spill.DayBill{Day: day, Bill: *bl})
-	kept := &b.bills[len(b.bills)-1].Bill
-	b.keep(&kept.ID)
-	b.keep(&kept.AgentID)
-	b.keepAttrs(&kept.Attrs)
-	for _, s := range [...]*string{&kept.Origin.RecordID, &kept.Origin.DeveloperID, &kept.Origin.AccountID, &kept.Origin.ServiceNo, &kept.Origin.SkillInfoSN} {
-		b.keep(s)
-	}
+	b.text = keepBill(b.text, &b.bills[len(b.bills)-1].Bill)
 	if len(b.bills) >= handoffSize {
 		return h.send(i)
 	}
 	return nil
 }
 
-// keep copies *s into the batch's text and points it there: the reader
-// lent it only for the call.
-func (b *eventBatch) keep(s *string) { b.text = keepText(b.text, s) }
-
-// keepText copies *s to the end of text and points *s there.
+// keepText copies *s to the end of text and points *s there: the strings
+// of a record a reader or a cursor lends are kept this way, in the text of
+// the batch that holds the record.
 func keepText(text []byte, s *string) []byte {
 	if len(*s) == 0 {
 		return text
@@ -201,10 +191,28 @@ func keepText(text []byte, s *string) []byte {
 	return text
 }
 
-func (b *eventBatch) keepAttrs(a *billing.Attrs) {
-	for _, s := range [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID} {
-		b.keep(s)
+// keepEvent keeps the strings of e in text (see keepText).
+func keepEvent(text []byte, e *billing.Event) []byte {
+	text = keepText(text, &e.AgentID)
+	return keepAttrs(text, &e.Attrs)
+}
+
+// keepBill keeps the strings of b in text (see keepText).
+func keepBill(text []byte, b *billing.Bill) []byte {
+	text = keepText(text, &b.ID)
+	text = keepText(text, &b.AgentID)
+	text = keepAttrs(text, &b.Attrs)
+	for _, s := range [...]*string{&b.Origin.RecordID, &b.Origin.DeveloperID, &b.Origin.AccountID, &b.Origin.ServiceNo, &b.Origin.SkillInfoSN} {
+		text = keepText(text, s)
 	}
+	return text
+}
+
+func keepAttrs(text []byte, a *billing.Attrs) []byte {
+	for _, s := range [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID} {
+		text = keepText(text, s)
+	}
+	return text
 }
 
 // finish waits for the sorting side to take the batches handed over

@@ -147,7 +147,8 @@ func (r *dayRecords) skip(kind string) {
 }
 
 func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budget int, inputs []ingest.Input) *dayInputs {
-	d := &dayInputs{tally: newTally(loc, only), events: eventSorters(spillDir, budget)}
+	d := &dayInputs{tally: newTally(loc, only)}
+	d.events, d.bills = shardSorters(spillDir, budget)
 	paths := make(map[string]bool, len(inputs))
 	d.bySource = true
 	for _, in := range inputs {
@@ -156,7 +157,6 @@ func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budge
 		}
 		paths[in.Path] = true
 	}
-	d.bills = billSorters(spillDir, budget)
 	if d.bySource {
 		for i := range d.events {
 			d.events[i].OrderBySource()
@@ -166,26 +166,17 @@ func newDayInputs(loc *time.Location, only *billing.Date, spillDir string, budge
 	return d
 }
 
-// eventSorters are the sorters of the shards of agents, one a core, that
-// share the budget.
-func eventSorters(dir string, budget int) []*spill.EventSorter {
+// shardSorters are the sorters of the shards of agents, one a core: of
+// their events and of their imported bills. The shards share the budget.
+func shardSorters(dir string, budget int) ([]*spill.EventSorter, []*spill.BillSorter) {
 	n := runtime.GOMAXPROCS(0)
-	sorters := make([]*spill.EventSorter, n)
-	for i := range sorters {
-		sorters[i] = spill.NewEventSorter(dir, budget/n)
+	events := make([]*spill.EventSorter, n)
+	bills := make([]*spill.BillSorter, n)
+	for i := range n {
+		events[i] = spill.NewEventSorter(dir, budget/n)
+		bills[i] = spill.NewBillSorter(dir, budget/n)
 	}
-	return sorters
-}
-
-// billSorters are the sorters of the imported bills of the shards, one a
-// core, that share the budget.
-func billSorters(dir string, budget int) []*spill.BillSorter {
-	n := runtime.GOMAXPROCS(0)
-	sorters := make([]*spill.BillSorter, n)
-	for i := range sorters {
-		sorters[i] = spill.NewBillSorter(dir, budget/n)
-	}
-	return sorters
+	return events, bills
 }
 
 // sortedBills are the imported bills of every shard, in the order of
@@ -250,7 +241,7 @@ func (sh *billShard) fill(stop <-chan struct{}) {
 		}
 		for ; len(batch.bills) < batchSize && c.Valid(); c.Advance() {
 			batch.bills = append(batch.bills, *c.Value())
-			batch.keep(&batch.bills[len(batch.bills)-1].Bill)
+			batch.text = keepBill(batch.text, &batch.bills[len(batch.bills)-1].Bill)
 		}
 		batch.err = c.Err()
 		n := len(batch.bills)
@@ -265,15 +256,6 @@ func (sh *billShard) fill(stop <-chan struct{}) {
 		if n < batchSize || batch.err != nil {
 			return
 		}
-	}
-}
-
-// keep copies the strings of b, the batch's last bill, into its text.
-func (b *billBatch) keep(bl *billing.Bill) {
-	for _, s := range [...]*string{&bl.ID, &bl.AgentID, &bl.CallID, &bl.MediaType, &bl.SkillID, &bl.VDNID, &bl.CCID, &bl.AgentType,
-		&bl.PhoneNo, &bl.CallInOut, &bl.LocationID, &bl.Origin.RecordID, &bl.Origin.DeveloperID, &bl.Origin.AccountID,
-		&bl.Origin.ServiceNo, &bl.Origin.SkillInfoSN} {
-		b.text = keepText(b.text, s)
 	}
 }
 
