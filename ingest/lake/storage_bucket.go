@@ -199,48 +199,49 @@ func (o *bucketObject) Close() error {
 }
 
 func (s *bucketStorage) walk(ctx context.Context, dir string) ([]string, error) {
-	prefix := ""
-	if dir != "" {
-		prefix = strings.TrimSuffix(dir, "/") + "/"
-	}
-	it := s.b.List(&blob.ListOptions{Prefix: prefix})
 	var names []string
-	for {
-		o, err := it.Next(ctx)
-		if err == io.EOF {
-			break
+	err := s.each(ctx, dir, "", func(name string, isDir bool) {
+		if !isDir {
+			names = append(names, name)
 		}
-		if err != nil {
-			return nil, s.wrap(dir, err)
-		}
-		if !o.IsDir {
-			names = append(names, strings.TrimPrefix(o.Key, prefix))
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.Sort(names)
 	return names, nil
 }
 
 func (s *bucketStorage) list(ctx context.Context, dir string) ([]entry, error) {
+	var out []entry
+	err := s.each(ctx, dir, "/", func(name string, isDir bool) {
+		if n := strings.TrimSuffix(name, "/"); n != "" {
+			out = append(out, entry{Name: n, Dir: isDir})
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// each lists the objects under dir (one level of it when delimiter is
+// "/", all below it when empty) and hands fn each name relative to dir.
+func (s *bucketStorage) each(ctx context.Context, dir, delimiter string, fn func(name string, isDir bool)) error {
 	prefix := ""
 	if dir != "" {
 		prefix = strings.TrimSuffix(dir, "/") + "/"
 	}
-	it := s.b.List(&blob.ListOptions{Prefix: prefix, Delimiter: "/"})
-	var out []entry
+	it := s.b.List(&blob.ListOptions{Prefix: prefix, Delimiter: delimiter})
 	for {
 		o, err := it.Next(ctx)
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, s.wrap(dir, err)
+			return s.wrap(dir, err)
 		}
-		n := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefix), "/")
-		if n != "" {
-			out = append(out, entry{Name: n, Dir: o.IsDir})
-		}
+		fn(strings.TrimPrefix(o.Key, prefix), o.IsDir)
 	}
-	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
 }
