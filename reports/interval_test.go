@@ -289,66 +289,18 @@ func refIntervals(days []Day, minutes int, loc *time.Location) []Interval {
 // refInterval computes the interval report from rows: occupancy's
 // figures per agent and interval, and the TOTAL row of each interval.
 func refInterval(intervals []Interval, rows []billing.Bill) map[string]refRow {
-	twins := map[string]bool{}
-	for _, b := range rows {
-		if b.OpType == 60 {
-			twins[fmt.Sprint(b.AgentID, b.Begin.UnixMicro(), b.End.UnixMicro())] = true
-		}
+	var starts, ends []time.Time
+	for _, iv := range intervals {
+		starts, ends = append(starts, iv.Start), append(ends, iv.End)
 	}
-	column := map[int32]string{0: "logged_in", 60: "talk", 4: "talk", 38: "hold", 27: "work", 3: "busy", 26: "rest", 34: "study", 13: "suspended"}
-	type agentInterval struct {
-		agent string
-		iv    int
+	sums := refOccupancySums{}
+	for k, m := range refOccupancySeconds(starts, ends, rows) {
+		iv := intervals[k.period]
+		key := refKey{day: iv.Day.String(), extra: iv.Local + "|" + iv.Start.UTC().Format(time.RFC3339)}
+		sums.add(refKey{agent: k.agent, day: key.day, extra: key.extra}, m)
+		sums.add(refKey{agent: "TOTAL", day: key.day, extra: key.extra}, m)
 	}
-	us := map[agentInterval]map[string]int64{}
-	for _, b := range rows {
-		col, ok := column[b.OpType]
-		if !ok || b.OpType == 4 && twins[fmt.Sprint(b.AgentID, b.Begin.UnixMicro(), b.End.UnixMicro())] {
-			continue
-		}
-		for i, iv := range intervals {
-			lo, hi := later(b.Begin, iv.Start), earlier(b.End, iv.End)
-			if !lo.Before(hi) {
-				continue
-			}
-			k := agentInterval{b.AgentID, i}
-			if us[k] == nil {
-				us[k] = map[string]int64{}
-			}
-			us[k][col] += hi.Sub(lo).Microseconds()
-		}
-	}
-	cols := []string{"logged_in", "talk", "hold", "work", "busy", "rest", "study", "suspended", "available"}
-	sums := map[agentInterval]map[string]int64{}
-	addTo := func(k agentInterval, m map[string]int64) {
-		if sums[k] == nil {
-			sums[k] = map[string]int64{}
-		}
-		for _, c := range cols {
-			sums[k][c] += m[c]
-		}
-	}
-	for k, m := range us {
-		m["available"] = max(0, m["logged_in"]-m["talk"]-m["work"]-m["busy"]-m["rest"]-m["study"]-m["suspended"])
-		addTo(k, m)
-		addTo(agentInterval{"TOTAL", k.iv}, m)
-	}
-	out := map[string]refRow{}
-	for k, m := range sums {
-		iv := intervals[k.iv]
-		key := refKey{agent: k.agent, day: iv.Day.String(), extra: iv.Local + "|" + iv.Start.UTC().Format(time.RFC3339)}
-		r := refRow{key: key.String(), figs: map[string]float64{}, text: map[string]string{}}
-		for _, c := range cols {
-			r.figs[c+"_s"] = float64(m[c]) / 1e6
-		}
-		if den := m["talk"] + m["work"] + m["available"]; den > 0 {
-			r.figs["occupancy"] = float64(m["talk"]+m["work"]) / float64(den)
-		} else {
-			r.text["occupancy"] = ""
-		}
-		out[r.key] = r
-	}
-	return out
+	return sums.rows()
 }
 
 // TestIntervalMatchesReference holds the interval report against

@@ -165,8 +165,16 @@ type refKey struct {
 
 func (k refKey) String() string { return k.agent + "|" + k.day + "|" + k.extra }
 
-// refOccupancy computes the occupancy report from rows.
-func refOccupancy(days []Day, rows []billing.Bill) map[string]refRow {
+// refOccupancyColumns are the figures of occupancy and interval, in
+// microseconds until refOccupancyRow makes seconds of them.
+var refOccupancyColumns = []string{"logged_in", "talk", "hold", "work", "busy", "rest", "study", "suspended", "available"}
+
+// refOccupancySeconds gives, for each agent and period ([starts[i],
+// ends[i])) that holds any of it, the time of each occupancy column, in
+// microseconds: the part of each counted span inside the period, a type-4
+// span not counted where a type-60 span has its agent, begin and end;
+// available is what the other columns leave of logged_in.
+func refOccupancySeconds(starts, ends []time.Time, rows []billing.Bill) map[refAgentPeriod]map[string]int64 {
 	twins := map[string]bool{}
 	for _, b := range rows {
 		if b.OpType == 60 {
@@ -174,47 +182,54 @@ func refOccupancy(days []Day, rows []billing.Bill) map[string]refRow {
 		}
 	}
 	column := map[int32]string{0: "logged_in", 60: "talk", 4: "talk", 38: "hold", 27: "work", 3: "busy", 26: "rest", 34: "study", 13: "suspended"}
-	type agentDay struct{ agent, day string }
-	us := map[agentDay]map[string]int64{}
+	us := map[refAgentPeriod]map[string]int64{}
 	for _, b := range rows {
 		col, ok := column[b.OpType]
 		if !ok || b.OpType == 4 && twins[fmt.Sprint(b.AgentID, b.Begin.UnixMicro(), b.End.UnixMicro())] {
 			continue
 		}
-		for _, d := range days {
-			lo, hi := later(b.Begin, d.Start), earlier(b.End, d.End)
+		for i := range starts {
+			lo, hi := later(b.Begin, starts[i]), earlier(b.End, ends[i])
 			if !lo.Before(hi) {
 				continue
 			}
-			k := agentDay{b.AgentID, d.Day.String()}
+			k := refAgentPeriod{b.AgentID, i}
 			if us[k] == nil {
 				us[k] = map[string]int64{}
 			}
 			us[k][col] += hi.Sub(lo).Microseconds()
 		}
 	}
-	cols := []string{"logged_in", "talk", "hold", "work", "busy", "rest", "study", "suspended", "available"}
-	sums := map[refKey]map[string]int64{}
-	addTo := func(k refKey, m map[string]int64) {
-		if sums[k] == nil {
-			sums[k] = map[string]int64{}
-		}
-		for _, c := range cols {
-			sums[k][c] += m[c]
-		}
-	}
-	sums[refKey{agent: "TOTAL"}] = map[string]int64{}
-	for k, m := range us {
+	for _, m := range us {
 		m["available"] = max(0, m["logged_in"]-m["talk"]-m["work"]-m["busy"]-m["rest"]-m["study"]-m["suspended"])
-		addTo(refKey{agent: k.agent, day: k.day}, m)
-		addTo(refKey{agent: k.agent}, m) // the agent's whole period
-		addTo(refKey{agent: "TOTAL", day: k.day}, m)
-		addTo(refKey{agent: "TOTAL"}, m)
 	}
+	return us
+}
+
+// refAgentPeriod is an agent and the index of a period.
+type refAgentPeriod struct {
+	agent  string
+	period int
+}
+
+// refOccupancySums adds up microseconds by column under keys.
+type refOccupancySums map[refKey]map[string]int64
+
+func (s refOccupancySums) add(k refKey, m map[string]int64) {
+	if s[k] == nil {
+		s[k] = map[string]int64{}
+	}
+	for _, c := range refOccupancyColumns {
+		s[k][c] += m[c]
+	}
+}
+
+// rows makes report rows of the sums: seconds, and occupancy.
+func (s refOccupancySums) rows() map[string]refRow {
 	out := map[string]refRow{}
-	for k, m := range sums {
+	for k, m := range s {
 		r := refRow{key: k.String(), figs: map[string]float64{}, text: map[string]string{}}
-		for _, c := range cols {
+		for _, c := range refOccupancyColumns {
 			r.figs[c+"_s"] = float64(m[c]) / 1e6
 		}
 		if den := m["talk"] + m["work"] + m["available"]; den > 0 {
@@ -225,6 +240,23 @@ func refOccupancy(days []Day, rows []billing.Bill) map[string]refRow {
 		out[r.key] = r
 	}
 	return out
+}
+
+// refOccupancy computes the occupancy report from rows.
+func refOccupancy(days []Day, rows []billing.Bill) map[string]refRow {
+	var starts, ends []time.Time
+	for _, d := range days {
+		starts, ends = append(starts, d.Start), append(ends, d.End)
+	}
+	sums := refOccupancySums{refKey{agent: "TOTAL"}: map[string]int64{}}
+	for k, m := range refOccupancySeconds(starts, ends, rows) {
+		day := days[k.period].Day.String()
+		sums.add(refKey{agent: k.agent, day: day}, m)
+		sums.add(refKey{agent: k.agent}, m) // the agent's whole period
+		sums.add(refKey{agent: "TOTAL", day: day}, m)
+		sums.add(refKey{agent: "TOTAL"}, m)
+	}
+	return sums.rows()
 }
 
 // refRestReasons computes the rest_reasons report from rows.
