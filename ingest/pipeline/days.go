@@ -232,6 +232,9 @@ type billBatch struct {
 func (sh *billShard) fill(stop <-chan struct{}) {
 	defer close(sh.batches)
 	c := sh.cursor
+	// Bills of a shard that spilled nothing point into its sorter's
+	// memory, which stays: only those read back from runs are lent.
+	_, inMemory := c.BucketLen()
 	for {
 		var batch billBatch
 		select {
@@ -241,7 +244,9 @@ func (sh *billShard) fill(stop <-chan struct{}) {
 		}
 		for ; len(batch.bills) < batchSize && c.Valid(); c.Advance() {
 			batch.bills = append(batch.bills, *c.Value())
-			batch.text = keepBill(batch.text, &batch.bills[len(batch.bills)-1].Bill)
+			if !inMemory {
+				batch.text = keepBill(batch.text, &batch.bills[len(batch.bills)-1].Bill)
+			}
 		}
 		batch.err = c.Err()
 		n := len(batch.bills)
