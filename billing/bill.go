@@ -134,10 +134,15 @@ func (id *Identifier) Append(dst []byte, b *Bill) []byte {
 
 // sum is identitySum of b.
 func (id *Identifier) sum(b *Bill) [sha256.Size]byte {
+	return identitySum(b, id.baseOf(b))
+}
+
+// baseOf is the base name of b's source file.
+func (id *Identifier) baseOf(b *Bill) string {
 	if b.Source.File != id.file || id.base == "" {
 		id.file, id.base = b.Source.File, baseName(b.Source.File)
 	}
-	return identitySum(b, id.base)
+	return id.base
 }
 
 // identity is Identity with the base name of the bill's source file given.
@@ -153,7 +158,12 @@ func identitySum(b *Bill, base string) [sha256.Size]byte {
 	// The fields are laid out in one buffer and hashed at once: a hash
 	// fed field by field costs twice as much, and there is one per bill.
 	var stack [256]byte
-	buf := stack[:0]
+	return sha256.Sum256(appendIdentity(stack[:0], b, base))
+}
+
+// appendIdentity appends the message whose hash names b (see Identity) to
+// buf.
+func appendIdentity(buf []byte, b *Bill, base string) []byte {
 	buf = appendString(buf, b.AgentID)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(int64(b.OpType)))
 	buf = binary.BigEndian.AppendUint64(buf, uint64(int64(b.OpObject)))
@@ -164,8 +174,12 @@ func identitySum(b *Bill, base string) [sha256.Size]byte {
 	buf = appendString(buf, b.CallID)
 	buf = appendString(buf, base)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(b.Source.Line))
-	buf = appendString(buf, b.Origin.RecordID)
-	return sha256.Sum256(buf)
+	return appendString(buf, b.Origin.RecordID)
+}
+
+// identityLen is the length of the message appendIdentity appends.
+func identityLen(b *Bill, base string) int {
+	return 11*8 + len(b.AgentID) + len(b.CallID) + len(base) + len(b.Origin.RecordID)
 }
 
 // idArena hands out bill ids from chunks of memory shared by many ids: one
@@ -175,14 +189,14 @@ type idArena struct{ buf []byte }
 
 const idsPerChunk = 512
 
-// id is the identity whose hash is sum (see identity).
-func (a *idArena) id(sum *[sha256.Size]byte) string {
+// id is the identity whose hash begins with half (see identity).
+func (a *idArena) id(half []byte) string {
 	if len(a.buf)+32 > cap(a.buf) {
 		a.buf = make([]byte, 0, 32*idsPerChunk)
 	}
 	n := len(a.buf)
 	a.buf = a.buf[:n+32]
-	hex.Encode(a.buf[n:], sum[:16])
+	hex.Encode(a.buf[n:], half[:16])
 	return unsafe.String(&a.buf[n], 32)
 }
 

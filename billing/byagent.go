@@ -15,6 +15,10 @@ type DayResult struct {
 type AgentBills struct {
 	Bill func(*Bill) error
 	Done func() error
+	// DeferIDs hands the bills on without their ID, for the receiver to
+	// give them many at once with an IDAssigner (the open spans keep
+	// theirs).
+	DeferIDs bool
 }
 
 // RunByAgent runs day one agent at a time. events must come by agent, then
@@ -45,6 +49,7 @@ func RunByAgent(cfg Config, day Date, carried []OpenSpan, events iter.Seq[*Event
 			emitErr = out.Bill(b)
 		}
 	})
+	r.deferIDs = out.DeferIDs
 	var (
 		a      = new(agent) // the current agent's state
 		active bool         // a holds an agent

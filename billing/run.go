@@ -50,6 +50,9 @@ type Run struct {
 	marks  markClock  // the site clock's five-minute marks
 	idents Identifier // keeps the base name of the last source file
 	ids    idArena
+	// deferIDs leaves the bills emitted without an ID (see
+	// AgentBills.DeferIDs).
+	deferIDs bool
 }
 
 // NewRun starts the run of day from the spans the previous day left open
@@ -154,7 +157,9 @@ func refused(e *Event, err error, refusals []Refusal) ([]Refusal, error) {
 func (r *Run) emitBill(a *agent, b *Bill) {
 	b.AgentID = a.id
 	b.LogonSN = a.logonSN
-	r.assignID(b)
+	if !r.deferIDs {
+		r.assignID(b)
+	}
 	r.counts.Bills++
 	r.emit(b)
 }
@@ -163,7 +168,7 @@ func (r *Run) emitBill(a *agent, b *Bill) {
 // the bills of a run come from few files.
 func (r *Run) assignID(b *Bill) {
 	sum := r.idents.sum(b)
-	b.ID = r.ids.id(&sum)
+	b.ID = r.ids.id(sum[:])
 }
 
 // Finish ends the day: it closes stale sessions (rule 9), cuts open

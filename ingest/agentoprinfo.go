@@ -128,10 +128,13 @@ func readAOIRecords(ctx context.Context, lr *lineReader, name string, opts Optio
 			continue
 		}
 		b.Source = billing.Source{File: name, Line: no}
-		if p.borrowed {
+		switch {
+		case p.deferIDs:
+			b.ID = ""
+		case p.borrowed:
 			p.id = p.ids.Append(p.id[:0], &b)
 			b.ID = borrow(p.id)
-		} else {
+		default:
 			b.AssignID()
 		}
 		if h.Bill != nil {
@@ -158,10 +161,11 @@ type aoiParser struct {
 	borrowed bool
 	id       []byte
 	ids      billing.Identifier
+	deferIDs bool // Options.DeferBillIDs
 }
 
 func newAOIParser(opts Options) *aoiParser {
-	return &aoiParser{tp: newTimeParser(opts.location()), agents: newInterner(maxAgents), strs: newInterner(maxInterned), borrowed: opts.Borrowed}
+	return &aoiParser{tp: newTimeParser(opts.location()), agents: newInterner(maxAgents), strs: newInterner(maxInterned), borrowed: opts.Borrowed, deferIDs: opts.DeferBillIDs}
 }
 
 // intern returns the value of column col as a string shared with earlier

@@ -92,6 +92,10 @@ type Options struct {
 	// callback returns: a caller that copies what it keeps saves the
 	// reader making a string of every field.
 	Borrowed bool
+	// DeferBillIDs lets the agentOprInfo reader hand on its bills without
+	// their ID, for the caller to give them many at once with a
+	// billing.IDAssigner, which is faster.
+	DeferBillIDs bool
 }
 
 // DefaultMaxLineBytes is the longest line a reader accepts (1 MiB).

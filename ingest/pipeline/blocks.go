@@ -51,6 +51,8 @@ type block struct {
 	decoded []spill.DayEvent   // the buckets' events, once decoded
 	carried []billing.OpenSpan // of its agents, in the lake's order
 	bills   []billing.Bill     // the result, in the lake's order
+	named   []*billing.Bill    // the bills, to be given their ids
+	idText  []byte             // the text of the bills' ids
 	res     billing.DayResult
 	err     error
 	done    chan struct{} // closed when billed
@@ -93,7 +95,7 @@ func (b *block) cutEvents(from int) {
 }
 
 // bill runs the block's agents. It runs on any goroutine.
-func (b *block) bill(cfg billing.Config, day billing.Date) {
+func (b *block) bill(cfg billing.Config, day billing.Date, ids *billing.IDAssigner) {
 	// The buffers serve the next block; what they still point to is
 	// overwritten then.
 	defer func() {
@@ -138,7 +140,14 @@ func (b *block) bill(cfg billing.Config, day billing.Date) {
 			agentStart = len(b.bills)
 			return nil
 		},
+		DeferIDs: true,
 	})
+	// The ids are hashed many at once, the block's bills all together.
+	b.named = b.named[:0]
+	for i := range b.bills {
+		b.named = append(b.named, &b.bills[i])
+	}
+	b.idText = ids.Assign(b.idText[:0], b.named)
 }
 
 // dayBills is what the billing of a day gave: the rules' result over all
@@ -203,8 +212,9 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var ids billing.IDAssigner
 			for b := range work {
-				b.bill(run.cfg, day)
+				b.bill(run.cfg, day, &ids)
 				close(b.done)
 			}
 		}()

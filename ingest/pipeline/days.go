@@ -216,6 +216,8 @@ type billShard struct {
 	free    chan billBatch // batches read, to fill again
 	batch   billBatch      // the batch being read
 	i       int            // its current bill
+	ids     billing.IDAssigner
+	named   []*billing.Bill
 }
 
 // billBatch is a run of sorted bills, or the error that ended the shard.
@@ -249,6 +251,7 @@ func (sh *billShard) fill(stop <-chan struct{}) {
 			}
 		}
 		batch.err = c.Err()
+		batch.text = sh.assignIDs(batch.text, batch.bills)
 		n := len(batch.bills)
 		if n == 0 && batch.err == nil {
 			return
@@ -262,6 +265,18 @@ func (sh *billShard) fill(stop <-chan struct{}) {
 			return
 		}
 	}
+}
+
+// assignIDs gives the bills read without an id theirs: the readers leave
+// them to be hashed here, many at once (ingest.Options.DeferBillIDs).
+func (sh *billShard) assignIDs(text []byte, bills []spill.DayBill) []byte {
+	sh.named = sh.named[:0]
+	for i := range bills {
+		if bills[i].Bill.ID == "" {
+			sh.named = append(sh.named, &bills[i].Bill)
+		}
+	}
+	return sh.ids.Assign(text, sh.named)
 }
 
 // load takes the shard's next batch once its current one is read.
@@ -443,8 +458,10 @@ var maxParts int
 // reading the file in one piece gives.
 func (d *dayInputs) readInputs(ctx context.Context, inputs []ingest.Input, opts ingest.Options) ([]ingest.FileStat, error) {
 	d.bg = newSortInBackground(d)
-	// The handoffs copy the text of each record they keep.
+	// The handoffs copy the text of each record they keep; the imported
+	// bills get their ids when read back in order (billShard.fill).
 	opts.Borrowed = true
+	opts.DeferBillIDs = true
 	partsOf := func(f ingest.Format) int {
 		switch {
 		case !d.bySource:
