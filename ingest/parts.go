@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 )
 
@@ -198,17 +199,25 @@ func cutAtLines(f io.ReaderAt, start, size int64, n int) ([]int64, error) {
 }
 
 // countLines returns the number of lines before each part, counting the
-// line breaks of the parts before it at once; before is the number of
-// lines before the first part.
+// line breaks of the parts before it at once, each cut into as many pieces
+// as there are cores between them; before is the number of lines before
+// the first part.
 func countLines(f io.ReaderAt, cuts []int64, before int64) ([]int64, error) {
 	n := len(cuts) - 1
-	breaks := make([]int64, n)
-	errs := make([]error, n)
+	counted := n - 1 // the last part's breaks count for no part
+	pieces := max(1, (runtime.GOMAXPROCS(0)+counted-1)/max(counted, 1))
+	breaks := make([]int64, counted*pieces)
+	errs := make([]error, len(breaks))
 	var wg sync.WaitGroup
-	for i := range n - 1 { // the last part's breaks count for no part
-		wg.Go(func() {
-			breaks[i], errs[i] = countBreaks(io.NewSectionReader(f, cuts[i], cuts[i+1]-cuts[i]))
-		})
+	for i := range counted {
+		size := cuts[i+1] - cuts[i]
+		for j := range pieces {
+			from, to := cuts[i]+size*int64(j)/int64(pieces), cuts[i]+size*int64(j+1)/int64(pieces)
+			k := i*pieces + j
+			wg.Go(func() {
+				breaks[k], errs[k] = countBreaks(io.NewSectionReader(f, from, to-from))
+			})
+		}
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -217,7 +226,10 @@ func countLines(f io.ReaderAt, cuts []int64, before int64) ([]int64, error) {
 	lines := make([]int64, n)
 	lines[0] = before
 	for i := 1; i < n; i++ {
-		lines[i] = lines[i-1] + breaks[i-1]
+		lines[i] = lines[i-1]
+		for _, b := range breaks[(i-1)*pieces : i*pieces] {
+			lines[i] += b
+		}
 	}
 	return lines, nil
 }
