@@ -42,6 +42,7 @@ const zstdLevel = 1
 type chunkEncoder struct {
 	page  []byte // the uncompressed body of a page
 	zbuf  []byte // the compressed body
+	lbuf  []byte // the body compressed the other way, when probing
 	huff  huff0.Scratch
 	zstd  zstd.Ctx
 	rle   rleWriter
@@ -105,6 +106,13 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 	case KindInt64, KindTimestamp:
 		fixed = 8
 	}
+	// Random-looking values (hex ids) are compressed as literals only
+	// (see appendLiteralsFrame); other strings with zstd, unless their
+	// first page shows that they look random too: zstd's matches save
+	// little more than the lengths' bytes, which cost literals about two
+	// bytes a value. Then the rest are literals, at a third of the cost.
+	literals := c.col.random && width == 0
+	probe := !literals && width == 0 && fixed == 0
 	v, b := 0, 0 // the next value, and its first byte in c.data
 	for r0 := 0; r0 < rows; {
 		r1 := min(rows, r0+pageRows)
@@ -157,7 +165,16 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 				RepetitionLevelEncoding: parquet.Encoding_RLE,
 			},
 		}
-		if dst, err = e.appendPage(dst, h, body, md, c.col.random && width == 0); err != nil {
+		if probe {
+			probe = false
+			literals, err = e.probe(body)
+		} else {
+			err = e.compress(body, literals)
+		}
+		if err == nil {
+			dst, err = e.appendCompressed(dst, h, body, md)
+		}
+		if err != nil {
 			return dst, nil, err
 		}
 		r0, v, b = r1, v1, b1
@@ -169,15 +186,43 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 // literals compresses it as a frame of literals only (see
 // appendLiteralsFrame).
 func (e *chunkEncoder) appendPage(dst []byte, h *parquet.PageHeader, body []byte, md *parquet.ColumnMetaData, literals bool) ([]byte, error) {
+	if err := e.compress(body, literals); err != nil {
+		return dst, err
+	}
+	return e.appendCompressed(dst, h, body, md)
+}
+
+// compress compresses body into e.zbuf, as literals only or with zstd.
+func (e *chunkEncoder) compress(body []byte, literals bool) error {
 	if literals {
 		e.zbuf = appendLiteralsFrame(e.zbuf[:0], body, &e.huff)
-	} else {
-		z, err := e.zstd.CompressLevel(e.zbuf[:cap(e.zbuf)], body, zstdLevel)
-		if err != nil {
-			return dst, fmt.Errorf("compress page: %w", err)
-		}
-		e.zbuf = z
+		return nil
 	}
+	z, err := e.zstd.CompressLevel(e.zbuf[:cap(e.zbuf)], body, zstdLevel)
+	if err != nil {
+		return fmt.Errorf("compress page: %w", err)
+	}
+	e.zbuf = z
+	return nil
+}
+
+// probe compresses body both ways into e.zbuf, keeping the smaller, and
+// reports whether literals only come within 10 % of zstd.
+func (e *chunkEncoder) probe(body []byte) (literals bool, err error) {
+	if err := e.compress(body, false); err != nil {
+		return false, err
+	}
+	e.lbuf = appendLiteralsFrame(e.lbuf[:0], body, &e.huff)
+	literals = len(e.lbuf)*100 <= len(e.zbuf)*110
+	if len(e.lbuf) < len(e.zbuf) {
+		e.zbuf, e.lbuf = e.lbuf, e.zbuf
+	}
+	return literals, nil
+}
+
+// appendCompressed appends body, compressed into e.zbuf, with its header
+// h to dst.
+func (e *chunkEncoder) appendCompressed(dst []byte, h *parquet.PageHeader, body []byte, md *parquet.ColumnMetaData) ([]byte, error) {
 	h.UncompressedPageSize = int32(len(body))
 	h.CompressedPageSize = int32(len(e.zbuf))
 	e.head.Reset()

@@ -2,8 +2,10 @@ package lake
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/apache/thrift/lib/go/thrift"
+	"github.com/klauspost/compress/huff0"
 	"github.com/klauspost/compress/zstd"
 	"github.com/xitongsys/parquet-go/parquet"
 
@@ -291,12 +294,55 @@ func TestPageEncodings(t *testing.T) {
 	if err := l.WriteDay(t.Context(), testDay, bills, nil, nil, Manifest{}); err != nil {
 		t.Fatal(err)
 	}
-	p := l.Path(Bills.Name, testDay)
-	data, err := os.ReadFile(p)
+	walkPages(t, l.Path(Bills.Name, testDay), func(col Column, rg *parquet.RowGroup, md *parquet.ColumnMetaData, pages []page) {
+		want := parquet.Encoding_PLAIN
+		if col.dict && md.Statistics.GetNullCount() < rg.NumRows { // all nulls: nothing to look up
+			want = parquet.Encoding_PLAIN_DICTIONARY
+		}
+		if md.Codec != parquet.CompressionCodec_ZSTD {
+			t.Errorf("%s: codec %v", col.Name, md.Codec)
+		}
+		if !slices.Equal(md.Encodings, []parquet.Encoding{want, parquet.Encoding_RLE}) {
+			t.Errorf("%s: encodings %v, want %v and RLE", col.Name, md.Encodings, want)
+		}
+		var values int64
+		for i, pg := range pages {
+			h := pg.header
+			switch {
+			case i == 0 && want == parquet.Encoding_PLAIN_DICTIONARY:
+				if h.Type != parquet.PageType_DICTIONARY_PAGE || h.DictionaryPageHeader.Encoding != want {
+					t.Errorf("%s: first page %v, want a dictionary", col.Name, h)
+				}
+			case h.Type != parquet.PageType_DATA_PAGE || h.DataPageHeader.Encoding != want:
+				t.Errorf("%s page %d: %v, want a data page of %v", col.Name, i, h, want)
+			default:
+				values += int64(h.DataPageHeader.NumValues)
+			}
+		}
+		if values != rg.NumRows {
+			t.Errorf("%s: pages hold %d values, the row group %d rows", col.Name, values, rg.NumRows)
+		}
+	})
+}
+
+// page is one page of a column chunk: its header, its compressed body and
+// the body uncompressed.
+type page struct {
+	header     *parquet.PageHeader
+	compressed []byte
+	plain      []byte
+}
+
+// walkPages calls f with the pages of every column chunk of the Parquet
+// file at path (a bills file), each page uncompressed with a zstd decoder
+// of another make than the writer's.
+func walkPages(t *testing.T, path string, f func(col Column, rg *parquet.RowGroup, md *parquet.ColumnMetaData, pages []page)) {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta, err := readFooter(p)
+	meta, err := readFooter(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,50 +355,72 @@ func TestPageEncodings(t *testing.T) {
 		for i, cc := range rg.Columns {
 			col := Bills.Columns[i]
 			md := cc.MetaData
-			want := parquet.Encoding_PLAIN
-			if col.dict && md.Statistics.GetNullCount() < rg.NumRows { // all nulls: nothing to look up
-				want = parquet.Encoding_PLAIN_DICTIONARY
-			}
-			if md.Codec != parquet.CompressionCodec_ZSTD {
-				t.Errorf("%s: codec %v", col.Name, md.Codec)
-			}
-			if !slices.Equal(md.Encodings, []parquet.Encoding{want, parquet.Encoding_RLE}) {
-				t.Errorf("%s: encodings %v, want %v and RLE", col.Name, md.Encodings, want)
-			}
 			start := md.DataPageOffset
 			if md.DictionaryPageOffset != nil {
 				start = *md.DictionaryPageOffset
 			}
 			buf := data[start : start+md.TotalCompressedSize]
-			var values int64
-			for page := 0; len(buf) > 0; page++ {
+			var pages []page
+			for len(buf) > 0 {
 				mem := thrift.NewTMemoryBuffer()
 				mem.Write(buf)
 				h := parquet.NewPageHeader()
 				if err := h.Read(t.Context(), thrift.NewTCompactProtocolConf(mem, nil)); err != nil {
-					t.Fatalf("%s page %d: %v", col.Name, page, err)
+					t.Fatalf("%s page %d: %v", col.Name, len(pages), err)
 				}
 				body := buf[len(buf)-mem.Len():][:h.CompressedPageSize]
 				buf = buf[len(buf)-mem.Len()+int(h.CompressedPageSize):]
 				plain, err := dec.DecodeAll(body, nil)
 				if err != nil || len(plain) != int(h.UncompressedPageSize) {
-					t.Fatalf("%s page %d: %d bytes, want %d (%v)", col.Name, page, len(plain), h.UncompressedPageSize, err)
+					t.Fatalf("%s page %d: %d bytes, want %d (%v)", col.Name, len(pages), len(plain), h.UncompressedPageSize, err)
 				}
-				switch {
-				case page == 0 && want == parquet.Encoding_PLAIN_DICTIONARY:
-					if h.Type != parquet.PageType_DICTIONARY_PAGE || h.DictionaryPageHeader.Encoding != want {
-						t.Errorf("%s: first page %v, want a dictionary", col.Name, h)
-					}
-				case h.Type != parquet.PageType_DATA_PAGE || h.DataPageHeader.Encoding != want:
-					t.Errorf("%s page %d: %v, want a data page of %v", col.Name, page, h, want)
-				default:
-					values += int64(h.DataPageHeader.NumValues)
-				}
+				pages = append(pages, page{h, body, plain})
 			}
-			if values != rg.NumRows {
-				t.Errorf("%s: pages hold %d values, the row group %d rows", col.Name, values, rg.NumRows)
+			f(col, rg, md, pages)
+		}
+	}
+}
+
+// Strings that look random are written as zstd frames of Huffman-coded
+// literals: the bills' ids always, other strings once their first page
+// shows zstd finds little more in them. Strings that repeat keep zstd.
+func TestRandomStringsAsLiterals(t *testing.T) {
+	loc := kathmandu(t)
+	l := &Lake{Dir: t.TempDir(), Location: loc}
+	bills := syntheticBills(50_000, loc)
+	r := rand.New(rand.NewSource(1))
+	for i := range bills {
+		var id [16]byte
+		r.Read(id[:])
+		bills[i].Origin.RecordID = hex.EncodeToString(id[:])
+	}
+	if err := l.WriteDay(t.Context(), testDay, bills, nil, nil, Manifest{}); err != nil {
+		t.Fatal(err)
+	}
+	var s huff0.Scratch
+	seen := map[string]bool{}
+	walkPages(t, l.Path(Bills.Name, testDay), func(col Column, rg *parquet.RowGroup, md *parquet.ColumnMetaData, pages []page) {
+		var want bool
+		switch col.Name {
+		case "bill_id", "origin_id":
+			want = true
+		case "call_id", "source_file":
+		default:
+			return
+		}
+		seen[col.Name] = true
+		if len(pages) < 2 {
+			t.Fatalf("%s: %d pages in a row group of %d rows", col.Name, len(pages), rg.NumRows)
+		}
+		for i, pg := range pages[1:] { // the first may go either way
+			got := bytes.Equal(pg.compressed, appendLiteralsFrame(nil, pg.plain, &s))
+			if got != want {
+				t.Errorf("%s page %d: literals only %v, want %v", col.Name, i+1, got, want)
 			}
 		}
+	})
+	if len(seen) != 4 {
+		t.Errorf("columns seen: %v", seen)
 	}
 }
 
