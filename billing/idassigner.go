@@ -1,7 +1,7 @@
 package billing
 
 import (
-	"encoding/hex"
+	"encoding/binary"
 	"slices"
 	"unsafe"
 
@@ -88,9 +88,8 @@ func (a *IDAssigner) Assign(text []byte, bills []*Bill) []byte {
 // earlier batch left there, for nothing.
 func (a *IDAssigner) sum(l *idLanes, blocks int) {
 	l.Sum(blocks)
-	var half [16]byte
 	for i, b := range l.bills[:l.n] {
-		a.name(b, l.Digest(half[:0], i, 16))
+		a.name(b, [4]uint32{l.Word(i, 0), l.Word(i, 1), l.Word(i, 2), l.Word(i, 3)})
 	}
 	l.n = 0
 }
@@ -98,12 +97,28 @@ func (a *IDAssigner) sum(l *idLanes, blocks int) {
 // one names b with one hash of its own.
 func (a *IDAssigner) one(b *Bill) {
 	sum := a.idents.sum(b)
-	a.name(b, sum[:16])
+	a.name(b, [4]uint32{binary.BigEndian.Uint32(sum[0:]), binary.BigEndian.Uint32(sum[4:]),
+		binary.BigEndian.Uint32(sum[8:]), binary.BigEndian.Uint32(sum[12:])})
 }
 
-// name sets b's ID to the hex of half, appended to the call's text.
-func (a *IDAssigner) name(b *Bill, half []byte) {
+// name sets b's ID to the hex digits of the hash's first half, its first
+// four words, appended to the call's text.
+func (a *IDAssigner) name(b *Bill, half [4]uint32) {
 	at := len(a.text)
-	a.text = hex.AppendEncode(a.text, half)
+	for _, w := range half {
+		a.text = binary.BigEndian.AppendUint64(a.text, hexDigits(w))
+	}
 	b.ID = unsafe.String(&a.text[at], 32)
+}
+
+// hexDigits is the eight lower-case hex digits of w, most significant
+// first, as the bytes of a big-endian word: each nibble is moved into a
+// byte of its own, then made a digit, all eight at once.
+func hexDigits(w uint32) uint64 {
+	x := uint64(w)
+	x = x&0xFFFF0000<<16 | x&0x0000FFFF
+	x = x&0x0000FF000000FF00<<8 | x&0x000000FF000000FF
+	x = x&0x00F000F000F000F0<<4 | x&0x000F000F000F000F
+	letters := (x + 0x0606060606060606) >> 4 & 0x0101010101010101 // nibbles over 9
+	return x + 0x3030303030303030 + letters*('a'-'0'-10)
 }

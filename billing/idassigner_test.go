@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -95,4 +96,15 @@ func BenchmarkIDAssigner(b *testing.B) {
 			}
 		}
 	})
+}
+
+// hexDigits writes what encoding/hex writes.
+func TestHexDigits(t *testing.T) {
+	for _, w := range []uint32{0, 1, 9, 10, 15, 0x0123abcd, 0x89abcdef, 0xfedcba98, 0xffffffff, 0xa0b0c0d0} {
+		var got [8]byte
+		binary.BigEndian.PutUint64(got[:], hexDigits(w))
+		if want := fmt.Sprintf("%08x", w); string(got[:]) != want {
+			t.Errorf("%#x: %s, want %s", w, got[:], want)
+		}
+	}
 }

@@ -47,15 +47,9 @@ func (b *Batch) Sum(blocks int) {
 	sumBlocks(&b.state, &b.Msgs, blocks)
 }
 
-// Digest is the first n bytes (at most 32) of lane i's hash, appended to
-// dst.
-func (b *Batch) Digest(dst []byte, lane, n int) []byte {
-	var sum [32]byte
-	for w := range (n + 3) / 4 {
-		binary.BigEndian.PutUint32(sum[4*w:], b.state[w][lane])
-	}
-	return append(dst, sum[:n]...)
-}
+// Word is word w (0 to 7) of lane i's hash: its bytes 4w to 4w+3, big
+// endian.
+func (b *Batch) Word(lane, w int) uint32 { return b.state[w][lane] }
 
 var iv = [8]uint32{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19}
 
