@@ -42,6 +42,11 @@ type bucketCodec[T any] interface {
 // already, as inputs are, so sorting costs little more than reading. When
 // the buffer passes its budget, the buckets are written out in order as a
 // run and the buffer starts again.
+//
+// Once one run is written, the records do not fit: from then on the
+// buffer is cut in two halves of the budget, one filling while the other
+// is written out on a goroutine of its own, so that whoever adds records
+// is not kept waiting for the disk (and the readers feeding it with it).
 type buckets[T any, C bucketCodec[T]] struct {
 	codec  C
 	dir    string
@@ -60,9 +65,15 @@ type buckets[T any, C bucketCodec[T]] struct {
 	free   []uint32         // where each slot's next record goes
 	left   []int32          // room left there
 	runs   []*os.File
-	rec    []byte
-	sorted bool    // Sorted was called: the blocks are read only
-	slots  []int32 // the slots in order, once Prepare has put them so
+	// pending is the run being written in the background, if any; spare
+	// the blocks of the last run written, for the buffer to fill again.
+	pending     chan spilled
+	spare       [][]byte
+	spareStarts [][]uint32
+	err         error // the first background spill's error
+	rec         []byte
+	sorted      bool    // Sorted was called: the blocks are read only
+	slots       []int32 // the slots in order, once Prepare has put them so
 	// bySource puts records equal but for their source in the order of
 	// their source (file, as first added, then line) rather than the
 	// order they were added in (see OrderBySource).
@@ -182,10 +193,28 @@ func (s *buckets[T, C]) add(v *T) error {
 	s.free[slot] += uint32(size)
 	s.left[slot] -= int32(size)
 	s.held += 4
-	if s.held >= s.budget {
+	if s.held >= s.limit() {
 		return s.spill()
 	}
 	return nil
+}
+
+// limit is how much the buffer holds before it is spilled: the budget,
+// or half of it once records are written out in the background.
+func (s *buckets[T, C]) limit() int {
+	if len(s.runs) > 0 || s.pending != nil {
+		return s.budget / 2
+	}
+	return s.budget
+}
+
+// spilled is what a background spill gives back: its run, the blocks and
+// the slots' lists it wrote from, and its error.
+type spilled struct {
+	run    *os.File
+	blocks [][]byte
+	starts [][]uint32
+	err    error
 }
 
 // errAddAfterSorted refuses a record added once the sorter's records are
@@ -193,7 +222,29 @@ func (s *buckets[T, C]) add(v *T) error {
 var errAddAfterSorted = errors.New("spill: record added after Sorted")
 
 // Spilled is the number of runs written to disk so far.
-func (s *buckets[T, C]) Spilled() int { return len(s.runs) }
+func (s *buckets[T, C]) Spilled() int {
+	s.wait()
+	return len(s.runs)
+}
+
+// wait waits for the run being written in the background, if any, and
+// takes it; its error stays in s.err.
+func (s *buckets[T, C]) wait() {
+	if s.pending == nil {
+		return
+	}
+	r := <-s.pending
+	s.pending = nil
+	if r.err != nil {
+		s.err = cmp.Or(s.err, r.err)
+		return
+	}
+	s.runs = append(s.runs, r.run)
+	for i := range r.blocks {
+		r.blocks[i] = r.blocks[i][:0]
+	}
+	s.spare, s.spareStarts = r.blocks, r.starts
+}
 
 // time returns the time of the record at place p.
 func (s *buckets[T, C]) time(p uint32) int64 {
@@ -249,11 +300,64 @@ func (s *buckets[T, C]) order() []int32 {
 	return slots
 }
 
-// A run's record is its day, time, agent and body (see runCodec).
+// spill writes the records held out as a run and empties the buffer: the
+// first run at once, later ones in the background (see buckets).
 func (s *buckets[T, C]) spill() error {
+	s.wait()
+	if s.err != nil {
+		return s.err
+	}
+	if len(s.runs) == 0 {
+		f, err := s.writeRun()
+		if err != nil {
+			return err
+		}
+		s.runs = append(s.runs, f)
+		for i := range s.blocks[:s.used] {
+			s.blocks[i] = s.blocks[i][:0]
+		}
+		s.startAgain(s.blocks)
+		return nil
+	}
+	// The run is written from a copy of the sorter that owns the blocks
+	// and the slots' records as they are; the sorter goes on with blocks
+	// and lists of its own. Slots are only ever added, so the copy's
+	// keys stay as they were.
+	frozen := *s
+	frozen.blocks = s.blocks[:s.used]
+	frozen.rec = nil
+	starts := s.spareStarts
+	starts = append(starts, make([][]uint32, len(s.starts)-len(starts))...)
+	s.starts = starts
+	// The blocks the buffer had beyond those it filled (it held twice as
+	// much before the first run) serve again.
+	s.startAgain(append(s.spare, s.blocks[s.used:]...))
+	s.spare, s.spareStarts = nil, nil
+	done := make(chan spilled, 1)
+	s.pending = done
+	go func() {
+		f, err := frozen.writeRun()
+		done <- spilled{run: f, blocks: frozen.blocks, starts: frozen.starts, err: err}
+	}()
+	return nil
+}
+
+// startAgain empties the buffer, which fills blocks next.
+func (s *buckets[T, C]) startAgain(blocks [][]byte) {
+	for i := range s.starts {
+		s.starts[i] = s.starts[i][:0]
+	}
+	clear(s.left)
+	s.blocks = blocks
+	s.used, s.held = 0, 0
+}
+
+// writeRun writes the records held out in order as a run. A run's record
+// is its day, time, agent and body (see runCodec).
+func (s *buckets[T, C]) writeRun() (*os.File, error) {
 	w, err := newRunWriter(s.dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, slot := range s.order() {
 		for _, off := range s.starts[slot] {
@@ -263,28 +367,18 @@ func (s *buckets[T, C]) spill() error {
 			s.rec = append(s.rec, s.body(off)...)
 			if err := w.write(s.rec); err != nil {
 				w.discard()
-				return fmt.Errorf("spill: %w", err)
+				return nil, fmt.Errorf("spill: %w", err)
 			}
 		}
-		s.starts[slot] = s.starts[slot][:0]
 	}
-	clear(s.left)
-	f, err := w.finish()
-	if err != nil {
-		return err
-	}
-	s.runs = append(s.runs, f)
-	for i := range s.blocks[:s.used] {
-		s.blocks[i] = s.blocks[i][:0]
-	}
-	s.used, s.held = 0, 0
-	return nil
+	return w.finish()
 }
 
 // Prepare puts the records held in order ahead of Sorted, on the calling
 // goroutine: each shard's sorter on its own. No record may be added after
 // it.
 func (s *buckets[T, C]) Prepare() {
+	s.wait()
 	s.sorted = true
 	s.slots = s.order()
 }
@@ -295,6 +389,9 @@ func (s *buckets[T, C]) Prepare() {
 func (s *buckets[T, C]) Sorted() *Cursor[T] {
 	if !s.sorted {
 		s.Prepare()
+	}
+	if s.err != nil {
+		return newCursor[T](failed[T]{s.err}, nil)
 	}
 	mem := &bucketSource[T, C]{s: s, slots: s.slots, i: -1}
 	if len(s.runs) == 0 {
@@ -320,11 +417,18 @@ func (s *buckets[T, C]) Sorted() *Cursor[T] {
 
 // Close removes the sorter's runs and lets its memory go.
 func (s *buckets[T, C]) Close() error {
-	s.blocks, s.starts, s.agents, s.keys, s.next, s.free, s.left = nil, nil, nil, nil, nil, nil, nil
+	s.wait()
+	s.blocks, s.spare, s.starts, s.agents, s.keys, s.next, s.free, s.left = nil, nil, nil, nil, nil, nil, nil, nil
 	err := closeRuns(s.runs)
 	s.runs = nil
 	return err
 }
+
+// failed is a source that fails at once.
+type failed[T any] struct{ err error }
+
+func (f failed[T]) next() (bool, error) { return false, f.err }
+func (f failed[T]) value() *T           { return nil }
 
 // bucketSource walks the records held in memory, slot by slot.
 type bucketSource[T any, C bucketCodec[T]] struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -333,5 +334,40 @@ func TestBillSorterMatchesStableSort(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A run that cannot be written in the background fails the sorter: the
+// next Add, or the cursor, says so; nothing is lost without a word.
+func TestBackgroundSpillFails(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	events := randomEvents(rng, 20_000)
+	dir := filepath.Join(t.TempDir(), "spill")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := NewEventSorter(dir, 0)
+	defer s.Close()
+	var addErr error
+	for i := range events {
+		if addErr = s.Add(&events[i]); addErr != nil {
+			break
+		}
+		if s.Spilled() == 1 {
+			// The first run is written; the next ones go to a folder
+			// that is no more.
+			os.RemoveAll(dir)
+		}
+	}
+	var curErr error
+	if addErr == nil {
+		c := s.Sorted()
+		for c.Valid() {
+			c.Advance()
+		}
+		curErr = c.Err()
+	}
+	if addErr == nil && curErr == nil {
+		t.Fatal("the records of a run that could not be written came back without an error")
 	}
 }
