@@ -36,6 +36,9 @@ say ""
 timed() {
 	local label=$1
 	shift
+	# What the runs before wrote is flushed first: the kernel's writeback
+	# would otherwise take CPU from this run.
+	sync
 	/usr/bin/time -v "$@" >"$work/$label.out" 2>"$work/$label.err" || {
 		echo "failed: $*" >&2
 		tail -5 "$work/$label.err" >&2
@@ -56,6 +59,7 @@ say ""
 say '```'
 go test ./ingest -run '^$' -bench 'BenchmarkRead' -benchtime 3x | grep -E '^Benchmark' | tee -a "$out"
 go test ./billing -run '^$' -bench 'BenchmarkRunDay' -benchtime 3x | grep -E '^Benchmark' | tee -a "$out"
+go test ./billing/... -run '^$' -bench 'BenchmarkIDAssigner|BenchmarkSum|BenchmarkSHA256' | grep -E '^Benchmark' | tee -a "$out"
 go test ./ingest/spill -run '^$' -bench 'BenchmarkEventSorter' -benchtime 3x | grep -E '^Benchmark' | tee -a "$out"
 go test ./ingest/lake -run '^$' -bench 'BenchmarkWriteBills' -benchtime 2x | grep -E '^Benchmark|parquet:' | tee -a "$out"
 go test ./reports -run '^$' -bench 'BenchmarkReport30Days500Agents' -benchtime 1x | grep -E '^Benchmark' | tee -a "$out"

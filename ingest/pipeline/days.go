@@ -450,7 +450,7 @@ var maxParts int
 // bills are sorted on goroutines of their own meanwhile. An agentOprInfo
 // file is read in parts on every core (ingest.ReadPartsBy) when d orders
 // records by source, as its reader alone is slower than the shards'
-// sorting (it parses, and hashes each bill's id): each part gives its
+// sorting (it parses every field): each part gives its
 // records their days as far as it can on its own, and once the file is
 // read, the parts are joined in file order, the rejects and skips at the
 // head of a part taking the day of the last dated record of the parts
