@@ -82,3 +82,42 @@ func TestBorrowedRecordsAreTheSame(t *testing.T) {
 		})
 	}
 }
+
+// With Options.DeferBillIDs, the agentOprInfo reader hands on its bills
+// without an ID and otherwise as without it; an IDAssigner then gives them
+// the IDs the reader would have.
+func TestDeferredBillIDs(t *testing.T) {
+	read := func(opts Options) []billing.Bill {
+		f, err := os.Open("testdata/agentoprinfo/good.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var bills []billing.Bill
+		if _, err := Read(context.Background(), f, "good.csv", FormatAgentOprInfo, opts, Handler{
+			Bill: func(b billing.Bill) error { cloneStrings(&b); bills = append(bills, b); return nil },
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return bills
+	}
+	for _, borrowed := range []bool{false, true} {
+		want := read(Options{Borrowed: borrowed})
+		got := read(Options{Borrowed: borrowed, DeferBillIDs: true})
+		if len(got) == 0 || len(got) != len(want) {
+			t.Fatalf("borrowed %v: %d bills deferred, %d not", borrowed, len(got), len(want))
+		}
+		named := make([]*billing.Bill, len(got))
+		for i := range got {
+			if got[i].ID != "" {
+				t.Fatalf("borrowed %v: bill %d came with ID %q", borrowed, i, got[i].ID)
+			}
+			named[i] = &got[i]
+		}
+		var ids billing.IDAssigner
+		ids.Assign(nil, named)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("borrowed %v: the bills deferred, once named, differ:\n got %+v\nwant %+v", borrowed, got, want)
+		}
+	}
+}

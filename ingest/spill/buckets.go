@@ -240,9 +240,6 @@ func (s *buckets[T, C]) wait() {
 		return
 	}
 	s.runs = append(s.runs, r.run)
-	for i := range r.blocks {
-		r.blocks[i] = r.blocks[i][:0]
-	}
 	s.spare, s.spareStarts = r.blocks, r.starts
 }
 
@@ -313,9 +310,6 @@ func (s *buckets[T, C]) spill() error {
 			return err
 		}
 		s.runs = append(s.runs, f)
-		for i := range s.blocks[:s.used] {
-			s.blocks[i] = s.blocks[i][:0]
-		}
 		s.startAgain(s.blocks)
 		return nil
 	}
@@ -344,6 +338,9 @@ func (s *buckets[T, C]) spill() error {
 
 // startAgain empties the buffer, which fills blocks next.
 func (s *buckets[T, C]) startAgain(blocks [][]byte) {
+	for i := range blocks {
+		blocks[i] = blocks[i][:0]
+	}
 	for i := range s.starts {
 		s.starts[i] = s.starts[i][:0]
 	}
@@ -418,7 +415,8 @@ func (s *buckets[T, C]) Sorted() *Cursor[T] {
 // Close removes the sorter's runs and lets its memory go.
 func (s *buckets[T, C]) Close() error {
 	s.wait()
-	s.blocks, s.spare, s.starts, s.agents, s.keys, s.next, s.free, s.left = nil, nil, nil, nil, nil, nil, nil, nil
+	s.blocks, s.spare, s.starts, s.spareStarts = nil, nil, nil, nil
+	s.agents, s.keys, s.next, s.free, s.left = nil, nil, nil, nil, nil
 	err := closeRuns(s.runs)
 	s.runs = nil
 	return err
