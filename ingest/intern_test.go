@@ -5,12 +5,14 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/agentbill/agentbill/ingest/internal/keytable"
 )
 
 func TestInterner(t *testing.T) {
 	in := newInterner(1000)
 	same := func(a, b string) bool { return a == b && unsafe.StringData(a) == unsafe.StringData(b) }
-	keys := []string{"a", "A1", "agent-0001", strings.Repeat("x", internKeyMax), strings.Repeat("y", internKeyMax+1), "chli4020@example.com"}
+	keys := []string{"a", "A1", "agent-0001", strings.Repeat("x", keytable.MaxInline), strings.Repeat("y", keytable.MaxInline+1), "chli4020@example.com"}
 	for i := range 900 {
 		keys = append(keys, fmt.Sprintf("A%05d", i))
 	}
@@ -31,7 +33,7 @@ func TestInterner(t *testing.T) {
 			t.Fatalf("get(%q) = %q, %q", k, a, b)
 		}
 	}
-	if n := in.n + len(in.long); n != 1000 {
+	if n := in.strs.Len(); n != 1000 {
 		t.Errorf("%d strings kept, want the bound 1000", n)
 	}
 }

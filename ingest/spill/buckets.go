@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/agentbill/agentbill/billing"
+	"github.com/agentbill/agentbill/ingest/internal/keytable"
 )
 
 // bucketCodec is what a bucket sorter knows of its records (events or
@@ -56,14 +57,14 @@ type buckets[T any, C bucketCodec[T]] struct {
 	// the length and the body. Blocks rather than one growing buffer, so
 	// that growing never copies what is held.
 	blocks [][]byte
-	used   int              // blocks[:used] hold records; the last may have room
-	held   int              // bytes held
-	agents map[string]int32 // agent → first slot; other days' slots follow in next
-	keys   []slotKey        // the key of each slot
-	next   []int32          // the agent's next slot (another day), or -1
-	starts [][]uint32       // each slot's records (block<<blockBits | offset), in input order
-	free   []uint32         // where each slot's next record goes
-	left   []int32          // room left there
+	used   int                       // blocks[:used] hold records; the last may have room
+	held   int                       // bytes held
+	agents keytable.Table[firstSlot] // agent → first slot; other days' slots follow in next
+	keys   []slotKey                 // the key of each slot
+	next   []int32                   // the agent's next slot (another day), or -1
+	starts [][]uint32                // each slot's records (block<<blockBits | offset), in input order
+	free   []uint32                  // where each slot's next record goes
+	left   []int32                   // room left there
 	runs   []*os.File
 	// pending is the run being written in the background, if any; spare
 	// the blocks of the last run written, for the buffer to fill again.
@@ -93,7 +94,7 @@ const (
 )
 
 func newBuckets[T any, C bucketCodec[T]](dir string, budget int) buckets[T, C] {
-	return buckets[T, C]{dir: dir, budget: min(max(budget, 1<<16), maxBudget), agents: map[string]int32{}}
+	return buckets[T, C]{dir: dir, budget: min(max(budget, 1<<16), maxBudget), agents: keytable.New[firstSlot]()}
 }
 
 // OrderBySource makes the sorter put records equal but for their source
@@ -106,16 +107,19 @@ func (s *buckets[T, C]) OrderBySource() { s.bySource = true }
 
 // slot returns the slot of agent's records of day.
 func (s *buckets[T, C]) slot(day int32, agent string) int32 {
-	first, ok := s.agents[agent]
+	first, ok := s.agents.Get(agent)
 	if !ok {
 		// The record's text may be lent (see ingest.Options.Borrowed):
 		// the slot keeps a copy.
 		agent = strings.Clone(agent)
-		first = s.newSlot(day, agent)
-		s.agents[agent] = first
-		return first
+		n := s.newSlot(day, agent)
+		s.agents.Add(agent, firstSlot{day, n})
+		return n
 	}
-	slot := first
+	if first.day == day { // most days' records are of one day
+		return first.slot
+	}
+	slot := first.slot
 	for s.keys[slot].day != day {
 		if s.next[slot] < 0 {
 			n := s.newSlot(day, s.keys[slot].agent)
@@ -126,6 +130,10 @@ func (s *buckets[T, C]) slot(day int32, agent string) int32 {
 	}
 	return slot
 }
+
+// firstSlot is an agent's first slot, and its day: the table of agents
+// answers the common case without a look at the slot's key.
+type firstSlot struct{ day, slot int32 }
 
 func (s *buckets[T, C]) newSlot(day int32, agent string) int32 {
 	n := int32(len(s.keys))
@@ -416,7 +424,8 @@ func (s *buckets[T, C]) Sorted() *Cursor[T] {
 func (s *buckets[T, C]) Close() error {
 	s.wait()
 	s.blocks, s.spare, s.starts, s.spareStarts = nil, nil, nil, nil
-	s.agents, s.keys, s.next, s.free, s.left = nil, nil, nil, nil, nil
+	s.agents = keytable.Table[firstSlot]{}
+	s.keys, s.next, s.free, s.left = nil, nil, nil, nil
 	err := closeRuns(s.runs)
 	s.runs = nil
 	return err
