@@ -135,9 +135,10 @@ func (r *reader) byte() byte {
 	return c
 }
 
-// str sets *s to the next string. It keeps *s when the bytes are the
-// same, so that reading records of one agent or call in a row does not
-// allocate their repeated strings again.
+// str sets *s to the next string: with alias, the bytes themselves;
+// otherwise it keeps *s when the bytes are the same, so that reading
+// records of one agent or call in a row does not allocate their repeated
+// strings again.
 func (r *reader) str(s *string) {
 	n := r.uvarint()
 	if n > uint64(len(r.b)) {
@@ -147,9 +148,9 @@ func (r *reader) str(s *string) {
 	b := r.b[:n]
 	r.b = r.b[n:]
 	switch {
-	case string(b) == *s:
 	case r.alias && n > 0:
 		*s = unsafe.String(&b[0], n)
+	case string(b) == *s:
 	default:
 		*s = string(b)
 	}
