@@ -110,6 +110,11 @@ type Origin struct {
 	SkillInfoSN string
 }
 
+// Fields are pointers to o's fields, always in this order.
+func (o *Origin) Fields() [5]*string {
+	return [...]*string{&o.RecordID, &o.DeveloperID, &o.AccountID, &o.ServiceNo, &o.SkillInfoSN}
+}
+
 // Duration is End − Begin.
 func (b *Bill) Duration() time.Duration { return b.End.Sub(b.Begin) }
 

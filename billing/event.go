@@ -21,6 +21,12 @@ type Attrs struct {
 	LocationID string
 }
 
+// Fields are pointers to a's fields, always in this order: encodings of
+// Attrs number them by it.
+func (a *Attrs) Fields() [9]*string {
+	return [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID}
+}
+
 // IsText reports whether the media type counts as text (text, chat, email,
 // social), in any letter case.
 func (a Attrs) IsText() bool {

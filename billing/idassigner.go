@@ -56,7 +56,7 @@ func (a *IDAssigner) Assign(text []byte, bills []*Bill) []byte {
 			a.one(b)
 			continue
 		}
-		blocks := (n + 9 + 63) / 64
+		blocks := sha256x16.Blocks(n)
 		l := a.lanes[blocks-1]
 		if l == nil {
 			l = new(idLanes)

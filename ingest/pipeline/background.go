@@ -202,15 +202,17 @@ func keepBill(text []byte, b *billing.Bill) []byte {
 	text = keepText(text, &b.ID)
 	text = keepText(text, &b.AgentID)
 	text = keepAttrs(text, &b.Attrs)
-	for _, s := range [...]*string{&b.Origin.RecordID, &b.Origin.DeveloperID, &b.Origin.AccountID, &b.Origin.ServiceNo, &b.Origin.SkillInfoSN} {
-		text = keepText(text, s)
+	fields := b.Origin.Fields()
+	for i := range fields {
+		text = keepText(text, fields[i])
 	}
 	return text
 }
 
 func keepAttrs(text []byte, a *billing.Attrs) []byte {
-	for _, s := range [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID} {
-		text = keepText(text, s)
+	fields := a.Fields()
+	for i := range fields {
+		text = keepText(text, fields[i])
 	}
 	return text
 }

@@ -624,7 +624,10 @@ func (t *tally) note(day int32, kind string, byName map[string]int64) {
 	if t.only != nil && day != t.onlyNum {
 		return
 	}
-	t.addNotes(day, map[string]map[string]int64{kind: byName})
+	counts := t.notesOf(day, kind)
+	for name, n := range byName {
+		counts[name] += n
+	}
 }
 
 // noteOne counts one note of kind and name on day, when it is run.
@@ -632,6 +635,20 @@ func (t *tally) noteOne(day int32, kind, name string) {
 	if t.only != nil && day != t.onlyNum {
 		return
 	}
+	t.notesOf(day, kind)[name]++
+}
+
+func (t *tally) addNotes(day int32, notes map[string]map[string]int64) {
+	for kind, byName := range notes {
+		counts := t.notesOf(day, kind)
+		for name, n := range byName {
+			counts[name] += n
+		}
+	}
+}
+
+// notesOf is the count by name of day's notes of kind, made when missing.
+func (t *tally) notesOf(day int32, kind string) map[string]int64 {
 	byKind := t.notes[day]
 	if byKind == nil {
 		byKind = map[string]map[string]int64{}
@@ -640,23 +657,7 @@ func (t *tally) noteOne(day int32, kind, name string) {
 	if byKind[kind] == nil {
 		byKind[kind] = map[string]int64{}
 	}
-	byKind[kind][name]++
-}
-
-func (t *tally) addNotes(day int32, notes map[string]map[string]int64) {
-	byKind := t.notes[day]
-	if byKind == nil {
-		byKind = map[string]map[string]int64{}
-		t.notes[day] = byKind
-	}
-	for kind, byName := range notes {
-		if byKind[kind] == nil {
-			byKind[kind] = map[string]int64{}
-		}
-		for name, n := range byName {
-			byKind[kind][name] += n
-		}
-	}
+	return byKind[kind]
 }
 
 // dayOf is the spill.DayNumber of the site-zone day of t.

@@ -57,7 +57,7 @@ func appendAttrs(dst []byte, a *billing.Attrs, extra uint64) []byte {
 	// The fields are indexed, never ranged over by value: a range copies
 	// the array, and reading the copy back right after writing it stalls
 	// the processor on every event.
-	fields := [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID}
+	fields := a.Fields()
 	mask := extra << len(fields)
 	for i := range fields {
 		if *fields[i] != "" {
@@ -76,6 +76,9 @@ func appendAttrs(dst []byte, a *billing.Attrs, extra uint64) []byte {
 // attrFields is the number of string fields appendAttrs encodes; bits
 // above them in its mask are the caller's.
 const attrFields = 9
+
+// Attrs has as many fields as the mask has bits for.
+var _ [attrFields]*string = new(billing.Attrs).Fields()
 
 // The bits above the string fields in an event's mask: the event has a
 // source cause, and a source cause other than 0 follows the strings.
@@ -160,7 +163,7 @@ func (r *reader) str(s *string) {
 // mask.
 func (r *reader) attrs(a *billing.Attrs) uint64 {
 	mask := r.uvarint()
-	fields := [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID}
+	fields := a.Fields()
 	for i := range fields { // indexed, not copied (see appendAttrs)
 		if mask&(1<<i) != 0 {
 			r.str(fields[i])
@@ -173,20 +176,19 @@ func (r *reader) attrs(a *billing.Attrs) uint64 {
 
 // appendOrigin encodes the fields of a bill's origin.
 func appendOrigin(dst []byte, o *billing.Origin) []byte {
-	dst = appendString(dst, o.RecordID)
-	dst = appendString(dst, o.DeveloperID)
-	dst = appendString(dst, o.AccountID)
-	dst = appendString(dst, o.ServiceNo)
-	return appendString(dst, o.SkillInfoSN)
+	fields := o.Fields()
+	for i := range fields { // indexed, not copied (see appendAttrs)
+		dst = appendString(dst, *fields[i])
+	}
+	return dst
 }
 
 // origin reads what appendOrigin wrote.
 func (r *reader) origin(o *billing.Origin) {
-	r.str(&o.RecordID)
-	r.str(&o.DeveloperID)
-	r.str(&o.AccountID)
-	r.str(&o.ServiceNo)
-	r.str(&o.SkillInfoSN)
+	fields := o.Fields()
+	for i := range fields {
+		r.str(fields[i])
+	}
 }
 
 func (r *reader) source(files *fileTable, src *billing.Source) {

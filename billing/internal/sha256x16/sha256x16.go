@@ -25,10 +25,14 @@ type Batch struct {
 	state [8][Lanes]uint32 // word w of lane i's hash state at [w][i]
 }
 
+// Blocks is the number of 64-byte blocks of an n-byte message once
+// padded: its bytes, the 0x80 and the 8-byte length.
+func Blocks(n int) int { return (n + 9 + 63) / 64 }
+
 // Pad pads the n-byte message in msg as SHA-256 does (n at most MaxLen)
 // and returns its number of 64-byte blocks.
 func Pad(msg *[Stride]byte, n int) int {
-	blocks := (n + 9 + 63) / 64
+	blocks := Blocks(n)
 	end := blocks * 64
 	msg[n] = 0x80
 	clear(msg[n+1 : end-8])
