@@ -76,6 +76,7 @@ func (l *Lake) putObject(ctx context.Context, name string, data []byte) error {
 		f.abort()
 		return err
 	}
+	stageHook("finished " + path.Base(name))
 	if err := f.commit(ctx); err != nil {
 		f.abort()
 		return err
