@@ -22,7 +22,8 @@ rejects and open rows of its run, when the run finished, and why a day is not
 ok. The state is derived from the manifests and the files:
 
   ok      the files are those the manifest names, and the day was built on the
-          open table the day before holds now
+          open table the day before holds now (or on the one its run wrote, when
+          that file was damaged since: the day before is then broken)
   stale   the day before was ingested again after this day (or this day was
           built on a stale day): run "agentbill ingest --date D --cascade" for
           the first stale day's predecessor D

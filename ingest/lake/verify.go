@@ -173,8 +173,11 @@ type dayLink struct {
 	readErr  error  // the manifest could not be read
 	openSum  string // SHA-256 of the open file now; "" when there is none
 	openSize int64
-	state    State // the link state: ok, stale or gap
-	reason   string
+	// wroteOpenSum is the SHA-256 of the open file its manifest names:
+	// what the day's run wrote.
+	wroteOpenSum string
+	state        State // the link state: ok, stale or gap
+	reason       string
 }
 
 // readLink reads the manifest of day and hashes its open file; with quick,
@@ -191,14 +194,19 @@ func (l *Lake) readLink(day billing.Date, quick bool) (*dayLink, error) {
 	}
 	ctx := context.Background()
 	name := l.Rel(Open.Name, day)
-	if quick && d.manifest != nil {
-		if fi := d.manifest.file(name); fi != nil {
+	var written *FileInfo
+	if d.manifest != nil {
+		written = d.manifest.file(name)
+	}
+	if written != nil {
+		d.wroteOpenSum = written.SHA256
+		if quick {
 			size, err := l.storage().size(ctx, name)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				return d, nil
-			case err == nil && size == fi.Size:
-				d.openSum, d.openSize = fi.SHA256, fi.Size
+			case err == nil && size == written.Size:
+				d.openSum, d.openSize = written.SHA256, written.Size
 				return d, nil
 			}
 		}
@@ -228,6 +236,11 @@ func linkState(cur, prev *dayLink, earlier bool) (State, string) {
 			return StateStale, fmt.Sprintf("carried in the state of %s, not of the day before", c.Date)
 		case prev == nil || prev.openSum == "":
 			return StateGap, fmt.Sprintf("carried in the open table of %s, which the lake no longer holds", prevDay)
+		case prev.openSum != c.SHA256 && prev.wroteOpenSum == c.SHA256:
+			// The day carried in what the day before's run wrote, whose
+			// file has changed since: the day before is broken and says
+			// so; ingesting it again from the same inputs writes the
+			// same file back, and this day needs nothing.
 		case prev.openSum != c.SHA256:
 			return StateStale, fmt.Sprintf("%s was ingested again after this day: its open table is not the one this day carried in", prevDay)
 		}

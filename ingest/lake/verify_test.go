@@ -129,6 +129,12 @@ func TestVerify(t *testing.T) {
 			mention: map[billing.Date]string{d2: "open/date=2024-03-11/open.parquet is missing", d3: "no longer holds"},
 		},
 		{
+			name:    "open table damaged",
+			damage:  func(t *testing.T, l *Lake, _ string) { appendFile(t, l.Path(Open.Name, d2), "x") },
+			want:    []string{"2024-03-10 ok", "2024-03-11 broken", "2024-03-12 ok"},
+			mention: map[billing.Date]string{d2: "open/date=2024-03-11/open.parquet is not the file the run wrote"},
+		},
+		{
 			name:    "manifest gone",
 			damage:  func(t *testing.T, l *Lake, _ string) { remove(t, l.manifestPath(d2)) },
 			want:    []string{"2024-03-10 ok", "2024-03-11 broken", "2024-03-12 ok"},
@@ -364,6 +370,20 @@ func remove(t *testing.T, path string) {
 func truncateFile(t *testing.T, path string, size int64) {
 	t.Helper()
 	if err := os.Truncate(path, size); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func appendFile(t *testing.T, path, data string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 }
