@@ -41,14 +41,13 @@ var errWriterStopped = errors.New("the day's writer stopped")
 
 // block is a run of consecutive agents of a day and, once billed, their
 // bills in the lake's order. Its events come in pieces, in order: buckets
-// of a shard's memory, which the billing goroutine decodes itself, and
-// events the cutting goroutine decoded (from spilled runs, or at the head
-// of a bucket).
+// of a shard's memory, which the billing goroutine decodes itself as the
+// rules take them, and events the cutting goroutine decoded (from spilled
+// runs, or at the head of a bucket).
 type block struct {
 	pieces  []piece
 	n       int                // events in all the pieces
 	events  []billing.Event    // the events of the pieces without a bucket
-	decoded []spill.DayEvent   // the buckets' events, once decoded
 	carried []billing.OpenSpan // of its agents, in the lake's order
 	bills   []billing.Bill     // the result, in the lake's order
 	named   []*billing.Bill    // the bills, to be given their ids
@@ -59,8 +58,7 @@ type block struct {
 	barrier chan struct{} // a barrier rather than a block: closed when written
 }
 
-// piece is a run of a block's events: a bucket's, decoded[from:to] once
-// decoded, or events[from:to].
+// piece is a run of a block's events: a bucket's, or events[from:to].
 type piece struct {
 	bucket   spill.Bucket[spill.DayEvent]
 	from, to int
@@ -102,26 +100,24 @@ func (b *block) bill(cfg billing.Config, day billing.Date, ids *billing.IDAssign
 		clear(b.pieces) // the buckets
 		b.pieces, b.events, b.carried, b.n = b.pieces[:0], b.events[:0], nil, 0
 	}()
-	b.decoded = b.decoded[:0]
-	for i := range b.pieces {
-		if pc := &b.pieces[i]; pc.bucket != nil {
-			pc.from = len(b.decoded)
-			if b.decoded, b.err = pc.bucket.AppendTo(b.decoded); b.err != nil {
-				return
-			}
-			pc.to = len(b.decoded)
-		}
-	}
+	// The buckets' events are decoded one at a time into scratch as the
+	// rules take them: each is used once, while it is in the cache.
+	var scratch spill.DayEvent
+	var decodeErr error
 	events := func(yield func(*billing.Event) bool) {
 		for _, pc := range b.pieces {
-			for i := pc.from; i < pc.to; i++ {
-				var e *billing.Event
-				if pc.bucket != nil {
-					e = &b.decoded[i].Event
-				} else {
-					e = &b.events[i]
+			if pc.bucket != nil {
+				more, err := pc.bucket.Each(&scratch, func(e *spill.DayEvent) bool { return yield(&e.Event) })
+				if err != nil {
+					decodeErr = err
 				}
-				if !yield(e) {
+				if !more {
+					return
+				}
+				continue
+			}
+			for i := pc.from; i < pc.to; i++ {
+				if !yield(&b.events[i]) {
 					return
 				}
 			}
@@ -142,6 +138,10 @@ func (b *block) bill(cfg billing.Config, day billing.Date, ids *billing.IDAssign
 		},
 		DeferIDs: true,
 	})
+	if decodeErr != nil {
+		b.err = decodeErr
+		return
+	}
 	// The ids are hashed many at once, the block's bills all together.
 	b.named = b.named[:0]
 	for i := range b.bills {

@@ -505,9 +505,10 @@ func (c runCodec[T, C]) Decode(rec []byte, v *T) error {
 type Bucket[T any] interface {
 	// Len is the number of records.
 	Len() int
-	// AppendTo appends the records to dst in order; their strings point
-	// into the sorter's memory.
-	AppendTo(dst []T) ([]T, error)
+	// Each decodes the records in order into v, one after the other,
+	// calling yield after each until it returns false; their strings
+	// point into the sorter's memory. It returns false when yield did.
+	Each(v *T, yield func(*T) bool) (bool, error)
 }
 
 // bucketTaker is a source that can hand over the rest of its current
@@ -559,17 +560,16 @@ type memBucket[T any, C bucketCodec[T]] struct {
 
 func (m *memBucket[T, C]) Len() int { return len(m.s.starts[m.slot]) - m.from }
 
-func (m *memBucket[T, C]) AppendTo(dst []T) ([]T, error) {
+func (m *memBucket[T, C]) Each(v *T, yield func(*T) bool) (bool, error) {
 	s := m.s
 	key := &s.keys[m.slot]
-	starts := s.starts[m.slot][m.from:]
-	n := len(dst)
-	// decode sets every field: the records need no zeroing first.
-	dst = slices.Grow(dst, len(starts))[:n+len(starts)]
-	for i, p := range starts {
-		if err := s.codec.decode(&dst[n+i], key.day, key.agent, s.time(p), s.body(p), &s.files, true); err != nil {
-			return dst[:n+i], err
+	for _, p := range s.starts[m.slot][m.from:] {
+		if err := s.codec.decode(v, key.day, key.agent, s.time(p), s.body(p), &s.files, true); err != nil {
+			return false, err
+		}
+		if !yield(v) {
+			return false, nil
 		}
 	}
-	return dst, nil
+	return true, nil
 }
