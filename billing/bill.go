@@ -224,6 +224,11 @@ func CompareBills(a, b *Bill) int {
 	if c := strings.Compare(a.AgentID, b.AgentID); c != 0 {
 		return c
 	}
+	return compareAgentBills(a, b)
+}
+
+// compareAgentBills is CompareBills for two bills of one agent.
+func compareAgentBills(a, b *Bill) int {
 	if c := a.Begin.Compare(b.Begin); c != 0 {
 		return c
 	}
@@ -236,3 +241,7 @@ func CompareBills(a, b *Bill) int {
 // SortBills sorts bills in the lake's order; bills equal in the sort key
 // keep the order they were written in, so the result is deterministic.
 func SortBills(bills []Bill) { sortStable(bills, CompareBills) }
+
+// SortAgentBills sorts the bills of one agent as SortBills does, without
+// comparing their agent ids, which are all the same.
+func SortAgentBills(bills []Bill) { sortStable(bills, compareAgentBills) }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestSortStable(t *testing.T) {
@@ -51,6 +52,32 @@ func TestSortStableShapes(t *testing.T) {
 			sortStable(xs, func(a, b *item) int { return a.key - b.key })
 			if !slices.Equal(xs, want) {
 				t.Errorf("%s, n=%d: not the stable order", name, n)
+			}
+		}
+	}
+}
+
+// SortAgentBills puts one agent's bills in SortBills's order, equal keys
+// (same begin, type and end) in the order they came.
+func TestSortAgentBillsIsSortBills(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	for _, n := range []int{0, 1, 5, insertionMax, 300} {
+		bills := make([]Bill, n)
+		for i := range bills {
+			begin := base.Add(time.Duration(r.IntN(20)) * time.Minute)
+			bills[i] = Bill{
+				AgentID: "A1", OpType: int32([]int{0, 4, 26, 60}[r.IntN(4)]),
+				Begin: begin, End: begin.Add(time.Duration(r.IntN(3)) * time.Minute),
+				Source: Source{Line: int64(i)},
+			}
+		}
+		want := slices.Clone(bills)
+		SortBills(want)
+		SortAgentBills(bills)
+		for i := range want {
+			if bills[i].Source.Line != want[i].Source.Line {
+				t.Fatalf("n=%d: bill %d is line %d, SortBills puts line %d there", n, i, bills[i].Source.Line, want[i].Source.Line)
 			}
 		}
 	}

@@ -132,7 +132,7 @@ func (b *block) bill(cfg billing.Config, day billing.Date, ids *billing.IDAssign
 	b.res, b.err = billing.RunByAgent(cfg, day, b.carried, events, billing.AgentBills{
 		Bill: func(x *billing.Bill) error { b.bills = append(b.bills, *x); return nil },
 		Done: func() error {
-			billing.SortBills(b.bills[agentStart:])
+			billing.SortAgentBills(b.bills[agentStart:])
 			agentStart = len(b.bills)
 			return nil
 		},
