@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // colBuf buffers the values of one column for the row group being filled,
@@ -31,7 +32,9 @@ type colBuf struct {
 	// Statistics of the non-null values.
 	hasStat  bool
 	lo, hi   int64  // integer columns
-	los, his string // string columns
+	los, his string // string columns, in loBuf and hiBuf
+	loBuf    []byte
+	hiBuf    []byte
 }
 
 // dictionary holds the distinct values of a dictionary-encoded column in
@@ -206,17 +209,26 @@ func validUTF8(s string) string {
 }
 
 // statStr keeps copies: the strings put may be lent (a batch of bills
-// read back from a run reuses its memory).
+// read back from a run reuses its memory). The copies live in buffers of
+// their own, overwritten by the next minimum or maximum: a column of
+// growing values (call ids) has a new maximum at almost every row.
 func (c *colBuf) statStr(s string) {
 	switch {
 	case !c.hasStat:
-		s = strings.Clone(s)
-		c.los, c.his, c.hasStat = s, s, true
+		c.los, c.loBuf = keepStat(c.loBuf, s)
+		c.his, c.hiBuf = keepStat(c.hiBuf, s)
+		c.hasStat = true
 	case s < c.los:
-		c.los = strings.Clone(s)
+		c.los, c.loBuf = keepStat(c.loBuf, s)
 	case s > c.his:
-		c.his = strings.Clone(s)
+		c.his, c.hiBuf = keepStat(c.hiBuf, s)
 	}
+}
+
+// keepStat copies s into buf and returns the copy and the buffer.
+func keepStat(buf []byte, s string) (string, []byte) {
+	buf = append(buf[:0], s...)
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), buf
 }
 
 func (c *colBuf) putI32(v int32) {
