@@ -189,6 +189,16 @@ func (g *rowGroup) encodeParallel(encs []*chunkEncoder, chunks [][]byte, buf []b
 		})
 	}
 	wg.Wait()
+	// The group's bytes are the chunks one after the other (a twin's is
+	// its first's again): room for all of them at once.
+	total := 0
+	for i, j := range twins {
+		if j < 0 {
+			j = i
+		}
+		total += len(chunks[j])
+	}
+	dst = slices.Grow(dst, total)
 	eg := &encodedGroup{meta: g.meta()}
 	starts := make([]int, len(g.cols))
 	for i, cc := range metas {
