@@ -55,8 +55,8 @@ func (b *BillBlock) encodeGroup() {
 		} else {
 			b.out.groups = append(b.out.groups, eg)
 			b.out.rows += eg.meta.NumRows
-			b.out.size += int64(len(eg.data))
-			b.hint = len(eg.data) + len(eg.data)/8
+			b.out.size += int64(eg.size)
+			b.hint = eg.size + eg.size/8
 		}
 	}
 	b.g.reset()

@@ -62,8 +62,10 @@ func (f *fileWriter) writeGroup(g *encodedGroup) error {
 	for _, cc := range rg.Columns {
 		shiftChunk(cc, f.off)
 	}
-	if err := f.write(g.data); err != nil {
-		return err
+	for _, part := range g.parts {
+		if err := f.write(part); err != nil {
+			return err
+		}
 	}
 	f.groups = append(f.groups, rg)
 	f.rows += rg.NumRows
@@ -143,11 +145,10 @@ type tableWriter struct {
 	total int64     // rows written, buffered ones included
 	err   error
 	// done reports the end of the background encoding; nil when none runs.
-	// While one runs, it alone uses file, encs, chunks and buf.
+	// While one runs, it alone uses file, encs and chunks.
 	done   chan error
 	encs   []*chunkEncoder
 	chunks [][]byte
-	buf    []byte
 	closed bool
 }
 
@@ -186,9 +187,8 @@ func (t *tableWriter) flush() error {
 	}
 	t.done = make(chan error, 1)
 	go func() {
-		eg, err := g.encodeParallel(t.encs, t.chunks, t.buf)
+		eg, err := g.encodeParallel(t.encs, t.chunks)
 		if err == nil {
-			t.buf = eg.data
 			err = t.file.writeGroup(eg)
 		}
 		g.reset()

@@ -83,8 +83,9 @@ func (g *rowGroup) reset() {
 // one after the other in column order, and its metadata, whose offsets
 // count from the group's first byte until a file places it.
 type encodedGroup struct {
-	data []byte
-	meta *parquet.RowGroup
+	parts [][]byte // the group's bytes, in pieces written one after the other
+	size  int      // their length
+	meta  *parquet.RowGroup
 }
 
 // encode encodes the buffered rows into buf, reusing its memory,
@@ -113,7 +114,7 @@ func (g *rowGroup) encode(e *chunkEncoder, buf []byte) (*encodedGroup, error) {
 		eg.meta.Columns = append(eg.meta.Columns, cc)
 		starts[i+1] = len(dst)
 	}
-	eg.data = dst
+	eg.parts, eg.size = [][]byte{dst}, len(dst)
 	g.sumSizes(eg)
 	return eg, nil
 }
@@ -166,10 +167,10 @@ func twinChunk(cc *parquet.ColumnChunk, name string, shift int64) *parquet.Colum
 
 // encodeParallel encodes the buffered rows with each column chunk on its
 // own goroutine, at most len(encs) at once; chunks[i] is the scratch of
-// column i. The bytes are those of encode.
-func (g *rowGroup) encodeParallel(encs []*chunkEncoder, chunks [][]byte, buf []byte) (*encodedGroup, error) {
+// column i, which the group's parts point into until the next call. The
+// bytes are those of encode.
+func (g *rowGroup) encodeParallel(encs []*chunkEncoder, chunks [][]byte) (*encodedGroup, error) {
 	g.fillLevels()
-	dst := buf[:0]
 	metas := make([]*parquet.ColumnChunk, len(g.cols))
 	errs := make([]error, len(g.cols))
 	twins := g.twins()
@@ -189,33 +190,26 @@ func (g *rowGroup) encodeParallel(encs []*chunkEncoder, chunks [][]byte, buf []b
 		})
 	}
 	wg.Wait()
-	// The group's bytes are the chunks one after the other (a twin's is
-	// its first's again): room for all of them at once.
-	total := 0
-	for i, j := range twins {
-		if j < 0 {
-			j = i
-		}
-		total += len(chunks[j])
-	}
-	dst = slices.Grow(dst, total)
-	eg := &encodedGroup{meta: g.meta()}
+	// The chunks are written from where they are, not copied into one
+	// buffer first; a twin's is its first's again.
+	eg := &encodedGroup{meta: g.meta(), parts: make([][]byte, 0, len(g.cols))}
 	starts := make([]int, len(g.cols))
 	for i, cc := range metas {
 		if errs[i] != nil {
 			return nil, fmt.Errorf("encode column %s: %w", g.cols[i].col.Name, errs[i])
 		}
-		starts[i] = len(dst)
+		starts[i] = eg.size
 		if j := twins[i]; j >= 0 {
 			eg.meta.Columns = append(eg.meta.Columns, twinChunk(eg.meta.Columns[j], g.cols[i].col.Name, int64(starts[i]-starts[j])))
-			dst = append(dst, chunks[j]...)
+			eg.parts = append(eg.parts, chunks[j])
+			eg.size += len(chunks[j])
 			continue
 		}
-		shiftChunk(cc, int64(len(dst)))
+		shiftChunk(cc, int64(eg.size))
 		eg.meta.Columns = append(eg.meta.Columns, cc)
-		dst = append(dst, chunks[i]...)
+		eg.parts = append(eg.parts, chunks[i])
+		eg.size += len(chunks[i])
 	}
-	eg.data = dst
 	g.sumSizes(eg)
 	return eg, nil
 }
@@ -242,7 +236,7 @@ func (g *rowGroup) sumSizes(eg *encodedGroup) {
 	for _, cc := range eg.meta.Columns {
 		eg.meta.TotalByteSize += cc.MetaData.TotalUncompressedSize
 	}
-	eg.meta.TotalCompressedSize = ptr(int64(len(eg.data)))
+	eg.meta.TotalCompressedSize = ptr(int64(eg.size))
 }
 
 // shiftChunk moves the offsets of a column chunk by off bytes.
