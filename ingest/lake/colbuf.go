@@ -30,11 +30,11 @@ type colBuf struct {
 	size   int64 // plain-encoded size of the values, for the row group cut
 
 	// Statistics of the non-null values.
-	hasStat  bool
-	lo, hi   int64  // integer columns
-	los, his string // string columns, in loBuf and hiBuf
-	loBuf    []byte
-	hiBuf    []byte
+	hasStat      bool
+	lo, hi       int64  // integer columns
+	los, his     string // string columns, in loBuf and hiBuf
+	loBuf, hiBuf []byte
+	loKey, hiKey uint64 // statKey of los and his
 }
 
 // dictionary holds the distinct values of a dictionary-encoded column in
@@ -212,17 +212,35 @@ func validUTF8(s string) string {
 // read back from a run reuses its memory). The copies live in buffers of
 // their own, overwritten by the next minimum or maximum: a column of
 // growing values (call ids) has a new maximum at almost every row.
+//
+// Most values are decided by their first eight bytes (statKey), without a
+// comparison of whole strings.
 func (c *colBuf) statStr(s string) {
+	k := statKey(s)
 	switch {
 	case !c.hasStat:
 		c.los, c.loBuf = keepStat(c.loBuf, s)
 		c.his, c.hiBuf = keepStat(c.hiBuf, s)
-		c.hasStat = true
-	case s < c.los:
+		c.loKey, c.hiKey, c.hasStat = k, k, true
+	case k < c.loKey || k == c.loKey && s < c.los:
 		c.los, c.loBuf = keepStat(c.loBuf, s)
-	case s > c.his:
+		c.loKey = k
+	case k > c.hiKey || k == c.hiKey && s > c.his:
 		c.his, c.hiBuf = keepStat(c.hiBuf, s)
+		c.hiKey = k
 	}
+}
+
+// statKey is the first eight bytes of s as a big-endian number, zeros
+// after a shorter s: when the keys of two strings differ, they are in the
+// order of the strings.
+func statKey(s string) uint64 {
+	if len(s) >= 8 {
+		return binary.BigEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))
+	}
+	var b [8]byte
+	copy(b[:], s)
+	return binary.BigEndian.Uint64(b[:])
 }
 
 // keepStat copies s into buf and returns the copy and the buffer.
