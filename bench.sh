@@ -9,6 +9,8 @@
 # Parquet size comparison with DuckDB's own writer, and the reports over 30
 # days. Results go to WORK_DIR/results.md. BENCH_QUICK=1 skips the 100,000
 # agent day and the million-event agent (a few minutes instead of ~10).
+# The peer is built from PEER_DIR (default: ../shared/peer beside the
+# checkout); without it the comparison says it was left out and why.
 set -euo pipefail
 
 work=${1:-/tmp/agentbill-bench}
@@ -90,9 +92,10 @@ say ""
 # The peer (../shared/peer) is the bill derivation an analyst would write
 # in DuckDB SQL; it is built here from its own module, beside agentbill.
 peer=$work/peer
-if [ ! -x "$peer" ] && [ -d "$repo/../shared/peer" ]; then
+peer_dir=${PEER_DIR:-$repo/../shared/peer}
+if [ ! -x "$peer" ] && [ -d "$peer_dir" ]; then
 	rm -rf "$work/peer-src"
-	cp -r "$repo/../shared/peer" "$work/peer-src"
+	cp -r "$peer_dir" "$work/peer-src"
 	chmod -R u+w "$work/peer-src"
 	(cd "$work/peer-src" && go build -o "$peer" .)
 fi
@@ -126,7 +129,11 @@ if [ ! -s "$p25" ]; then
 		BEGIN { print "time,agent_id,op_type,op_object,op_cause,call_id,media_type" }
 		{ s = int($1 / 1000); printf "%s %02d:%02d:%02d.%03d,%s\n", day, int(s / 3600), int(s % 3600 / 60), s % 60, $1 % 1000, $2 }' >"$p25"
 fi
-if [ -x "$peer" ]; then
+if [ ! -x "$peer" ]; then
+	say "Left out: no peer at $peer_dir (set PEER_DIR to the folder of ../shared/peer)."
+	say ""
+	echo "bench.sh: no peer at $peer_dir; the comparison is left out (set PEER_DIR)" >&2
+else
 	say "| run | agentbill wall s | agentbill CPU s | agentbill RSS MB | peer wall s | peer CPU s | peer RSS MB | peer ÷ agentbill (wall) | (CPU) |"
 	say "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for i in 1 2 3; do
