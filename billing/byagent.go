@@ -15,6 +15,10 @@ type DayResult struct {
 type AgentBills struct {
 	Bill func(*Bill) error
 	Done func() error
+	// Slot, when set, gives the place each bill is built in, every field
+	// of it written: Bill then gets that pointer, and the receiver has
+	// the bill already where it wants it.
+	Slot func() *Bill
 	// DeferIDs hands the bills on without their ID, for the receiver to
 	// give them many at once with an IDAssigner (the open spans keep
 	// theirs).
@@ -50,6 +54,7 @@ func RunByAgent(cfg Config, day Date, carried []OpenSpan, events iter.Seq[*Event
 		}
 	})
 	r.deferIDs = out.DeferIDs
+	r.slot = out.Slot
 	var (
 		a      = new(agent) // the current agent's state
 		active bool         // a holds an agent

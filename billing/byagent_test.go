@@ -120,3 +120,59 @@ func agentIndex(t *testing.T, id string) int {
 	}
 	return n
 }
+
+// With AgentBills.Slot, each bill is built in the receiver's place, whatever
+// that place held before, and is the bill Bill would have had copied.
+func TestRunByAgentSlot(t *testing.T) {
+	day := billing.Date{Year: 2026, Month: time.November, Day: 20}
+	cfg := billing.DefaultConfig()
+	events := agentDay(day, 50, 40)
+	want := runByAgent(t, cfg, day, nil, events)
+
+	stale := billing.Bill{ID: "stale", AgentID: "stale", OpType: 99, OpObject: 1, OpCause: 2,
+		Begin: time.Unix(1, 0), End: time.Unix(2, 0), LogonSN: 3, SourceCause: 4, HasSourceCause: true,
+		Flags: billing.FlagTimeout, Attrs: billing.Attrs{CallID: "stale", PhoneNo: "stale"},
+		Source: billing.Source{File: "stale", Line: 5}, Origin: billing.Origin{RecordID: "stale"}}
+	for _, room := range []int{1, 100_000} { // grown at almost every bill, or never
+		buf := make([]billing.Bill, room)
+		for i := range buf {
+			buf[i] = stale
+		}
+		slots := buf[:0]
+		var got agentRun
+		start := 0
+		var err error
+		got.res, err = billing.RunByAgent(cfg, day, nil, func(yield func(*billing.Event) bool) {
+			for i := range events {
+				if !yield(&events[i]) {
+					return
+				}
+			}
+		}, billing.AgentBills{
+			Slot: func() *billing.Bill {
+				if len(slots) == cap(slots) {
+					slots = append(slots, stale)[:len(slots)]
+				}
+				slots = slots[:len(slots)+1]
+				return &slots[len(slots)-1]
+			},
+			Bill: func(b *billing.Bill) error {
+				if b != &slots[len(slots)-1] {
+					t.Error("Bill got a bill that is not in the last slot")
+				}
+				return nil
+			},
+			Done: func() error {
+				got.bills = append(got.bills, append([]billing.Bill(nil), slots[start:]...))
+				start = len(slots)
+				return nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("room %d: bills built in place differ from bills copied", room)
+		}
+	}
+}

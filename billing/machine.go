@@ -137,7 +137,7 @@ func (r *Run) apply(a *agent, e *Event) error {
 		}
 	case ClassInstant:
 		if r.billed[e.OpType] {
-			b := &r.bill
+			b := r.newBill()
 			*b = Bill{
 				OpType: int32(e.OpType), OpObject: int32(e.OpObject), OpCause: int32(e.OpCause),
 				Begin: t, End: t, Attrs: e.Attrs, Source: e.Source,
@@ -158,7 +158,7 @@ func (r *Run) apply(a *agent, e *Event) error {
 func (r *Run) login(a *agent, e *Event, flags Flags) {
 	a.startSession(e.Time, e.Source)
 	a.overlays = a.overlays[:0]
-	b := &r.bill
+	b := r.newBill()
 	*b = Bill{
 		OpType: OpLogin, OpObject: USNoUse, OpCause: USNoUse,
 		Begin: e.Time, End: e.Time, Source: e.Source, Flags: flags,
@@ -197,7 +197,7 @@ func logoutFrom(e *Event) logoutBy {
 func (r *Run) logout(a *agent, t time.Time, by logoutBy, flags Flags) {
 	r.closeAllOverlays(a, t, flags)
 	r.closeMain(a, t, flags)
-	b := &r.bill
+	b := r.newBill()
 	*b = Bill{
 		OpType: OpLogout, OpObject: int32(by.object), OpCause: int32(by.cause),
 		Begin: a.login, End: t, Attrs: by.attrs, Source: by.source, Flags: flags,
@@ -275,7 +275,7 @@ func (r *Run) closeSpan(a *agent, s *span, t time.Time, flags Flags) {
 
 // emitSpan writes the bill of type opType of s ending at end.
 func (r *Run) emitSpan(a *agent, s *span, opType int32, end time.Time, cause int, flags Flags) {
-	b := &r.bill
+	b := r.newBill()
 	s.fill(b, end, cause, flags)
 	b.OpType = opType
 	r.emitBill(a, b)

@@ -46,7 +46,8 @@ type Run struct {
 	convTypes  [2]int32
 	finished   bool
 
-	bill   Bill       // the bill being emitted
+	bill   Bill // the bill being emitted, unless slot gives a place
+	slot   func() *Bill
 	marks  markClock  // the site clock's five-minute marks
 	idents Identifier // keeps the base name of the last source file
 	ids    idArena
@@ -154,6 +155,15 @@ func refused(e *Event, err error, refusals []Refusal) ([]Refusal, error) {
 
 // emitBill completes a bill with the agent's session and identity and
 // hands it on.
+// newBill is the place the next bill is built in: the receiver's own
+// (AgentBills.Slot), which saves copying the bill there, else the run's.
+func (r *Run) newBill() *Bill {
+	if r.slot != nil {
+		return r.slot()
+	}
+	return &r.bill
+}
+
 func (r *Run) emitBill(a *agent, b *Bill) {
 	b.AgentID = a.id
 	b.LogonSN = a.logonSN

@@ -130,7 +130,15 @@ func (b *block) bill(cfg billing.Config, day billing.Date, ids *billing.IDAssign
 	}
 	agentStart := 0
 	b.res, b.err = billing.RunByAgent(cfg, day, b.carried, events, billing.AgentBills{
-		Bill: func(x *billing.Bill) error { b.bills = append(b.bills, *x); return nil },
+		// Each bill is built in the block's own slice, in place.
+		Slot: func() *billing.Bill {
+			if len(b.bills) == cap(b.bills) {
+				b.bills = slices.Grow(b.bills, 1)
+			}
+			b.bills = b.bills[:len(b.bills)+1]
+			return &b.bills[len(b.bills)-1]
+		},
+		Bill: func(*billing.Bill) error { return nil },
 		Done: func() error {
 			billing.SortAgentBills(b.bills[agentStart:])
 			agentStart = len(b.bills)
