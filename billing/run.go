@@ -153,8 +153,6 @@ func refused(e *Event, err error, refusals []Refusal) ([]Refusal, error) {
 	return refusals, nil
 }
 
-// emitBill completes a bill with the agent's session and identity and
-// hands it on.
 // newBill is the place the next bill is built in: the receiver's own
 // (AgentBills.Slot), which saves copying the bill there, else the run's.
 func (r *Run) newBill() *Bill {
@@ -164,6 +162,8 @@ func (r *Run) newBill() *Bill {
 	return &r.bill
 }
 
+// emitBill completes a bill with the agent's session and identity and
+// hands it on.
 func (r *Run) emitBill(a *agent, b *Bill) {
 	b.AgentID = a.id
 	b.LogonSN = a.logonSN
