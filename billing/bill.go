@@ -110,10 +110,18 @@ type Origin struct {
 	SkillInfoSN string
 }
 
-// Fields are pointers to o's fields, always in this order.
-func (o *Origin) Fields() [5]*string {
-	return [...]*string{&o.RecordID, &o.DeveloperID, &o.AccountID, &o.ServiceNo, &o.SkillInfoSN}
-}
+// OriginFields is the number of string fields of Origin.
+const OriginFields = 5
+
+// Strings is o's fields as an array, in the order they are declared (see
+// Attrs.Strings).
+func (o *Origin) Strings() *[OriginFields]string { return (*[OriginFields]string)(unsafe.Pointer(o)) }
+
+// Origin is OriginFields strings and nothing else.
+const (
+	_ = uint(unsafe.Sizeof(Origin{}) - OriginFields*unsafe.Sizeof(""))
+	_ = uint(OriginFields*unsafe.Sizeof("") - unsafe.Sizeof(Origin{}))
+)
 
 // Duration is End − Begin.
 func (b *Bill) Duration() time.Duration { return b.End.Sub(b.Begin) }

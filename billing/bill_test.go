@@ -17,3 +17,22 @@ func TestIdentifierIsIdentity(t *testing.T) {
 		}
 	}
 }
+
+// Strings views Attrs and Origin as arrays of their fields in the order
+// they are declared, which the encodings of both number the fields by.
+func TestStringsAreTheFields(t *testing.T) {
+	var a Attrs
+	as := a.Strings()
+	for i, p := range []*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID} {
+		if p != &as[i] {
+			t.Errorf("Attrs field %d is not Strings()[%d]", i, i)
+		}
+	}
+	var o Origin
+	strs := o.Strings()
+	for i, p := range []*string{&o.RecordID, &o.DeveloperID, &o.AccountID, &o.ServiceNo, &o.SkillInfoSN} {
+		if p != &strs[i] {
+			t.Errorf("Origin field %d is not Strings()[%d]", i, i)
+		}
+	}
+}

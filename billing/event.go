@@ -1,6 +1,9 @@
 package billing
 
-import "time"
+import (
+	"time"
+	"unsafe"
+)
 
 // Source names the input record an event or bill came from.
 type Source struct {
@@ -21,11 +24,21 @@ type Attrs struct {
 	LocationID string
 }
 
-// Fields are pointers to a's fields, always in this order: encodings of
-// Attrs number them by it.
-func (a *Attrs) Fields() [9]*string {
-	return [...]*string{&a.CallID, &a.MediaType, &a.SkillID, &a.VDNID, &a.CCID, &a.AgentType, &a.PhoneNo, &a.CallInOut, &a.LocationID}
-}
+// AttrFields is the number of string fields of Attrs.
+const AttrFields = 9
+
+// Strings is a's fields as an array, in the order they are declared, which
+// encodings of Attrs number them by. The array is a itself: a loop over
+// every field reads and writes the fields in place, where an array of
+// pointers to them would first be built and copied.
+func (a *Attrs) Strings() *[AttrFields]string { return (*[AttrFields]string)(unsafe.Pointer(a)) }
+
+// Attrs is AttrFields strings and nothing else (Strings views it as an
+// array): the size is checked here, the order of the fields in the tests.
+const (
+	_ = uint(unsafe.Sizeof(Attrs{}) - AttrFields*unsafe.Sizeof(""))
+	_ = uint(AttrFields*unsafe.Sizeof("") - unsafe.Sizeof(Attrs{}))
+)
 
 // IsText reports whether the media type counts as text (text, chat, email,
 // social), in any letter case.

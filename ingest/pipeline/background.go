@@ -202,17 +202,17 @@ func keepBill(text []byte, b *billing.Bill) []byte {
 	text = keepText(text, &b.ID)
 	text = keepText(text, &b.AgentID)
 	text = keepAttrs(text, &b.Attrs)
-	fields := b.Origin.Fields()
+	fields := b.Origin.Strings()
 	for i := range fields {
-		text = keepText(text, fields[i])
+		text = keepText(text, &fields[i])
 	}
 	return text
 }
 
 func keepAttrs(text []byte, a *billing.Attrs) []byte {
-	fields := a.Fields()
+	fields := a.Strings()
 	for i := range fields {
-		text = keepText(text, fields[i])
+		text = keepText(text, &fields[i])
 	}
 	return text
 }

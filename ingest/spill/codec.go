@@ -54,19 +54,16 @@ func appendString(dst []byte, s string) []byte {
 // (most events set none, or a call's id and media), then each set one.
 // extra is put above the fields' bits of the mask (see hasSourceCause).
 func appendAttrs(dst []byte, a *billing.Attrs, extra uint64) []byte {
-	// The fields are indexed, never ranged over by value: a range copies
-	// the array, and reading the copy back right after writing it stalls
-	// the processor on every event.
-	fields := a.Fields()
+	fields := a.Strings()
 	mask := extra << len(fields)
 	for i := range fields {
-		if *fields[i] != "" {
+		if fields[i] != "" {
 			mask |= 1 << i
 		}
 	}
 	dst = binary.AppendUvarint(dst, mask)
 	for i := range fields {
-		if s := *fields[i]; s != "" {
+		if s := fields[i]; s != "" {
 			dst = appendString(dst, s)
 		}
 	}
@@ -75,10 +72,7 @@ func appendAttrs(dst []byte, a *billing.Attrs, extra uint64) []byte {
 
 // attrFields is the number of string fields appendAttrs encodes; bits
 // above them in its mask are the caller's.
-const attrFields = 9
-
-// Attrs has as many fields as the mask has bits for.
-var _ [attrFields]*string = new(billing.Attrs).Fields()
+const attrFields = billing.AttrFields
 
 // The bits above the string fields in an event's mask: the event has a
 // source cause, and a source cause other than 0 follows the strings.
@@ -163,12 +157,12 @@ func (r *reader) str(s *string) {
 // mask.
 func (r *reader) attrs(a *billing.Attrs) uint64 {
 	mask := r.uvarint()
-	fields := a.Fields()
-	for i := range fields { // indexed, not copied (see appendAttrs)
+	fields := a.Strings()
+	for i := range fields {
 		if mask&(1<<i) != 0 {
-			r.str(fields[i])
+			r.str(&fields[i])
 		} else {
-			*fields[i] = ""
+			fields[i] = ""
 		}
 	}
 	return mask >> attrFields
@@ -176,18 +170,18 @@ func (r *reader) attrs(a *billing.Attrs) uint64 {
 
 // appendOrigin encodes the fields of a bill's origin.
 func appendOrigin(dst []byte, o *billing.Origin) []byte {
-	fields := o.Fields()
-	for i := range fields { // indexed, not copied (see appendAttrs)
-		dst = appendString(dst, *fields[i])
+	fields := o.Strings()
+	for i := range fields {
+		dst = appendString(dst, fields[i])
 	}
 	return dst
 }
 
 // origin reads what appendOrigin wrote.
 func (r *reader) origin(o *billing.Origin) {
-	fields := o.Fields()
+	fields := o.Strings()
 	for i := range fields {
-		r.str(fields[i])
+		r.str(&fields[i])
 	}
 }
 
