@@ -236,12 +236,11 @@ func linkState(cur, prev *dayLink, earlier bool) (State, string) {
 			return StateStale, fmt.Sprintf("carried in the state of %s, not of the day before", c.Date)
 		case prev == nil || prev.openSum == "":
 			return StateGap, fmt.Sprintf("carried in the open table of %s, which the lake no longer holds", prevDay)
-		case prev.openSum != c.SHA256 && prev.wroteOpenSum == c.SHA256:
-			// The day carried in what the day before's run wrote, whose
-			// file has changed since: the day before is broken and says
-			// so; ingesting it again from the same inputs writes the
-			// same file back, and this day needs nothing.
-		case prev.openSum != c.SHA256:
+		case prev.openSum != c.SHA256 && prev.wroteOpenSum != c.SHA256:
+			// Carrying in what the day before's run wrote is no staleness
+			// even when that file has changed since: the day before is
+			// broken and says so, and ingesting it again from the same
+			// inputs writes the same file back.
 			return StateStale, fmt.Sprintf("%s was ingested again after this day: its open table is not the one this day carried in", prevDay)
 		}
 	} else {

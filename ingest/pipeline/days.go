@@ -640,10 +640,7 @@ func (t *tally) noteOne(day int32, kind, name string) {
 
 func (t *tally) addNotes(day int32, notes map[string]map[string]int64) {
 	for kind, byName := range notes {
-		counts := t.notesOf(day, kind)
-		for name, n := range byName {
-			counts[name] += n
-		}
+		t.note(day, kind, byName)
 	}
 }
 
