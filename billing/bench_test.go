@@ -140,13 +140,7 @@ func BenchmarkRunByAgent(b *testing.B) {
 		Bill: func(*billing.Bill) error { bills++; return nil },
 		Done: func() error { return nil },
 	}
-	seq := func(yield func(*billing.Event) bool) {
-		for i := range events {
-			if !yield(&events[i]) {
-				return
-			}
-		}
-	}
+	seq := eventsOf(events)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := billing.RunByAgent(cfg, day, nil, seq, out); err != nil {
@@ -166,13 +160,7 @@ func BenchmarkSortBillsByAgent(b *testing.B) {
 	events := byAgentEvents()
 	var bills []billing.Bill
 	var ends []int // where each agent's bills end
-	_, err := billing.RunByAgent(billing.DefaultConfig(), day, nil, func(yield func(*billing.Event) bool) {
-		for i := range events {
-			if !yield(&events[i]) {
-				return
-			}
-		}
-	}, billing.AgentBills{
+	_, err := billing.RunByAgent(billing.DefaultConfig(), day, nil, eventsOf(events), billing.AgentBills{
 		Bill: func(x *billing.Bill) error { bills = append(bills, *x); return nil },
 		Done: func() error { ends = append(ends, len(bills)); return nil },
 	})
@@ -187,7 +175,7 @@ func BenchmarkSortBillsByAgent(b *testing.B) {
 		b.StartTimer()
 		start := 0
 		for _, end := range ends {
-			billing.SortBills(work[start:end])
+			billing.SortAgentBills(work[start:end])
 			start = end
 		}
 	}

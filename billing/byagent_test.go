@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"fmt"
+	"iter"
 	"reflect"
 	"sync"
 	"testing"
@@ -22,13 +23,7 @@ func runByAgent(t *testing.T, cfg billing.Config, day billing.Date, carried []bi
 	var run agentRun
 	var cur []billing.Bill
 	var err error
-	run.res, err = billing.RunByAgent(cfg, day, carried, func(yield func(*billing.Event) bool) {
-		for i := range events {
-			if !yield(&events[i]) {
-				return
-			}
-		}
-	}, billing.AgentBills{
+	run.res, err = billing.RunByAgent(cfg, day, carried, eventsOf(events), billing.AgentBills{
 		Bill: func(b *billing.Bill) error { cur = append(cur, *b); return nil },
 		Done: func() error { run.bills = append(run.bills, cur); cur = nil; return nil },
 	})
@@ -36,6 +31,17 @@ func runByAgent(t *testing.T, cfg billing.Config, day billing.Date, carried []bi
 		t.Error(err)
 	}
 	return run
+}
+
+// eventsOf yields each event of events in turn.
+func eventsOf(events []billing.Event) iter.Seq[*billing.Event] {
+	return func(yield func(*billing.Event) bool) {
+		for i := range events {
+			if !yield(&events[i]) {
+				return
+			}
+		}
+	}
 }
 
 // TestRunByAgentConcurrent runs a day's agents in blocks on goroutines at
@@ -142,13 +148,7 @@ func TestRunByAgentSlot(t *testing.T) {
 		var got agentRun
 		start := 0
 		var err error
-		got.res, err = billing.RunByAgent(cfg, day, nil, func(yield func(*billing.Event) bool) {
-			for i := range events {
-				if !yield(&events[i]) {
-					return
-				}
-			}
-		}, billing.AgentBills{
+		got.res, err = billing.RunByAgent(cfg, day, nil, eventsOf(events), billing.AgentBills{
 			Slot: func() *billing.Bill {
 				if len(slots) == cap(slots) {
 					slots = append(slots, stale)[:len(slots)]

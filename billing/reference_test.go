@@ -312,13 +312,7 @@ func sameByAgent(cfg billing.Config, events []billing.Event, first billing.Date,
 		// Each agent's bills must come whole, before the next agent's.
 		var agentBills []billing.Bill
 		var lastAgent string
-		res, err := billing.RunByAgent(cfg, day, open, func(yield func(*billing.Event) bool) {
-			for i := range dayEvents {
-				if !yield(&dayEvents[i]) {
-					return
-				}
-			}
-		}, billing.AgentBills{
+		res, err := billing.RunByAgent(cfg, day, open, eventsOf(dayEvents), billing.AgentBills{
 			Bill: func(b *billing.Bill) error { agentBills = append(agentBills, *b); return nil },
 			Done: func() error {
 				for _, b := range agentBills {
