@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -63,9 +64,13 @@ type buckets[T any, C bucketCodec[T]] struct {
 	keys   []slotKey                 // the key of each slot
 	next   []int32                   // the agent's next slot (another day), or -1
 	starts [][]uint32                // each slot's records (block<<blockBits | offset), in input order
-	free   []uint32                  // where each slot's next record goes
-	left   []int32                   // room left there
-	runs   []*os.File
+	tails  []tail                    // where each slot's next record goes
+	// check marks the slots whose records may be out of order: one came
+	// no later than the one before it. Only those are looked at again
+	// when the records are put in order; reading every record's time
+	// back from the blocks costs a cache miss a record.
+	check []bool
+	runs  []*os.File
 	// pending is the run being written in the background, if any; spare
 	// the blocks of the last run written, for the buffer to fill again.
 	pending     chan spilled
@@ -80,6 +85,17 @@ type buckets[T any, C bucketCodec[T]] struct {
 	// order they were added in (see OrderBySource).
 	bySource bool
 }
+
+// tail is where a slot's next record goes, the room left there, and the
+// time of the slot's last record: together, as add needs all three.
+type tail struct {
+	last int64
+	free uint32
+	left int32
+}
+
+// noRecord is the last time of a slot with no record held.
+const noRecord = math.MinInt64
 
 type slotKey struct {
 	day   int32
@@ -140,8 +156,8 @@ func (s *buckets[T, C]) newSlot(day int32, agent string) int32 {
 	s.keys = append(s.keys, slotKey{day, agent})
 	s.next = append(s.next, -1)
 	s.starts = append(s.starts, nil)
-	s.free = append(s.free, 0)
-	s.left = append(s.left, 0)
+	s.tails = append(s.tails, tail{last: noRecord})
+	s.check = append(s.check, false)
 	return n
 }
 
@@ -169,8 +185,8 @@ func (s *buckets[T, C]) newChunk(slot int32, size int) {
 	b := s.used - 1
 	at := len(s.blocks[b])
 	s.blocks[b] = s.blocks[b][:at+want]
-	s.free[slot] = uint32(b<<blockBits | at)
-	s.left[slot] = int32(want)
+	s.tails[slot].free = uint32(b<<blockBits | at)
+	s.tails[slot].left = int32(want)
 	s.held += want
 }
 
@@ -191,15 +207,20 @@ func (s *buckets[T, C]) add(v *T) error {
 	size := n + len(s.rec) - 8
 	// Each slot fills chunks of its own, so that its records lie together
 	// when they are read back slot by slot.
-	if int(s.left[slot]) < size {
+	tl := &s.tails[slot]
+	if int(tl.left) < size {
 		s.newChunk(slot, size)
 	}
-	p := s.free[slot]
+	if t <= tl.last { // equal times are ordered by their bodies
+		s.check[slot] = true
+	}
+	tl.last = t
+	p := tl.free
 	b := s.blocks[p>>blockBits][p&(blockSize-1):]
 	copy(b[copy(b, head[:n]):], s.rec[8:])
 	s.starts[slot] = append(s.starts[slot], p)
-	s.free[slot] += uint32(size)
-	s.left[slot] -= int32(size)
+	tl.free += uint32(size)
+	tl.left -= int32(size)
 	s.held += 4
 	if s.held >= s.limit() {
 		return s.spill()
@@ -264,8 +285,9 @@ func (s *buckets[T, C]) body(p uint32) []byte {
 }
 
 // order returns the slots holding records, by day and agent, and puts each
-// slot's records in order.
-func (s *buckets[T, C]) order() []int32 {
+// slot's records in order: every slot's, or with marked those of the
+// slots marked in check only.
+func (s *buckets[T, C]) order(marked bool) []int32 {
 	var slots []int32
 	byKey := func(a, b uint32) int {
 		if c := cmp.Compare(s.time(a), s.time(b)); c != 0 {
@@ -293,6 +315,9 @@ func (s *buckets[T, C]) order() []int32 {
 			continue
 		}
 		slots = append(slots, int32(i))
+		if marked && !s.check[i] {
+			continue
+		}
 		if !slices.IsSortedFunc(starts, byKey) {
 			// Stable: records equal in the order keep their input order.
 			slices.SortStableFunc(starts, byKey)
@@ -352,7 +377,12 @@ func (s *buckets[T, C]) startAgain(blocks [][]byte) {
 	for i := range s.starts {
 		s.starts[i] = s.starts[i][:0]
 	}
-	clear(s.left)
+	// The run being written in the background has the tails and marks
+	// too, but reads neither (it orders every slot).
+	for i := range s.tails {
+		s.tails[i] = tail{last: noRecord}
+	}
+	clear(s.check)
 	s.blocks = blocks
 	s.used, s.held = 0, 0
 }
@@ -364,7 +394,7 @@ func (s *buckets[T, C]) writeRun() (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, slot := range s.order() {
+	for _, slot := range s.order(false) {
 		for _, off := range s.starts[slot] {
 			s.rec = binary.AppendVarint(s.rec[:0], int64(s.keys[slot].day))
 			s.rec = binary.BigEndian.AppendUint64(s.rec, uint64(s.time(off)))
@@ -385,7 +415,7 @@ func (s *buckets[T, C]) writeRun() (*os.File, error) {
 func (s *buckets[T, C]) Prepare() {
 	s.wait()
 	s.sorted = true
-	s.slots = s.order()
+	s.slots = s.order(true)
 }
 
 // Sorted returns a cursor over every record added, in order. Close the
@@ -425,7 +455,7 @@ func (s *buckets[T, C]) Close() error {
 	s.wait()
 	s.blocks, s.spare, s.starts, s.spareStarts = nil, nil, nil, nil
 	s.agents = keytable.Table[firstSlot]{}
-	s.keys, s.next, s.free, s.left = nil, nil, nil, nil
+	s.keys, s.next, s.tails, s.check = nil, nil, nil, nil
 	err := closeRuns(s.runs)
 	s.runs = nil
 	return err

@@ -371,3 +371,57 @@ func TestBackgroundSpillFails(t *testing.T) {
 		t.Fatal("the records of a run that could not be written came back without an error")
 	}
 }
+
+// Most agents' records come in order, as in a day's file; the sorter
+// looks again only at the slots where one came no later than the one
+// before. This puts one record out of order in some slots, and two of
+// equal time in the opposite order of their lines in others (ordered by
+// source), and checks that every slot still comes out in order.
+func TestEventSorterFewOutOfOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	var events []DayEvent
+	for i := range 4000 {
+		a := i % 40
+		events = append(events, DayEvent{Day: 20412, Event: billing.Event{
+			Time:    base.Add(time.Duration(i) * time.Second),
+			AgentID: fmt.Sprintf("A%03d", a),
+			OpType:  rng.IntN(61), OpObject: billing.USNoUse, OpCause: rng.IntN(9),
+			Source: billing.Source{File: "in.csv", Line: int64(i + 1)},
+		}})
+	}
+	for n := 1; n < 9; n++ {
+		i := n*400 + n // agent n's
+		switch n % 2 {
+		case 0: // a record later than the next of its agent
+			events[i].Event.Time, events[i+40].Event.Time = events[i+40].Event.Time, events[i].Event.Time
+		case 1: // two of equal time, in the opposite order of their lines
+			events[i+40].Event.Time = events[i].Event.Time
+			events[i].Event.Source.Line, events[i+40].Event.Source.Line = events[i+40].Event.Source.Line, events[i].Event.Source.Line
+		}
+	}
+	for _, budget := range []int{0, 1 << 30} {
+		s := NewEventSorter(t.TempDir(), budget)
+		s.OrderBySource()
+		for i := range events {
+			if err := s.Add(&events[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := slices.Clone(events)
+		slices.SortStableFunc(want, func(a, b DayEvent) int {
+			return cmp.Or(CompareDayEvents(&a, &b), cmp.Compare(a.Event.Source.Line, b.Event.Source.Line))
+		})
+		var got []DayEvent
+		c := s.Sorted()
+		for ; c.Valid(); c.Advance() {
+			got = append(got, *c.Value())
+		}
+		if err := cmp.Or(c.Err(), s.Close()); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("budget %d: the sorter's order differs from a stable sort", budget)
+		}
+	}
+}
