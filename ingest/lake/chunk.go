@@ -106,11 +106,12 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 	case KindInt64, KindTimestamp:
 		fixed = 8
 	}
-	// Random-looking values (hex ids) are compressed as literals only
-	// (see appendLiteralsFrame); other strings with zstd, unless their
-	// first page shows that they look random too: zstd's matches save
-	// little more than the lengths' bytes, which cost literals about two
-	// bytes a value. Then the rest are literals, at a third of the cost.
+	// Random-looking values (hex ids) are compressed without a search
+	// for matches (see appendRandomFrame); other strings with zstd,
+	// unless their first page shows that they look random too: zstd's
+	// matches save little more than the lengths' bytes, which cost
+	// literals about two bytes a value. Then the rest are literals, at a
+	// third of the cost.
 	literals := c.col.random && width == 0
 	probe := !literals && width == 0 && fixed == 0
 	v, b := 0, 0 // the next value, and its first byte in c.data
@@ -183,8 +184,7 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 }
 
 // appendPage compresses body and appends it with its header h to dst;
-// literals compresses it as a frame of literals only (see
-// appendLiteralsFrame).
+// literals compresses it as random-looking values (see appendRandomFrame).
 func (e *chunkEncoder) appendPage(dst []byte, h *parquet.PageHeader, body []byte, md *parquet.ColumnMetaData, literals bool) ([]byte, error) {
 	if err := e.compress(body, literals); err != nil {
 		return dst, err
@@ -192,10 +192,11 @@ func (e *chunkEncoder) appendPage(dst []byte, h *parquet.PageHeader, body []byte
 	return e.appendCompressed(dst, h, body, md)
 }
 
-// compress compresses body into e.zbuf, as literals only or with zstd.
+// compress compresses body into e.zbuf, as random-looking values or with
+// zstd.
 func (e *chunkEncoder) compress(body []byte, literals bool) error {
 	if literals {
-		e.zbuf = appendLiteralsFrame(e.zbuf[:0], body, &e.huff)
+		e.zbuf = appendRandomFrame(e.zbuf[:0], body, &e.huff)
 		return nil
 	}
 	z, err := e.zstd.CompressLevel(e.zbuf[:cap(e.zbuf)], body, zstdLevel)
@@ -207,12 +208,12 @@ func (e *chunkEncoder) compress(body []byte, literals bool) error {
 }
 
 // probe compresses body both ways into e.zbuf, keeping the smaller, and
-// reports whether literals only come within 10 % of zstd.
+// reports whether the random-looking frame comes within 10 % of zstd.
 func (e *chunkEncoder) probe(body []byte) (literals bool, err error) {
 	if err := e.compress(body, false); err != nil {
 		return false, err
 	}
-	e.lbuf = appendLiteralsFrame(e.lbuf[:0], body, &e.huff)
+	e.lbuf = appendRandomFrame(e.lbuf[:0], body, &e.huff)
 	literals = len(e.lbuf)*100 <= len(e.zbuf)*110
 	if len(e.lbuf) < len(e.zbuf) {
 		e.zbuf, e.lbuf = e.lbuf, e.zbuf

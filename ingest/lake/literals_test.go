@@ -3,6 +3,7 @@ package lake
 import (
 	"bytes"
 	"encoding/hex"
+	ddzstd "github.com/DataDog/zstd"
 	"math/rand"
 	"os/exec"
 	"testing"
@@ -37,32 +38,11 @@ func TestLiteralsFrame(t *testing.T) {
 		{"one value repeated", bytes.Repeat([]byte{'a'}, 5000)},
 		{"incompressible", random(300_000)},
 	}
-	dec, err := zstd.NewReader(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dec.Close()
-	// The reference decoder, when installed, reads the frames too.
-	zstdCLI, _ := exec.LookPath("zstd")
 	var s huff0.Scratch
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			frame := appendLiteralsFrame(nil, tt.in, &s)
-			got, err := dec.DecodeAll(frame, nil)
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
-			if !bytes.Equal(got, tt.in) {
-				t.Fatalf("decoded %d bytes, want the %d given", len(got), len(tt.in))
-			}
-			if zstdCLI != "" {
-				cmd := exec.Command(zstdCLI, "-d", "-c", "-q")
-				cmd.Stdin = bytes.NewReader(frame)
-				out, err := cmd.Output()
-				if err != nil || !bytes.Equal(out, tt.in) {
-					t.Fatalf("the reference zstd decoder: %v, %d bytes of %d", err, len(out), len(tt.in))
-				}
-			}
+			checkFrame(t, frame, tt.in, true)
 			if again := appendLiteralsFrame(nil, tt.in, &s); !bytes.Equal(again, frame) {
 				t.Fatal("the same input gave other bytes")
 			}
@@ -70,5 +50,29 @@ func TestLiteralsFrame(t *testing.T) {
 				t.Errorf("hex digits took %d bytes of %d", len(frame), len(tt.in))
 			}
 		})
+	}
+}
+
+// checkFrame checks that three decoders read frame as want: the pure-Go
+// one, libzstd, and with cli the reference zstd command, when installed.
+func checkFrame(t *testing.T, frame, want []byte, cli bool) {
+	t.Helper()
+	dec, err := zstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	if got, err := dec.DecodeAll(frame, nil); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("the Go decoder gave %d bytes of %d (%v)", len(got), len(want), err)
+	}
+	if got, err := ddzstd.Decompress(nil, frame); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("libzstd gave %d bytes of %d (%v)", len(got), len(want), err)
+	}
+	if zstdCLI, _ := exec.LookPath("zstd"); cli && zstdCLI != "" {
+		cmd := exec.Command(zstdCLI, "-d", "-c", "-q")
+		cmd.Stdin = bytes.NewReader(frame)
+		if out, err := cmd.Output(); err != nil || !bytes.Equal(out, want) {
+			t.Fatalf("the reference zstd decoder: %v, %d bytes of %d", err, len(out), len(want))
+		}
 	}
 }

@@ -39,7 +39,8 @@ type Column struct {
 	Optional bool // null allowed (written for empty strings and unset values)
 	dict     bool // dictionary-encoded: a column with few distinct values
 	// random marks values that look random (hex digits of a hash): their
-	// pages are compressed as zstd literals only (see appendLiteralsFrame).
+	// pages are compressed without a search for matches (see
+	// appendRandomFrame).
 	random bool
 }
 

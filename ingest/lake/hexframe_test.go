@@ -1,0 +1,123 @@
+package lake
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math/rand"
+	"slices"
+	"testing"
+
+	"github.com/klauspost/compress/huff0"
+)
+
+// plainPage is n PLAIN strings of width random lower-case hex digits.
+func plainPage(r *rand.Rand, n, width int) []byte {
+	var page []byte
+	raw := make([]byte, width/2)
+	for range n {
+		r.Read(raw)
+		page = binary.LittleEndian.AppendUint32(page, uint32(width))
+		page = hex.AppendEncode(page, raw)
+	}
+	return page
+}
+
+func TestHexFrame(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	var s huff0.Scratch
+	for _, width := range []int{8, 16, 32, 64, 4096} {
+		for _, n := range []int{1, 2, 8, 9, 10, 17, 100, 3640, 3641, 3649, 3650, 29_127} {
+			page := plainPage(r, n, width)
+			frame, ok := appendHexFrame([]byte("kept"), page)
+			if !ok || string(frame[:4]) != "kept" {
+				t.Fatalf("width %d, %d values: not taken (%v) or the front of dst lost", width, n, ok)
+			}
+			frame = frame[4:]
+			t.Run(fmt.Sprintf("width %d, %d values", width, n), func(t *testing.T) {
+				checkFrame(t, frame, page, n%10 == 0)
+			})
+			if n > 1000 {
+				if lits := appendLiteralsFrame(nil, page, &s); len(frame) > len(lits) {
+					t.Errorf("width %d, %d values: %d bytes, literals only %d", width, n, len(frame), len(lits))
+				}
+			}
+		}
+	}
+}
+
+// Pages of other shapes are left to the other encoders, and dst is given
+// back as it was even when blocks were written before the shape failed.
+func TestHexFrameRefuses(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	page := func(n int) []byte { return plainPage(r, n, 32) }
+	with := func(b []byte, at int, c byte) []byte {
+		b[at] = c
+		return b
+	}
+	tests := map[string][]byte{
+		"empty":                         nil,
+		"short":                         {32, 0},
+		"width not a multiple of 8":     plainPage(r, 100, 30),
+		"empty strings":                 make([]byte, 4*100),
+		"upper case":                    bytes.ToUpper(page(100)),
+		"a g":                           with(page(100), 36*50+10, 'g'),
+		"a byte over 0x80":              with(page(100), 36*50+11, 0xb0),
+		"a slash (below '0')":           with(page(100), 36*50+12, '/'),
+		"a colon (above '9')":           with(page(100), 36*50+13, ':'),
+		"a backquote (below 'a')":       with(page(100), 36*50+14, '`'),
+		"a bad digit in the last block": with(page(9000), 36*8990+7, 'x'),
+		"a longer value":                append(page(10), append([]byte{33, 0, 0, 0}, bytes.Repeat([]byte{'a'}, 33)...)...),
+		"a trailing byte":               append(page(10), 'a'),
+	}
+	for name, src := range tests {
+		got, ok := appendHexFrame([]byte("kept"), src)
+		if ok || string(got) != "kept" {
+			t.Errorf("%s: taken (%v), dst %q", name, ok, got[:min(len(got), 8)])
+		}
+	}
+}
+
+func TestPackHex(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	alphabet := []byte("0123456789abcdef/:`gAF\x00\x7f\x80\xff")
+	for range 200_000 {
+		var b [8]byte
+		for i := range b {
+			if r.Intn(8) == 0 {
+				b[i] = alphabet[r.Intn(len(alphabet))]
+			} else {
+				b[i] = alphabet[r.Intn(16)]
+			}
+		}
+		want, err := hex.DecodeString(string(b[:]))
+		valid := err == nil && !bytes.ContainsAny(b[:], "ABCDEF")
+		var got [4]byte
+		bad := packHex(got[:], b[:])
+		if ok := bad == 0; ok != valid {
+			t.Fatalf("%q: packHex says %v", b, ok)
+		}
+		if slices.Reverse(want); valid && !bytes.Equal(got[:], want) {
+			t.Fatalf("%q: %x, want %x backwards", b, got, want)
+		}
+	}
+}
+
+func BenchmarkHexFrame(b *testing.B) {
+	page := plainPage(rand.New(rand.NewSource(5)), 29_127, 32) // 1 MiB, as a page of ids
+	var s huff0.Scratch
+	var dst []byte
+	b.Run("hex", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		for b.Loop() {
+			dst, _ = appendHexFrame(dst[:0], page)
+		}
+	})
+	b.Run("literals", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		for b.Loop() {
+			dst = appendLiteralsFrame(dst[:0], page, &s)
+		}
+	})
+}
