@@ -143,6 +143,7 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 		if c.col.Optional {
 			body = appendLevels(body, c.valid[r0:r1], &e.rle)
 		}
+		levels := len(body)
 		switch {
 		case width > 0:
 			body = append(body, byte(width))
@@ -168,9 +169,9 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 		}
 		if probe {
 			probe = false
-			literals, err = e.probe(body)
+			literals, err = e.probe(body, levels)
 		} else {
-			err = e.compress(body, literals)
+			err = e.compress(body, levels, literals)
 		}
 		if err == nil {
 			dst, err = e.appendCompressed(dst, h, body, md)
@@ -186,17 +187,17 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 // appendPage compresses body and appends it with its header h to dst;
 // literals compresses it as random-looking values (see appendRandomFrame).
 func (e *chunkEncoder) appendPage(dst []byte, h *parquet.PageHeader, body []byte, md *parquet.ColumnMetaData, literals bool) ([]byte, error) {
-	if err := e.compress(body, literals); err != nil {
+	if err := e.compress(body, 0, literals); err != nil {
 		return dst, err
 	}
 	return e.appendCompressed(dst, h, body, md)
 }
 
-// compress compresses body into e.zbuf, as random-looking values or with
-// zstd.
-func (e *chunkEncoder) compress(body []byte, literals bool) error {
+// compress compresses body, levels bytes of definition levels and then
+// values, into e.zbuf, as random-looking values or with zstd.
+func (e *chunkEncoder) compress(body []byte, levels int, literals bool) error {
 	if literals {
-		e.zbuf = appendRandomFrame(e.zbuf[:0], body, &e.huff)
+		e.zbuf = appendRandomFrame(e.zbuf[:0], body, levels, &e.huff)
 		return nil
 	}
 	z, err := e.zstd.CompressLevel(e.zbuf[:cap(e.zbuf)], body, zstdLevel)
@@ -209,11 +210,11 @@ func (e *chunkEncoder) compress(body []byte, literals bool) error {
 
 // probe compresses body both ways into e.zbuf, keeping the smaller, and
 // reports whether the random-looking frame comes within 10 % of zstd.
-func (e *chunkEncoder) probe(body []byte) (literals bool, err error) {
-	if err := e.compress(body, false); err != nil {
+func (e *chunkEncoder) probe(body []byte, levels int) (literals bool, err error) {
+	if err := e.compress(body, levels, false); err != nil {
 		return false, err
 	}
-	e.lbuf = appendRandomFrame(e.lbuf[:0], body, &e.huff)
+	e.lbuf = appendRandomFrame(e.lbuf[:0], body, levels, &e.huff)
 	literals = len(e.lbuf)*100 <= len(e.zbuf)*110
 	if len(e.lbuf) < len(e.zbuf) {
 		e.zbuf, e.lbuf = e.lbuf, e.zbuf

@@ -21,6 +21,10 @@ import (
 // Longest value appendHexFrame takes: a block holds at least eight.
 const maxHexWidth = 4096
 
+// Most bytes of definition levels appendHexFrame takes before the values:
+// they are one raw block.
+const maxHexSkip = literalsBlock - 4
+
 // hexTable is the Huffman table of the digits (§4.2.1.1): a direct
 // representation of the weights of symbols 0 to 'e', two to a byte; 'f',
 // the last symbol, has the weight that makes the codes complete. Weight
@@ -36,42 +40,48 @@ var hexTable = func() []byte {
 }()
 
 // appendHexFrame appends src to dst as a zstd frame of the form above and
-// reports true, or leaves dst as it was and reports false when src is not
+// reports true, or leaves dst as it was and reports false when src after
+// its first skip bytes (a page's definition levels, kept raw) is not
 // PLAIN values of one length, a multiple of eight up to maxHexWidth, all
 // lower-case hex digits.
-func appendHexFrame(dst, src []byte) ([]byte, bool) {
-	if len(src) < 4 {
+func appendHexFrame(dst, src []byte, skip int) ([]byte, bool) {
+	if skip > maxHexSkip || skip > len(src) {
 		return dst, false
 	}
-	width := int(binary.LittleEndian.Uint32(src))
+	values := src[skip:]
+	if len(values) < 4 {
+		return dst, false
+	}
+	width := int(binary.LittleEndian.Uint32(values))
 	rec := 4 + width
-	if width == 0 || width%8 != 0 || width > maxHexWidth || len(src)%rec != 0 {
+	if width == 0 || width%8 != 0 || width > maxHexWidth || len(values)%rec != 0 {
 		return dst, false
 	}
-	n := len(src) / rec
-	for at := rec; at < len(src); at += rec {
-		if binary.LittleEndian.Uint32(src[at:]) != uint32(width) {
+	n := len(values) / rec
+	for at := rec; at < len(values); at += rec {
+		if binary.LittleEndian.Uint32(values[at:]) != uint32(width) {
 			return dst, false
 		}
 	}
 	start := len(dst)
 	dst = appendFrameHeader(dst, len(src))
-	// The first length is raw; each value's digits and the next value's
-	// length then make a sequence, eight or more values to a block; the
-	// last values, and the digits of the very last, are raw again.
-	dst = appendBlockHeader(dst, false, blockRaw, 4)
-	dst = append(dst, src[:4]...)
+	// The levels and the first length are raw; each value's digits and
+	// the next value's length then make a sequence, eight or more values
+	// to a block; the last values, and the digits of the very last, are
+	// raw again.
+	dst = appendBlockHeader(dst, false, blockRaw, skip+4)
+	dst = append(dst, src[:skip+4]...)
 	perBlock := (literalsBlock / rec) &^ 7
 	v := 0
 	for n-1-v >= 8 {
 		k := min(perBlock, (n-1-v)&^7)
 		var ok bool
-		if dst, ok = appendHexBlock(dst, src[4+v*rec:4+(v+k)*rec], width, k); !ok {
+		if dst, ok = appendHexBlock(dst, values[4+v*rec:4+(v+k)*rec], width, k); !ok {
 			return dst[:start], false
 		}
 		v += k
 	}
-	tail := src[4+v*rec:]
+	tail := values[4+v*rec:]
 	dst = appendBlockHeader(dst, true, blockRaw, len(tail))
 	return append(dst, tail...), true
 }

@@ -29,13 +29,16 @@ func TestHexFrame(t *testing.T) {
 	var s huff0.Scratch
 	for _, width := range []int{8, 16, 32, 64, 4096} {
 		for _, n := range []int{1, 2, 8, 9, 10, 17, 100, 3640, 3641, 3649, 3650, 29_127} {
+			// Optional columns' pages begin with their definition levels.
+			skip := []int{0, 6, 1000}[n%3]
 			page := plainPage(r, n, width)
-			frame, ok := appendHexFrame([]byte("kept"), page)
+			page = append(bytes.Repeat([]byte{0x55}, skip), page...)
+			frame, ok := appendHexFrame([]byte("kept"), page, skip)
 			if !ok || string(frame[:4]) != "kept" {
 				t.Fatalf("width %d, %d values: not taken (%v) or the front of dst lost", width, n, ok)
 			}
 			frame = frame[4:]
-			t.Run(fmt.Sprintf("width %d, %d values", width, n), func(t *testing.T) {
+			t.Run(fmt.Sprintf("width %d, %d values after %d bytes", width, n, skip), func(t *testing.T) {
 				checkFrame(t, frame, page, n%10 == 0)
 			})
 			if n > 1000 {
@@ -72,10 +75,18 @@ func TestHexFrameRefuses(t *testing.T) {
 		"a trailing byte":               append(page(10), 'a'),
 	}
 	for name, src := range tests {
-		got, ok := appendHexFrame([]byte("kept"), src)
+		got, ok := appendHexFrame([]byte("kept"), src, 0)
 		if ok || string(got) != "kept" {
 			t.Errorf("%s: taken (%v), dst %q", name, ok, got[:min(len(got), 8)])
 		}
+	}
+	// Levels longer than a block, or than the page.
+	long := append(bytes.Repeat([]byte{1}, maxHexSkip+1), page(10)...)
+	if _, ok := appendHexFrame(nil, long, maxHexSkip+1); ok {
+		t.Errorf("levels of %d bytes taken", maxHexSkip+1)
+	}
+	if _, ok := appendHexFrame(nil, page(1), 37); ok {
+		t.Error("levels past the page's end taken")
 	}
 }
 
@@ -111,7 +122,7 @@ func BenchmarkHexFrame(b *testing.B) {
 	b.Run("hex", func(b *testing.B) {
 		b.SetBytes(int64(len(page)))
 		for b.Loop() {
-			dst, _ = appendHexFrame(dst[:0], page)
+			dst, _ = appendHexFrame(dst[:0], page, 0)
 		}
 	})
 	b.Run("literals", func(b *testing.B) {

@@ -25,11 +25,11 @@ const (
 	blockCompressed = 2
 )
 
-// appendRandomFrame appends src, a page of random-looking values, to dst
-// as one zstd frame: of hex digits (appendHexFrame) when it is ids of one
-// length, else of literals only.
-func appendRandomFrame(dst, src []byte, s *huff0.Scratch) []byte {
-	if out, ok := appendHexFrame(dst, src); ok {
+// appendRandomFrame appends src, a page of random-looking values after
+// skip bytes of definition levels, to dst as one zstd frame: of hex digits
+// (appendHexFrame) when it is ids of one length, else of literals only.
+func appendRandomFrame(dst, src []byte, skip int, s *huff0.Scratch) []byte {
+	if out, ok := appendHexFrame(dst, src, skip); ok {
 		return out
 	}
 	return appendLiteralsFrame(dst, src, s)
