@@ -2,7 +2,9 @@ package lake
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // The string statistics are the least and greatest value put, byte for
@@ -58,6 +60,27 @@ func TestStatKeyOrder(t *testing.T) {
 		ka, kb := statKey(a), statKey(b)
 		if ka < kb && !(a < b) || ka > kb && !(a > b) {
 			t.Fatalf("keys %x %x of %q %q", ka, kb, a, b)
+		}
+	}
+}
+
+// validUTF8 is strings.ToValidUTF8 for invalid strings and s itself for
+// valid ones, wherever in the string a byte above 0x7f stands.
+func TestValidUTF8(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	alphabet := []string{"a", "0", "\x00", "\x7f", "é", "\xff", "\xc3", "€"}
+	for range 20_000 {
+		var b strings.Builder
+		for range r.IntN(20) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		s := b.String()
+		want := s
+		if !utf8.ValidString(s) {
+			want = strings.ToValidUTF8(s, "\uFFFD")
+		}
+		if got := validUTF8(s); got != want {
+			t.Fatalf("validUTF8(%q) = %q, want %q", s, got, want)
 		}
 	}
 }
