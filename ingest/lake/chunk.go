@@ -115,6 +115,7 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 	literals := c.col.random && width == 0
 	probe := !literals && width == 0 && fixed == 0
 	v, b := 0, 0 // the next value, and its first byte in c.data
+	page := 0    // the next of c.pages
 	for r0 := 0; r0 < rows; {
 		r1 := min(rows, r0+pageRows)
 		v1, b1 := v, b
@@ -126,6 +127,12 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 				v1 += r1 - r0
 			}
 			b1 = v1 * fixed
+		case c.paged: // PLAIN strings, their pages noted as they came
+			b1 = len(c.data)
+			if page < len(c.pages) && c.pages[page].row <= r1 {
+				r1, b1 = c.pages[page].row, c.pages[page].at
+				page++
+			}
 		default: // PLAIN strings: cut the page at pageBytes of values too
 			size := 0
 			r := r0

@@ -29,6 +29,15 @@ type colBuf struct {
 	dict   dictionary
 	size   int64 // plain-encoded size of the values, for the row group cut
 
+	// pages are where the pages of PLAIN strings after the first begin,
+	// noted as the values come (see notePage): encoding need not read
+	// every value's length again to find them. Not paged once dictionary
+	// values were spilled into data; encoding then finds them itself.
+	pages    []pageStart
+	paged    bool
+	pageRow  int // first row of the page being filled
+	pageSize int // bytes of its values so far
+
 	// Statistics of the non-null values.
 	hasStat      bool
 	lo, hi       int64  // integer columns
@@ -69,6 +78,26 @@ func (c *colBuf) reset() {
 	clear(c.dict.intIDs)
 	c.dict.bytes, c.dict.last = 0, 0
 	c.hasStat, c.lo, c.hi, c.los, c.his = false, 0, 0, "", ""
+	c.pages, c.paged, c.pageRow, c.pageSize = c.pages[:0], true, 0, 0
+}
+
+// pageStart is the first row of a page and where its values begin in data.
+type pageStart struct{ row, at int }
+
+// notePage notes the pages a PLAIN string of size bytes, the last value
+// put, begins or ends. A page holds pageRows rows, or fewer when its
+// values reach pageBytes: it ends after the value that reaches them.
+func (c *colBuf) notePage(size int) {
+	row := c.n + c.nulls - 1
+	for row-c.pageRow >= pageRows {
+		c.pageRow += pageRows
+		c.pageSize = 0
+		c.pages = append(c.pages, pageStart{c.pageRow, len(c.data)})
+	}
+	if c.pageSize += size; c.pageSize >= pageBytes {
+		c.pageRow, c.pageSize = row+1, 0
+		c.pages = append(c.pages, pageStart{row + 1, len(c.data) + size})
+	}
 }
 
 // dictEncoded reports whether the buffered values are dictionary-encoded.
@@ -195,6 +224,7 @@ func (c *colBuf) putStr(s string) {
 
 func (c *colBuf) putPlainStr(s string) {
 	s = validUTF8(s)
+	c.notePage(4 + len(s))
 	c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(s)))
 	c.data = append(c.data, s...)
 	c.size += 4 + int64(len(s))
@@ -343,6 +373,7 @@ func (c *colBuf) spill() {
 		}
 	}
 	c.plain = true
+	c.paged = false
 	c.idx = c.idx[:0]
 	clear(d.strs)
 	d.strs, d.ints = d.strs[:0], d.ints[:0]

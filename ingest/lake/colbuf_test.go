@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -82,5 +83,68 @@ func TestValidUTF8(t *testing.T) {
 		if got := validUTF8(s); got != want {
 			t.Fatalf("validUTF8(%q) = %q, want %q", s, got, want)
 		}
+	}
+}
+
+// The pages of PLAIN strings noted as the values come are those encoding
+// finds by reading every value's length: the same chunk, byte for byte,
+// across long and short values, nulls in runs and alone, and pages cut by
+// rows and by bytes.
+func TestNotedPages(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	e := newChunkEncoder()
+	byRows, byBytes := 0, 0
+	for round := range 60 {
+		optional := round%2 == 0
+		c := newColBuf(Column{Name: "s", Kind: KindString, Optional: optional})
+		rows := r.IntN(70_000)
+		long := []int{0, 1, 30, 5000, 200_000}[round%5] // some values far longer
+		nullRun := 0
+		for range rows {
+			if optional && nullRun == 0 && r.IntN(50) == 0 {
+				nullRun = r.IntN(30_000)
+			}
+			if nullRun > 0 {
+				nullRun--
+				c.putOptStr("")
+				continue
+			}
+			n := 1 + r.IntN(40)
+			if long > 0 && r.IntN(1000) == 0 {
+				n = long
+			}
+			if round%10 == 9 { // pages of exactly pageBytes
+				n = 1020
+			}
+			v := strings.Repeat(string(rune('a'+r.IntN(26))), n)
+			if optional {
+				c.putOptStr(v)
+			} else {
+				c.putStr(v)
+			}
+		}
+		c.fillLevels()
+		noted, _, err := e.encode(nil, &c, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.paged = false
+		found, _, err := e.encode(nil, &c, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(noted, found) {
+			t.Fatalf("round %d (%d rows, optional %v): the chunk with noted pages differs", round, rows, optional)
+		}
+		for _, p := range c.pages {
+			if p.row%pageRows == 0 {
+				byRows++
+			} else {
+				byBytes++
+			}
+		}
+	}
+	if byRows < 20 || byBytes < 20 {
+		t.Errorf("pages cut by rows %d, by bytes %d: the test meant more of both", byRows, byBytes)
 	}
 }
