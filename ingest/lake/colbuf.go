@@ -232,8 +232,8 @@ func (c *colBuf) putPlainStr(s string) {
 }
 
 // validUTF8 returns s with any invalid UTF-8 replaced. Most values are
-// short ASCII (ids, numbers): those are told eight bytes at a time without
-// a call, which cost as much as the putting.
+// short ASCII (ids, numbers): those are told here, eight bytes at a time,
+// for less than the call to utf8.ValidString cost them.
 func validUTF8(s string) string {
 	b := unsafe.Slice(unsafe.StringData(s), len(s))
 	var high uint64
