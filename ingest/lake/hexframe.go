@@ -45,7 +45,7 @@ var hexTable = func() []byte {
 // PLAIN values of one length, a multiple of eight up to maxHexWidth, all
 // lower-case hex digits.
 func appendHexFrame(dst, src []byte, skip int) ([]byte, bool) {
-	if skip > maxHexSkip || skip > len(src) {
+	if skip < 0 || skip > maxHexSkip || skip > len(src) {
 		return dst, false
 	}
 	values := src[skip:]

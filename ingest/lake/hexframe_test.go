@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/huff0"
+	"github.com/klauspost/compress/zstd"
 )
 
 // plainPage is n PLAIN strings of width random lower-case hex digits.
@@ -88,6 +89,9 @@ func TestHexFrameRefuses(t *testing.T) {
 	if _, ok := appendHexFrame(nil, page(1), 37); ok {
 		t.Error("levels past the page's end taken")
 	}
+	if _, ok := appendHexFrame(nil, page(10), -1); ok {
+		t.Error("a negative length of levels taken")
+	}
 }
 
 func TestPackHex(t *testing.T) {
@@ -129,6 +133,42 @@ func BenchmarkHexFrame(b *testing.B) {
 		b.SetBytes(int64(len(page)))
 		for b.Loop() {
 			dst = appendLiteralsFrame(dst[:0], page, &s)
+		}
+	})
+}
+
+// Whatever appendHexFrame takes, a decoder gives back byte for byte; what
+// it refuses leaves dst as it was. The seeds are small pages of ids, as
+// the fuzzer mutates large inputs slowly: TestHexFrame has the pages of
+// many blocks.
+func FuzzHexFrame(f *testing.F) {
+	r := rand.New(rand.NewSource(6))
+	for _, n := range []int{1, 9, 40, 300} {
+		page := plainPage(r, n, 32)
+		f.Add(page, 0)
+		f.Add(append([]byte{1, 2, 3}, page...), 3)
+		bad := bytes.Clone(page)
+		bad[len(bad)/2] = 'G'
+		f.Add(bad, 0)
+	}
+	f.Add(plainPage(r, 100, 8), 0)
+	f.Add([]byte{}, 0)
+	dec, err := zstd.NewReader(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer dec.Close()
+	f.Fuzz(func(t *testing.T, src []byte, skip int) {
+		frame, ok := appendHexFrame([]byte("kept"), src, skip)
+		if !ok {
+			if string(frame) != "kept" {
+				t.Fatalf("refused, and dst changed: %q", frame[:min(len(frame), 8)])
+			}
+			return
+		}
+		got, err := dec.DecodeAll(frame[4:], nil)
+		if err != nil || !bytes.Equal(got, src) {
+			t.Fatalf("decoded %d bytes of %d (%v)", len(got), len(src), err)
 		}
 	})
 }
