@@ -13,10 +13,10 @@ import (
 // Huffman table fixed in advance that gives each of the sixteen digits
 // four bits. With that table a digit's code is its value (§4.2.1: codes
 // are given in the order of the symbols), so a stream of the codes is the
-// digits packed two to a byte, backwards. That takes a few times less
-// than Huffman coding the page's bytes as literals (appendLiteralsFrame),
-// and the frame is a little smaller: a length costs a byte of sequence
-// rather than two of literals.
+// digits packed two to a byte, backwards. That takes less than half the
+// time of Huffman coding the page's bytes as literals
+// (appendLiteralsFrame), and the frame is a little smaller: a length
+// costs a byte of sequence rather than two of literals.
 
 // Longest value appendHexFrame takes: a block holds at least eight.
 const maxHexWidth = 4096
