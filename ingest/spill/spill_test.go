@@ -42,6 +42,20 @@ func randomEvents(rng *rand.Rand, n int) []DayEvent {
 	return out
 }
 
+// drain reads every record of c in order, then closes it; an error of
+// either fails the test.
+func drain[T any](t *testing.T, c *Cursor[T]) []T {
+	t.Helper()
+	var got []T
+	for ; c.Valid(); c.Advance() {
+		got = append(got, *c.Value())
+	}
+	if err := cmp.Or(c.Err(), c.Close()); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 func TestEventSorterMatchesStableSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, budget := range []int{0, 1 << 17, 1 << 30} {
@@ -111,14 +125,7 @@ func TestSorterMatchesStableSort(t *testing.T) {
 			}
 			want := slices.Clone(bills)
 			slices.SortStableFunc(want, func(a, b billing.Bill) int { return compare(&a, &b) })
-			c := s.Sorted()
-			var got []billing.Bill
-			for ; c.Valid(); c.Advance() {
-				got = append(got, *c.Value())
-			}
-			if err := cmp.Or(c.Err(), c.Close()); err != nil {
-				t.Fatal(err)
-			}
+			got := drain(t, s.Sorted())
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("limit %d round %d: the sorter's order differs from a stable sort", limit, round)
 			}
@@ -211,14 +218,7 @@ func TestSorterInOrder(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var got []billing.Bill
-			c := s.Sorted()
-			for ; c.Valid(); c.Advance() {
-				got = append(got, *c.Value())
-			}
-			if err := cmp.Or(c.Err(), c.Close()); err != nil {
-				t.Fatal(err)
-			}
+			got := drain(t, s.Sorted())
 			if !reflect.DeepEqual(got, in) {
 				t.Fatalf("limit %d: records in order came back in another order", limit)
 			}
@@ -412,12 +412,8 @@ func TestEventSorterFewOutOfOrder(t *testing.T) {
 		slices.SortStableFunc(want, func(a, b DayEvent) int {
 			return cmp.Or(CompareDayEvents(&a, &b), cmp.Compare(a.Event.Source.Line, b.Event.Source.Line))
 		})
-		var got []DayEvent
-		c := s.Sorted()
-		for ; c.Valid(); c.Advance() {
-			got = append(got, *c.Value())
-		}
-		if err := cmp.Or(c.Err(), s.Close()); err != nil {
+		got := drain(t, s.Sorted())
+		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, want) {
