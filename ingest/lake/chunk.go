@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/DataDog/zstd"
@@ -120,13 +121,16 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 		r1 := min(rows, r0+pageRows)
 		v1, b1 := v, b
 		switch {
-		case width > 0 || fixed > 0:
+		case width > 0 || fixed > 0 || c.hexWidth > 0:
 			if c.col.Optional {
 				v1 += bytes.Count(c.valid[r0:r1], []byte{1})
 			} else {
 				v1 += r1 - r0
 			}
 			b1 = v1 * fixed
+			if c.hexWidth > 0 {
+				b1 = v1 * c.hexWidth / 2
+			}
 		case c.paged: // PLAIN strings, their pages noted as they came
 			b1 = len(c.data)
 			if page < len(c.pages) && c.pages[page].row <= r1 {
@@ -151,6 +155,23 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 			body = appendLevels(body, c.valid[r0:r1], &e.rle)
 		}
 		levels := len(body)
+		h := &parquet.PageHeader{
+			Type: parquet.PageType_DATA_PAGE,
+			DataPageHeader: &parquet.DataPageHeader{
+				NumValues:               int32(r1 - r0),
+				Encoding:                encoding,
+				DefinitionLevelEncoding: parquet.Encoding_RLE,
+				RepetitionLevelEncoding: parquet.Encoding_RLE,
+			},
+		}
+		if c.hexWidth > 0 {
+			e.page = body
+			if dst, err = e.appendPackedHex(dst, h, body, c.data[b:b1], c.hexWidth, md); err != nil {
+				return dst, nil, err
+			}
+			r0, v, b = r1, v1, b1
+			continue
+		}
 		switch {
 		case width > 0:
 			body = append(body, byte(width))
@@ -165,15 +186,6 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 		if c.col.Optional || width > 0 {
 			e.page = body
 		}
-		h := &parquet.PageHeader{
-			Type: parquet.PageType_DATA_PAGE,
-			DataPageHeader: &parquet.DataPageHeader{
-				NumValues:               int32(r1 - r0),
-				Encoding:                encoding,
-				DefinitionLevelEncoding: parquet.Encoding_RLE,
-				RepetitionLevelEncoding: parquet.Encoding_RLE,
-			},
-		}
 		if probe {
 			probe = false
 			literals, err = e.probe(body, levels)
@@ -181,7 +193,7 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 			err = e.compress(body, levels, literals)
 		}
 		if err == nil {
-			dst, err = e.appendCompressed(dst, h, body, md)
+			dst, err = e.appendCompressed(dst, h, len(body), md)
 		}
 		if err != nil {
 			return dst, nil, err
@@ -197,7 +209,28 @@ func (e *chunkEncoder) appendPage(dst []byte, h *parquet.PageHeader, body []byte
 	if err := e.compress(body, 0, literals); err != nil {
 		return dst, err
 	}
-	return e.appendCompressed(dst, h, body, md)
+	return e.appendCompressed(dst, h, len(body), md)
+}
+
+// appendPackedHex appends a page of levels and then the ids in packed
+// (see colBuf.putHex), with its header h, to dst: the frame of its text
+// made from the packed digits, or, where that frame cannot be made, the
+// text written out and compressed as any page of random-looking values.
+func (e *chunkEncoder) appendPackedHex(dst []byte, h *parquet.PageHeader, levels, packed []byte, width int, md *parquet.ColumnMetaData) ([]byte, error) {
+	size := len(levels) + len(packed)/(width/2)*(4+width)
+	var ok bool
+	if e.zbuf, ok = appendPackedHexFrame(e.zbuf[:0], levels, packed, width); !ok {
+		body := levels
+		for at := 0; at < len(packed); at += width / 2 {
+			body = binary.LittleEndian.AppendUint32(body, uint32(width))
+			body = hex.AppendEncode(body, packed[at:at+width/2])
+		}
+		e.page = body
+		if err := e.compress(body, len(levels), true); err != nil {
+			return dst, err
+		}
+	}
+	return e.appendCompressed(dst, h, size, md)
 }
 
 // compress compresses body, levels bytes of definition levels and then
@@ -229,10 +262,10 @@ func (e *chunkEncoder) probe(body []byte, levels int) (literals bool, err error)
 	return literals, nil
 }
 
-// appendCompressed appends body, compressed into e.zbuf, with its header
-// h to dst.
-func (e *chunkEncoder) appendCompressed(dst []byte, h *parquet.PageHeader, body []byte, md *parquet.ColumnMetaData) ([]byte, error) {
-	h.UncompressedPageSize = int32(len(body))
+// appendCompressed appends a page of size bytes, compressed into e.zbuf,
+// with its header h to dst.
+func (e *chunkEncoder) appendCompressed(dst []byte, h *parquet.PageHeader, size int, md *parquet.ColumnMetaData) ([]byte, error) {
+	h.UncompressedPageSize = int32(size)
 	h.CompressedPageSize = int32(len(e.zbuf))
 	e.head.Reset()
 	if err := h.Write(context.Background(), e.proto); err != nil {
@@ -244,7 +277,7 @@ func (e *chunkEncoder) appendCompressed(dst []byte, h *parquet.PageHeader, body 
 	head := e.head.Bytes()
 	dst = append(dst, head...)
 	dst = append(dst, e.zbuf...)
-	md.TotalUncompressedSize += int64(len(head) + len(body))
+	md.TotalUncompressedSize += int64(len(head) + size)
 	md.TotalCompressedSize += int64(len(head) + len(e.zbuf))
 	return dst, nil
 }

@@ -2,6 +2,7 @@ package lake
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -24,10 +25,15 @@ type colBuf struct {
 	nulls  int
 	n      int      // non-null values
 	plain  bool     // values go to data: no dictionary, or it grew too big
-	data   []byte   // the values PLAIN-encoded, once plain
+	data   []byte   // the values PLAIN-encoded, once plain (ids packed: hexWidth)
 	idx    []uint32 // dictionary index of each value, while not plain
 	dict   dictionary
 	size   int64 // plain-encoded size of the values, for the row group cut
+	// hexWidth is the length of every value of a column of ids while they
+	// are all lower-case hex digits of one length: data holds them packed,
+	// two digits to a byte (see putHex). 0 until the first value, -1 once
+	// the values are PLAIN text, as in any other column.
+	hexWidth int
 
 	// pages are where the pages of PLAIN strings after the first begin,
 	// noted as the values come (see notePage): encoding need not read
@@ -72,6 +78,10 @@ func (c *colBuf) reset() {
 	c.nulls, c.n, c.size = 0, 0, 0
 	c.levels = false
 	c.plain = !c.col.dict
+	c.hexWidth = -1
+	if c.col.random {
+		c.hexWidth = 0
+	}
 	clear(c.dict.strs) // let the strings go
 	c.dict.strs, c.dict.ints = c.dict.strs[:0], c.dict.ints[:0]
 	clear(c.dict.strIDs)
@@ -190,7 +200,9 @@ func (c *colBuf) putOptI32Level(v int32, ok bool) {
 func (c *colBuf) putStr(s string) {
 	c.n++
 	if c.plain {
-		c.putPlainStr(s)
+		if c.hexWidth < 0 || !c.putHex(s) {
+			c.putPlainStr(s)
+		}
 		return
 	}
 	d := &c.dict
@@ -229,6 +241,58 @@ func (c *colBuf) putPlainStr(s string) {
 	c.data = append(c.data, s...)
 	c.size += 4 + int64(len(s))
 	c.statStr(s)
+}
+
+// maxPackedHex is the longest id held packed: a page of such ids is cut by
+// rows alone, never by bytes, so that its values need not be counted.
+const maxPackedHex = 48
+
+const _ = uint(pageBytes - pageRows*(4+maxPackedHex))
+
+// putHex holds the id s packed, half its size, when it and the values
+// before it in the row group are lower-case hex digits of one length (a
+// multiple of eight up to maxPackedHex): the pages are written from the
+// packed digits (appendPackedHexFrame) as they would be from the text.
+// Otherwise the values so far become PLAIN text again and it reports false.
+func (c *colBuf) putHex(s string) bool {
+	w := len(s)
+	if c.hexWidth == 0 {
+		if w == 0 || w%8 != 0 || w > maxPackedHex || len(c.data) > 0 {
+			c.hexWidth = -1
+			return false
+		}
+		c.hexWidth = w
+	}
+	at := len(c.data)
+	if w != c.hexWidth {
+		c.unpackHex()
+		return false
+	}
+	c.data = slices.Grow(c.data, w/2)[:at+w/2]
+	if packHexString(c.data[at:], s) != 0 {
+		c.data = c.data[:at]
+		c.unpackHex()
+		return false
+	}
+	c.size += 4 + int64(w)
+	c.statStr(s)
+	return true
+}
+
+// unpackHex writes the packed values out as PLAIN text; the rest of the
+// row group follows them that way.
+func (c *colBuf) unpackHex() {
+	if c.hexWidth <= 0 {
+		return
+	}
+	half := c.hexWidth / 2
+	text := make([]byte, 0, len(c.data)/half*(4+c.hexWidth))
+	for at := 0; at < len(c.data); at += half {
+		text = binary.LittleEndian.AppendUint32(text, uint32(c.hexWidth))
+		text = hex.AppendEncode(text, c.data[at:at+half])
+	}
+	c.data, c.hexWidth = text, -1
+	c.paged = false // the encoder finds the pages itself
 }
 
 // validUTF8 returns s with any invalid UTF-8 replaced. Most values are

@@ -2,10 +2,14 @@ package lake
 
 import (
 	"bytes"
+	"encoding/hex"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/xitongsys/parquet-go/parquet"
 )
 
 // The string statistics are the least and greatest value put, byte for
@@ -146,5 +150,128 @@ func TestNotedPages(t *testing.T) {
 	}
 	if byRows < 20 || byBytes < 20 {
 		t.Errorf("pages cut by rows %d, by bytes %d: the test meant more of both", byRows, byBytes)
+	}
+}
+
+// TestPackedIDs checks that a column of ids held packed (colBuf.putHex)
+// gives the chunk its values give written as PLAIN text, byte for byte,
+// and that the packing is used: for ids of every length it takes, with
+// nulls, and when a value part way through is not such an id.
+func TestPackedIDs(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	id := func(width int) string {
+		b := make([]byte, width/2)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		return hex.EncodeToString(b)
+	}
+	tests := []struct {
+		name     string
+		rows     int
+		width    int
+		optional bool
+		odd      func(row int) (string, bool) // a value other than an id
+		packed   bool
+	}{
+		{name: "ids of 32", rows: 50_000, width: 32, packed: true},
+		{name: "ids of 8", rows: 45_000, width: 8, packed: true},
+		{name: "ids of 48", rows: 41_000, width: 48, packed: true},
+		{name: "one id", rows: 1, width: 32, packed: true},
+		{name: "ids with nulls", rows: 60_000, width: 32, optional: true, packed: true},
+		{name: "ids of 56, longer than packed", rows: 30_000, width: 56},
+		{name: "ids of 12, not whole words", rows: 1000, width: 12},
+		{name: "a shorter id", rows: 50_000, width: 32, odd: func(row int) (string, bool) { return "abc", row == 25_000 }},
+		{name: "an upper-case id", rows: 50_000, width: 32, odd: func(row int) (string, bool) {
+			return strings.ToUpper(id(32)), row == 45_000
+		}},
+		{name: "a g in the last word", rows: 30_000, width: 32, odd: func(row int) (string, bool) {
+			return id(24) + "0123456g", row == 29_999
+		}},
+		{name: "bad UTF-8 after ids", rows: 30_000, width: 32, odd: func(row int) (string, bool) {
+			return "\xff" + id(30) + "\xfe", row == 100
+		}},
+		{name: "an empty first value", rows: 1000, width: 32, odd: func(row int) (string, bool) { return "", row == 0 }},
+		{name: "nulls with a short id", rows: 30_000, width: 32, optional: true, odd: func(row int) (string, bool) {
+			return "12345678", row == 20_001
+		}},
+		{name: "all null", rows: 30_000, width: 32, optional: true, odd: func(int) (string, bool) { return "", true }},
+	}
+	e := newChunkEncoder()
+	for _, tt := range tests {
+		col := Column{Name: "id", Kind: KindString, Optional: tt.optional, random: true}
+		packed, text := newColBuf(col), newColBuf(col)
+		text.hexWidth = -1
+		nullRun := 0
+		for row := range tt.rows {
+			v := id(tt.width)
+			if tt.optional && nullRun == 0 && r.IntN(100) == 0 {
+				nullRun = r.IntN(25_000)
+			}
+			if nullRun > 0 {
+				nullRun--
+				v = ""
+			}
+			if tt.odd != nil {
+				if odd, ok := tt.odd(row); ok {
+					v = odd
+				}
+			}
+			for _, c := range []*colBuf{&packed, &text} {
+				if tt.optional {
+					c.putOptStr(v)
+				} else {
+					c.putStr(v)
+				}
+			}
+		}
+		if got := packed.hexWidth > 0; got != tt.packed {
+			t.Errorf("%s: held packed %v, want %v", tt.name, got, tt.packed)
+		}
+		if packed.size != text.size {
+			t.Errorf("%s: size %d, as text %d", tt.name, packed.size, text.size)
+		}
+		var chunks [2][]byte
+		var metas [2]*parquet.ColumnChunk
+		for i, c := range []*colBuf{&packed, &text} {
+			c.fillLevels()
+			var err error
+			if chunks[i], metas[i], err = e.encode(nil, c, tt.rows); err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+		}
+		if !bytes.Equal(chunks[0], chunks[1]) {
+			t.Errorf("%s: the chunk from packed ids differs (%d bytes, as text %d)", tt.name, len(chunks[0]), len(chunks[1]))
+		}
+		if a, b := metas[0].MetaData, metas[1].MetaData; a.TotalUncompressedSize != b.TotalUncompressedSize ||
+			a.TotalCompressedSize != b.TotalCompressedSize || !reflect.DeepEqual(a.Statistics, b.Statistics) {
+			t.Errorf("%s: metadata %+v, as text %+v", tt.name, a, b)
+		}
+	}
+}
+
+// TestPackHexString checks the packing of ids as they are put against
+// hex.DecodeString, digits and not.
+func TestPackHexString(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	alphabet := "0123456789abcdef/:`gAF\x00\x7f\x80\xff"
+	for range 100_000 {
+		b := make([]byte, 8*(1+r.IntN(6)))
+		for i := range b {
+			if r.IntN(40) == 0 {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			} else {
+				b[i] = alphabet[r.IntN(16)]
+			}
+		}
+		want, err := hex.DecodeString(string(b))
+		valid := err == nil && !bytes.ContainsAny(b, "ABCDEF")
+		got := make([]byte, len(b)/2)
+		if ok := packHexString(got, string(b)) == 0; ok != valid {
+			t.Fatalf("%q: packHexString says %v", b, ok)
+		}
+		if valid && !bytes.Equal(got, want) {
+			t.Fatalf("%q: %x, want %x", b, got, want)
+		}
 	}
 }

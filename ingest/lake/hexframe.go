@@ -2,7 +2,9 @@ package lake
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"math/bits"
+	"unsafe"
 )
 
 // A page of the bills' ids is PLAIN strings of one length, each its
@@ -57,38 +59,107 @@ func appendHexFrame(dst, src []byte, skip int) ([]byte, bool) {
 	if width == 0 || width%8 != 0 || width > maxHexWidth || len(values)%rec != 0 {
 		return dst, false
 	}
-	n := len(values) / rec
 	for at := rec; at < len(values); at += rec {
 		if binary.LittleEndian.Uint32(values[at:]) != uint32(width) {
 			return dst, false
 		}
 	}
+	return appendHexValues(dst, src[:skip], hexValues{n: len(values) / rec, width: width, plain: values})
+}
+
+// appendPackedHexFrame appends to dst the frame appendHexFrame makes of
+// levels and then the PLAIN page of the values in packed, each width/2
+// bytes of two digits (as hex.Decode gives them). It reports false, dst as
+// it was, for no values or levels of more than maxHexSkip bytes.
+func appendPackedHexFrame(dst, levels, packed []byte, width int) ([]byte, bool) {
+	if len(packed) == 0 || len(levels) > maxHexSkip || width%8 != 0 || len(packed)%(width/2) != 0 {
+		return dst, false
+	}
+	return appendHexValues(dst, levels, hexValues{n: len(packed) / (width / 2), width: width, packed: packed})
+}
+
+// hexValues are the n values of a page of ids, width digits each: their
+// PLAIN text (every length checked), or their digits packed.
+type hexValues struct {
+	n, width int
+	plain    []byte
+	packed   []byte
+}
+
+// stream writes the digits of values [from, to) into out, two to a byte,
+// backwards: the first value's first two digits in the last byte. It
+// reports false when a digit of the text is not a lower-case hex digit.
+func (h *hexValues) stream(out []byte, from, to int) bool {
+	if h.packed == nil {
+		rec := 4 + h.width
+		pos := len(out)
+		for j := from; j < to; j++ {
+			pos -= h.width / 2
+			if packHex(out[pos:][:h.width/2], h.plain[4+j*rec:][:h.width]) != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	// Backwards, the packed bytes are the stream: eight at a time, as a
+	// stream holds an even number of values (a quarter of a multiple of
+	// eight) of a multiple of four bytes each.
+	src := h.packed[from*h.width/2 : to*h.width/2]
+	for i := 0; i < len(src); i += 8 {
+		binary.BigEndian.PutUint64(out[len(out)-8-i:], binary.LittleEndian.Uint64(src[i:]))
+	}
+	return true
+}
+
+// appendTail appends the PLAIN text of values from on, without the first
+// value's length: the frame's last block, raw.
+func (h *hexValues) appendTail(dst []byte, from int) []byte {
+	if h.packed == nil {
+		return append(dst, h.plain[4+from*(4+h.width):]...)
+	}
+	half := h.width / 2
+	for j := from; j < h.n; j++ {
+		if j > from {
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(h.width))
+		}
+		dst = hex.AppendEncode(dst, h.packed[j*half:(j+1)*half])
+	}
+	return dst
+}
+
+// appendHexValues appends the frame of levels and then the PLAIN page of
+// the values, or leaves dst as it was and reports false when a digit is
+// not a lower-case hex digit.
+func appendHexValues(dst, levels []byte, h hexValues) ([]byte, bool) {
+	rec := 4 + h.width
 	start := len(dst)
-	dst = appendFrameHeader(dst, len(src))
+	dst = appendFrameHeader(dst, len(levels)+h.n*rec)
 	// The levels and the first length are raw; each value's digits and
 	// the next value's length then make a sequence, eight or more values
 	// to a block; the last values, and the digits of the very last, are
 	// raw again.
-	dst = appendBlockHeader(dst, false, blockRaw, skip+4)
-	dst = append(dst, src[:skip+4]...)
+	dst = appendBlockHeader(dst, false, blockRaw, len(levels)+4)
+	dst = append(dst, levels...)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(h.width))
 	perBlock := (literalsBlock / rec) &^ 7
 	v := 0
-	for n-1-v >= 8 {
-		k := min(perBlock, (n-1-v)&^7)
+	for h.n-1-v >= 8 {
+		k := min(perBlock, (h.n-1-v)&^7)
 		var ok bool
-		if dst, ok = appendHexBlock(dst, values[4+v*rec:4+(v+k)*rec], width, k); !ok {
+		if dst, ok = appendHexBlock(dst, &h, v, k); !ok {
 			return dst[:start], false
 		}
 		v += k
 	}
-	tail := values[4+v*rec:]
-	dst = appendBlockHeader(dst, true, blockRaw, len(tail))
-	return append(dst, tail...), true
+	tailSize := (h.n-v)*rec - 4
+	dst = appendBlockHeader(dst, true, blockRaw, tailSize)
+	return h.appendTail(dst, v), true
 }
 
-// appendHexBlock appends a compressed block of k values (k a multiple of
-// eight) in content, each width digits and the next value's length.
-func appendHexBlock(dst, content []byte, width, k int) ([]byte, bool) {
+// appendHexBlock appends a compressed block of the k values from v on (k
+// a multiple of eight), each its digits and the next value's length.
+func appendHexBlock(dst []byte, h *hexValues, v, k int) ([]byte, bool) {
+	width := h.width
 	rec := 4 + width
 	digits := k * width
 	// Four streams (§3.1.1.3.1.6), each a quarter of the values: their
@@ -126,13 +197,8 @@ func appendHexBlock(dst, content []byte, width, k int) ([]byte, bool) {
 	for s := range 4 {
 		at := len(dst)
 		dst = append(dst, make([]byte, stream)...)
-		out := dst[at : at+stream-1]
-		pos := len(out)
-		for j := s * quarter; j < (s+1)*quarter; j++ {
-			pos -= width / 2
-			if packHex(out[pos:][:width/2], content[j*rec:][:width]) != 0 {
-				return dst, false
-			}
+		if !h.stream(dst[at:at+stream-1], v+s*quarter, v+(s+1)*quarter) {
+			return dst, false
 		}
 		dst[at+stream-1] = 1 // the end mark
 	}
@@ -158,26 +224,47 @@ func appendHexBlock(dst, content []byte, width, k int) ([]byte, bool) {
 // backwards: the first two digits in the last byte. It returns 0 when all
 // are lower-case hex digits.
 func packHex(out, digits []byte) (bad uint64) {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	for w := 0; w+8 <= len(digits) && len(out) >= 4; w += 8 {
-		x := binary.LittleEndian.Uint64(digits[w:])
-		// Per byte, bit 7 says whether it is at least '0', at most '9', at
-		// least 'a', at most 'f'; no byte borrows from the next while
-		// every byte is below 0x80.
-		ge0 := (x | hi) - '0'*lo
-		le9 := ('9'*lo | hi) - x
-		gea := (x | hi) - 'a'*lo
-		lef := ('f'*lo | hi) - x
-		letter := gea & lef & hi
-		bad |= x&hi | ((ge0&le9&hi | letter) ^ hi)
-		// Each digit's value, then two to a byte, the four bytes together.
-		v := x&(0x0F*lo) + letter>>7*9
-		y := (v<<4 | v>>8) & 0x00FF00FF00FF00FF
-		y = (y | y>>8) & 0x0000FFFF0000FFFF
-		binary.BigEndian.PutUint32(out[len(out)-4:], uint32(y|y>>16))
+		packed, b := packWord(binary.LittleEndian.Uint64(digits[w:]))
+		bad |= b
+		binary.BigEndian.PutUint32(out[len(out)-4:], packed)
 		out = out[:len(out)-4]
 	}
 	return bad
+}
+
+// packHexString packs the digits of s (a multiple of eight) two to a byte
+// into out, as hex.Decode does. It returns 0 when all are lower-case hex
+// digits.
+func packHexString(out []byte, s string) (bad uint64) {
+	digits := unsafe.Slice(unsafe.StringData(s), len(s))
+	for w := 0; w+8 <= len(digits) && w/2+4 <= len(out); w += 8 {
+		packed, b := packWord(binary.LittleEndian.Uint64(digits[w:]))
+		bad |= b
+		binary.LittleEndian.PutUint32(out[w/2:], packed)
+	}
+	return bad
+}
+
+// packWord packs eight digits, the bytes of x from the lowest, into four
+// bytes, the first two digits in the lowest; bad is not 0 when a byte is
+// not a lower-case hex digit.
+func packWord(x uint64) (packed uint32, bad uint64) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	// Per byte, bit 7 says whether it is at least '0', at most '9', at
+	// least 'a', at most 'f'; no byte borrows from the next while every
+	// byte is below 0x80.
+	ge0 := (x | hi) - '0'*lo
+	le9 := ('9'*lo | hi) - x
+	gea := (x | hi) - 'a'*lo
+	lef := ('f'*lo | hi) - x
+	letter := gea & lef & hi
+	bad = x&hi | ((ge0&le9&hi | letter) ^ hi)
+	// Each digit's value, then two to a byte, the four bytes together.
+	v := x&(0x0F*lo) + letter>>7*9
+	y := (v<<4 | v>>8) & 0x00FF00FF00FF00FF
+	y = (y | y>>8) & 0x0000FFFF0000FFFF
+	return uint32(y | y>>16), bad
 }
 
 // literalLengthCode returns the literal length code of n, its number of

@@ -38,6 +38,14 @@ func TestHexFrame(t *testing.T) {
 				t.Fatalf("width %d, %d values: not taken (%v) or the front of dst lost", width, n, ok)
 			}
 			frame = frame[4:]
+			// The same frame from the ids packed, as a column holds them.
+			packed := make([]byte, 0, n*width/2)
+			for v := range n {
+				packed, _ = hex.AppendDecode(packed, page[skip+4+v*(4+width):][:width])
+			}
+			if again, ok := appendPackedHexFrame(nil, page[:skip], packed, width); !ok || !bytes.Equal(again, frame) {
+				t.Fatalf("width %d, %d values: the frame from packed ids differs (%v)", width, n, ok)
+			}
 			t.Run(fmt.Sprintf("width %d, %d values after %d bytes", width, n, skip), func(t *testing.T) {
 				checkFrame(t, frame, page, n%10 == 0)
 			})

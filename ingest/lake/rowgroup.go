@@ -142,7 +142,7 @@ func (g *rowGroup) twins() []int {
 		for j := range i {
 			b := &g.cols[j]
 			if twins[j] < 0 && !b.dictEncoded() && a.col.Kind == b.col.Kind && a.col.Optional == b.col.Optional &&
-				a.col.random == b.col.random && a.nulls == b.nulls && a.n == b.n &&
+				a.col.random == b.col.random && a.hexWidth == b.hexWidth && a.nulls == b.nulls && a.n == b.n &&
 				bytes.Equal(a.data, b.data) && bytes.Equal(a.valid, b.valid) {
 				twins[i] = j
 				break
