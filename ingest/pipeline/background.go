@@ -123,6 +123,7 @@ func (h *handoff) send(i int) error {
 	case h.cur[i] = <-sh.free:
 	default:
 		h.cur[i] = eventBatch{events: make([]spill.DayEvent, 0, handoffSize)}
+		prefault(h.cur[i].events)
 	}
 	return nil
 }
@@ -230,4 +231,12 @@ func (s *sortInBackground) finish() error {
 		}
 	}
 	return nil
+}
+
+// prefault writes zeros through the whole of a slice just made, up to its
+// capacity. The collector scans all of it when it marks, and a page of
+// fresh memory read first is mapped to the zero page: writing the slice
+// then costs each page a second fault and a flush of both cores' TLBs.
+func prefault[T any](s []T) {
+	clear(s[:cap(s)])
 }

@@ -127,6 +127,7 @@ func (b *block) bill(cfg billing.Config, day billing.Date, ids *billing.IDAssign
 	// agents before it.
 	if cap(b.bills) < b.n*3/2 {
 		b.bills = make([]billing.Bill, 0, b.n*3/2)
+		prefault(b.bills)
 	}
 	agentStart := 0
 	b.res, b.err = billing.RunByAgent(cfg, day, b.carried, events, billing.AgentBills{

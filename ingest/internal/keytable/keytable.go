@@ -78,6 +78,10 @@ func (t *Table[V]) Add(key string, v V) {
 func (t *Table[V]) grow() {
 	old := t.slots
 	t.slots = make([]slot[V], 2*len(old))
+	// Written through before the probes below read it: a page of fresh
+	// memory read first is mapped to the zero page, and writing it then
+	// costs a second fault and a flush of both cores' TLBs.
+	clear(t.slots)
 	mask := uint64(len(t.slots) - 1)
 	for k := range old {
 		sl := &old[k]
