@@ -134,18 +134,20 @@ func schemaElement(c Column) *parquet.SchemaElement {
 }
 
 // tableWriter writes the rows of one table as a Parquet file, in row groups
-// of about rowGroupBytes. While the caller fills one row group, the
-// previous one is encoded in the background, each column chunk on its own
-// goroutine; the bytes depend on nothing but the rows.
+// of about rowGroupBytes. A full row group is encoded at once, each column
+// chunk on its own goroutine, and written to the file in the background
+// while the caller fills the next: the row group's buffers serve again at
+// once, and a day's run holds one set of them rather than two (their pages
+// are a tenth of its memory, and every page first touched costs a fault).
+// The bytes depend on nothing but the rows.
 type tableWriter struct {
 	file  fileWriter
 	cols  []colBuf  // the row group being filled: rows put into cols
 	fill  *rowGroup // owns cols
-	spare *rowGroup // the row group being encoded, or free
 	total int64     // rows written, buffered ones included
 	err   error
-	// done reports the end of the background encoding; nil when none runs.
-	// While one runs, it alone uses file, encs and chunks.
+	// done reports the end of the background write; nil when none runs.
+	// While one runs, it alone uses file and chunks.
 	done   chan error
 	encs   []*chunkEncoder
 	chunks [][]byte
@@ -154,9 +156,8 @@ type tableWriter struct {
 
 func newTableWriter(w io.Writer, t Table, createdBy string) *tableWriter {
 	tw := &tableWriter{
-		file:  fileWriter{w: w, table: t, createdBy: createdBy},
-		fill:  newRowGroup(t),
-		spare: newRowGroup(t),
+		file: fileWriter{w: w, table: t, createdBy: createdBy},
+		fill: newRowGroup(t),
 	}
 	tw.cols = tw.fill.cols
 	return tw
@@ -172,32 +173,29 @@ func (t *tableWriter) endRow() error {
 	return nil
 }
 
-// flush hands the buffered rows to the background as one row group, once
-// the previous one is written.
+// flush encodes the buffered rows as one row group, once the previous one
+// is written, and hands it to the background to be written.
 func (t *tableWriter) flush() error {
 	if err := t.wait(); err != nil || t.fill.rows == 0 {
 		return err
 	}
 	g := t.fill
-	t.fill, t.spare = t.spare, t.fill
-	t.cols = t.fill.cols
 	if t.encs == nil {
 		t.encs = encoders()
 		t.chunks = make([][]byte, len(g.cols))
 	}
+	eg, err := g.encodeParallel(t.encs, t.chunks)
+	g.reset()
+	if err != nil {
+		t.err = err
+		return err
+	}
 	t.done = make(chan error, 1)
-	go func() {
-		eg, err := g.encodeParallel(t.encs, t.chunks)
-		if err == nil {
-			err = t.file.writeGroup(eg)
-		}
-		g.reset()
-		t.done <- err
-	}()
+	go func() { t.done <- t.file.writeGroup(eg) }()
 	return nil
 }
 
-// wait waits for the background encoding, if any, and returns the first
+// wait waits for the background write, if any, and returns the first
 // error of the writer.
 func (t *tableWriter) wait() error {
 	if t.done != nil {
