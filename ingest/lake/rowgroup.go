@@ -185,6 +185,11 @@ func (g *rowGroup) encodeParallel(encs []*chunkEncoder, chunks [][]byte) (*encod
 	for _, e := range encs[:min(len(encs), len(g.cols))] {
 		wg.Go(func() {
 			for i := range work {
+				if cap(chunks[i]) == 0 {
+					// Room for the chunk compressed to half its size: grown
+					// by appending, it would be made again and again.
+					chunks[i] = make([]byte, 0, g.cols[i].size/2+4096)
+				}
 				chunks[i], metas[i], errs[i] = e.encode(chunks[i][:0], &g.cols[i], g.rows)
 			}
 		})
