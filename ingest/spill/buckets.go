@@ -162,10 +162,11 @@ func (s *buckets[T, C]) newSlot(day int32, agent string) int32 {
 }
 
 // Chunk sizes: a slot's first chunk is small, as many agents have few
-// records; later ones hold a dozen or so.
+// records; later ones hold a dozen or so. A slot's last chunk is half
+// empty on average: bigger chunks leave more of the blocks unused.
 const (
 	firstChunk = 256
-	chunk      = 1024
+	chunk      = 512
 )
 
 // newChunk gives slot a chunk with room for a record of size bytes, cut
@@ -218,6 +219,12 @@ func (s *buckets[T, C]) add(v *T) error {
 	p := tl.free
 	b := s.blocks[p>>blockBits][p&(blockSize-1):]
 	copy(b[copy(b, head[:n]):], s.rec[8:])
+	if st := s.starts[slot]; len(st) == cap(st) {
+		// Grown from room for a few dozen: most agents' records of a
+		// day, without the run of small slices that doubling from one
+		// makes (and leaves to the collector).
+		s.starts[slot] = slices.Grow(st, max(len(st), 32))
+	}
 	s.starts[slot] = append(s.starts[slot], p)
 	tl.free += uint32(size)
 	tl.left -= int32(size)
