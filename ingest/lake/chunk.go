@@ -151,7 +151,10 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 			r1 = r
 		}
 		body := e.page[:0]
-		if c.col.Optional {
+		switch {
+		case c.uniform:
+			body = appendUniformLevels(body, r1-r0, c.valid[r0])
+		case c.col.Optional:
 			body = appendLevels(body, c.valid[r0:r1], &e.rle)
 		}
 		levels := len(body)

@@ -22,13 +22,16 @@ type colBuf struct {
 	// (n == 0) or all set (nulls == 0), as most optional columns of a row
 	// group are, and putting a row costs a count.
 	levels bool
-	nulls  int
-	n      int      // non-null values
-	plain  bool     // values go to data: no dictionary, or it grew too big
-	data   []byte   // the values PLAIN-encoded, once plain (ids packed: hexWidth)
-	idx    []uint32 // dictionary index of each value, while not plain
-	dict   dictionary
-	size   int64 // plain-encoded size of the values, for the row group cut
+	// uniform marks, at encoding, an optional column whose rows are all
+	// null or all set (see rowGroup.fillLevels).
+	uniform bool
+	nulls   int
+	n       int      // non-null values
+	plain   bool     // values go to data: no dictionary, or it grew too big
+	data    []byte   // the values PLAIN-encoded, once plain (ids packed: hexWidth)
+	idx     []uint32 // dictionary index of each value, while not plain
+	dict    dictionary
+	size    int64 // plain-encoded size of the values, for the row group cut
 	// hexWidth is the length of every value of a column of ids while they
 	// are all lower-case hex digits of one length: data holds them packed,
 	// two digits to a byte (see putHex). 0 until the first value, -1 once
@@ -76,7 +79,7 @@ func newColBuf(c Column) colBuf {
 func (c *colBuf) reset() {
 	c.valid, c.data, c.idx = c.valid[:0], c.data[:0], c.idx[:0]
 	c.nulls, c.n, c.size = 0, 0, 0
-	c.levels = false
+	c.levels, c.uniform = false, false
 	c.plain = !c.col.dict
 	c.hexWidth = -1
 	if c.col.random {
@@ -154,8 +157,15 @@ func (c *colBuf) fillLevels() {
 	}
 	rows := c.n + c.nulls
 	c.valid = slices.Grow(c.valid[:0], rows)[:rows]
-	for i := range c.valid {
-		c.valid[i] = v
+	if v == 0 || rows == 0 {
+		clear(c.valid)
+		return
+	}
+	// Ones, copied in doubling runs rather than set a byte at a time:
+	// every optional column of every row group comes here.
+	c.valid[0] = 1
+	for n := 1; n < rows; n *= 2 {
+		copy(c.valid[n:], c.valid[:n])
 	}
 }
 

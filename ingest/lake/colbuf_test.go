@@ -275,3 +275,48 @@ func TestPackHexString(t *testing.T) {
 		}
 	}
 }
+
+// TestUniformLevels checks the levels of pages all null or all set against
+// the levels read from their bytes, and that a column's bytes per row are
+// filled right whichever way it was put.
+func TestUniformLevels(t *testing.T) {
+	var w rleWriter
+	for _, n := range []int{0, 1, 7, 8, 9, 63, 64, 65, 1000, 20_000} {
+		for _, v := range []byte{0, 1} {
+			valid := bytes.Repeat([]byte{v}, n)
+			want := appendLevels([]byte("kept"), valid, &w)
+			if got := appendUniformLevels([]byte("kept"), n, v); !bytes.Equal(got, want) {
+				t.Errorf("%d rows of %d: %x, want %x", n, v, got, want)
+			}
+		}
+	}
+	for _, rows := range []int{1, 2, 3, 1000, 65_537} {
+		for _, set := range []bool{false, true} {
+			c := newColBuf(Column{Name: "s", Kind: KindString, Optional: true})
+			g := rowGroup{cols: []colBuf{c}}
+			for range rows {
+				if set {
+					g.cols[0].putOptStr("x")
+				} else {
+					g.cols[0].putOptStr("")
+				}
+			}
+			g.fillLevels()
+			c = g.cols[0]
+			want := byte(0)
+			if set {
+				want = 1
+			}
+			if !c.uniform || len(c.valid) != rows || bytes.Count(c.valid, []byte{want}) != rows {
+				t.Errorf("%d rows set %v: uniform %v, %d bytes, %d of them %d", rows, set, c.uniform, len(c.valid), bytes.Count(c.valid, []byte{want}), want)
+			}
+		}
+	}
+	// A column of nulls and values is not uniform.
+	g := rowGroup{cols: []colBuf{newColBuf(Column{Name: "s", Kind: KindString, Optional: true})}}
+	g.cols[0].putOptStr("")
+	g.cols[0].putOptStr("x")
+	if g.fillLevels(); g.cols[0].uniform || !bytes.Equal(g.cols[0].valid, []byte{0, 1}) {
+		t.Errorf("nulls and values: uniform %v, levels %v", g.cols[0].uniform, g.cols[0].valid)
+	}
+}

@@ -169,6 +169,20 @@ func appendLevels(dst []byte, valid []byte, w *rleWriter) []byte {
 	return dst
 }
 
+// appendUniformLevels appends what appendLevels appends for n rows whose
+// levels are all v: one run. Most optional columns of a row group are all
+// null or all set, and their pages need not be read to know it.
+func appendUniformLevels(dst []byte, n int, v byte) []byte {
+	at := len(dst)
+	dst = append(dst, 0, 0, 0, 0)
+	if n > 0 {
+		dst = binary.AppendUvarint(dst, uint64(n)<<1)
+		dst = append(dst, v)
+	}
+	binary.LittleEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
+	return dst
+}
+
 // bitWidth is the width of dictionary indices into a dictionary of n
 // entries: at least 1.
 func bitWidth(n int) int {

@@ -120,10 +120,13 @@ func (g *rowGroup) encode(e *chunkEncoder, buf []byte) (*encodedGroup, error) {
 }
 
 // fillLevels gives every optional column its byte per row, which the
-// pages' definition levels are written from.
+// pages' definition levels are written from, and marks those whose rows
+// are all null or all set.
 func (g *rowGroup) fillLevels() {
 	for i := range g.cols {
-		g.cols[i].fillLevels()
+		c := &g.cols[i]
+		c.uniform = c.col.Optional && !c.levels
+		c.fillLevels()
 	}
 }
 
