@@ -2,6 +2,7 @@ package lake
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"runtime"
 	"slices"
@@ -177,11 +178,19 @@ func (g *rowGroup) encodeParallel(encs []*chunkEncoder, chunks [][]byte) (*encod
 	metas := make([]*parquet.ColumnChunk, len(g.cols))
 	errs := make([]error, len(g.cols))
 	twins := g.twins()
-	work := make(chan int, len(g.cols))
+	// The largest chunks first, the small ones last: the goroutines then
+	// end together, rather than one encoding the last big chunk alone
+	// while the writer, and the billing behind it, wait.
+	order := make([]int, 0, len(g.cols))
 	for i := range g.cols {
 		if twins[i] < 0 {
-			work <- i
+			order = append(order, i)
 		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(g.cols[b].size, g.cols[a].size) })
+	work := make(chan int, len(order))
+	for _, i := range order {
+		work <- i
 	}
 	close(work)
 	var wg sync.WaitGroup
