@@ -211,11 +211,13 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		return dw.WriteBill(b)
 	}
 
-	// At most about 2×workers blocks are in flight: being billed, and
-	// billed waiting for their turn to be written.
+	// At most about 4×workers blocks are in flight: being billed, and
+	// billed waiting for their turn to be written. The writer stops at
+	// every row group while it is encoded (see lake's tableWriter): the
+	// blocks waiting keep the billing going meanwhile.
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *block)
-	ordered := make(chan *block, workers)
+	ordered := make(chan *block, 3*workers)
 	stop := make(chan struct{}) // closed when the writer fails
 	var writeErr error
 	var wg sync.WaitGroup
@@ -230,7 +232,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 			}
 		}()
 	}
-	free := make(chan *block, 2*workers+2)
+	free := make(chan *block, 4*workers+2)
 	newBlock := func() *block {
 		select {
 		case b := <-free:
