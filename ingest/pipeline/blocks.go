@@ -12,6 +12,7 @@ import (
 	"github.com/agentbill/agentbill/billing"
 	"github.com/agentbill/agentbill/ingest/lake"
 	"github.com/agentbill/agentbill/ingest/spill"
+	"golang.org/x/sync/semaphore"
 )
 
 // A day is billed in blocks of consecutive agents, on every core: each
@@ -35,6 +36,10 @@ var maxAgentEvents = 1 << 18
 // never has to fit in memory.
 func bigAgent(budget int) int { return min(max(budget/2048, 256), maxAgentEvents) }
 
+// inFlightHook sees the events of every block sent to be billed (n), and
+// of every block written or dropped (-n), with their bound; for the tests.
+var inFlightHook = func(n, bound int64) {}
+
 // errWriterStopped ends the cutting of blocks once the writer has failed;
 // the writer's own error is the one returned.
 var errWriterStopped = errors.New("the day's writer stopped")
@@ -54,6 +59,7 @@ type block struct {
 	idText  []byte             // the text of the bills' ids
 	res     billing.DayResult
 	err     error
+	weight  int64         // its share of the events in flight (see billDay)
 	done    chan struct{} // closed when billed
 	barrier chan struct{} // a barrier rather than a block: closed when written
 }
@@ -125,10 +131,10 @@ func (b *block) bill(cfg billing.Config, day billing.Date, ids *billing.IDAssign
 	}
 	// Each agent's bills are sorted where they land, after those of the
 	// agents before it. The slice is made with room for the bills of
-	// blocks larger than this one (about 1.4 a event): one made to fit
-	// each block would be made again and again.
+	// blocks somewhat larger than this one (about 1.4 a event): one made
+	// to fit each block would be made again and again.
 	if cap(b.bills) < b.n*3/2 {
-		b.bills = make([]billing.Bill, 0, b.n*2)
+		b.bills = make([]billing.Bill, 0, b.n*3/2+min(b.n/2, 512))
 		prefault(b.bills)
 	}
 	agentStart := 0
@@ -214,8 +220,13 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 	// At most about 4×workers blocks are in flight: being billed, and
 	// billed waiting for their turn to be written. The writer stops at
 	// every row group while it is encoded (see lake's tableWriter): the
-	// blocks waiting keep the billing going meanwhile.
+	// blocks waiting keep the billing going meanwhile. Their events are
+	// bounded too, to those of as many blocks of ~blockEvents and one
+	// big agent's: a block of a big agent holds many times as much.
 	workers := runtime.GOMAXPROCS(0)
+	big := bigAgent(p.MemoryBudget)
+	maxInFlight := int64(4*workers*blockEvents + big)
+	inFlight := semaphore.NewWeighted(maxInFlight)
 	work := make(chan *block)
 	ordered := make(chan *block, 3*workers)
 	stop := make(chan struct{}) // closed when the writer fails
@@ -269,6 +280,8 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 			}
 			<-b.done
 			if writeErr != nil {
+				inFlightHook(-b.weight, maxInFlight)
+				inFlight.Release(b.weight)
 				continue
 			}
 			writeErr = b.err
@@ -278,6 +291,8 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 				}
 			}
 			out.add(b.res)
+			inFlightHook(-b.weight, maxInFlight)
+			inFlight.Release(b.weight)
 			b.bills, b.res = b.bills[:0], billing.DayResult{}
 			select { // the block's buffers serve again
 			case free <- b:
@@ -316,12 +331,21 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		if b.n == 0 && len(b.carried) == 0 {
 			return nil
 		}
+		b.weight = min(int64(b.n), maxInFlight)
+		if err := inFlight.Acquire(ctx, b.weight); err != nil {
+			return err
+		}
+		inFlightHook(b.weight, maxInFlight)
 		b.done = make(chan struct{})
 		select {
 		case work <- b:
 		case <-stop:
+			inFlightHook(-b.weight, maxInFlight)
+			inFlight.Release(b.weight)
 			return errWriterStopped // finish returns the writer's error
 		case <-ctx.Done():
+			inFlightHook(-b.weight, maxInFlight)
+			inFlight.Release(b.weight)
 			return ctx.Err()
 		}
 		ordered <- b
@@ -330,7 +354,6 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 
 	cur := newBlock()
 	agent, agentStart := "", 0
-	big := bigAgent(p.MemoryBudget)
 	c := run.events
 	for c.Valid() && c.Value().Day == num {
 		e := &c.Value().Event

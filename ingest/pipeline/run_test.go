@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,9 +118,30 @@ func TestRunSameFileAnyBlocks(t *testing.T) {
 		{"some shards on disk", 7, 4 << 20, 2},
 		{"some shards on disk, one block a day", 1 << 30, 4 << 20, 2},
 	}
+	// The events of the blocks in flight stay within their bound, and
+	// every block sent is accounted for by the end.
+	var mu sync.Mutex
+	var inFlight, peak, bound int64
+	defer func(h func(int64, int64)) { inFlightHook = h }(inFlightHook)
+	inFlightHook = func(n, b int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		inFlight += n
+		peak, bound = max(peak, inFlight), b
+	}
 	var want map[string]string
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
+			inFlight, peak, bound = 0, 0, 0
+			mu.Unlock()
+			defer func() {
+				mu.Lock()
+				defer mu.Unlock()
+				if inFlight != 0 || peak == 0 || peak > bound {
+					t.Errorf("events in flight: %d left at the end, at most %d, bound %d", inFlight, peak, bound)
+				}
+			}()
 			blockEvents = tc.block
 			maxAgentEvents = 1 << 18
 			if strings.Contains(tc.name, "in memory, busy agent alone") {
