@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/DataDog/zstd"
@@ -115,22 +114,25 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 	// third of the cost.
 	literals := c.col.random && width == 0
 	probe := !literals && width == 0 && fixed == 0
+	// stride is the bytes of a value in c.data when all take the same:
+	// PLAIN numbers, and ids held packed.
+	stride := fixed
+	if c.hexWidth > 0 {
+		stride = c.hexWidth / 2
+	}
 	v, b := 0, 0 // the next value, and its first byte in c.data
 	page := 0    // the next of c.pages
 	for r0 := 0; r0 < rows; {
 		r1 := min(rows, r0+pageRows)
 		v1, b1 := v, b
 		switch {
-		case width > 0 || fixed > 0 || c.hexWidth > 0:
+		case width > 0 || stride > 0:
 			if c.col.Optional {
 				v1 += bytes.Count(c.valid[r0:r1], []byte{1})
 			} else {
 				v1 += r1 - r0
 			}
-			b1 = v1 * fixed
-			if c.hexWidth > 0 {
-				b1 = v1 * c.hexWidth / 2
-			}
+			b1 = v1 * stride
 		case c.paged: // PLAIN strings, their pages noted as they came
 			b1 = len(c.data)
 			if page < len(c.pages) && c.pages[page].row <= r1 {
@@ -223,11 +225,7 @@ func (e *chunkEncoder) appendPackedHex(dst []byte, h *parquet.PageHeader, levels
 	size := len(levels) + len(packed)/(width/2)*(4+width)
 	var ok bool
 	if e.zbuf, ok = appendPackedHexFrame(e.zbuf[:0], levels, packed, width); !ok {
-		body := levels
-		for at := 0; at < len(packed); at += width / 2 {
-			body = binary.LittleEndian.AppendUint32(body, uint32(width))
-			body = hex.AppendEncode(body, packed[at:at+width/2])
-		}
+		body := appendPlainIDs(levels, packed, width)
 		e.page = body
 		if err := e.compress(body, len(levels), true); err != nil {
 			return dst, err

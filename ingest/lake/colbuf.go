@@ -2,7 +2,6 @@ package lake
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -295,13 +294,8 @@ func (c *colBuf) unpackHex() {
 	if c.hexWidth <= 0 {
 		return
 	}
-	half := c.hexWidth / 2
-	text := make([]byte, 0, len(c.data)/half*(4+c.hexWidth))
-	for at := 0; at < len(c.data); at += half {
-		text = binary.LittleEndian.AppendUint32(text, uint32(c.hexWidth))
-		text = hex.AppendEncode(text, c.data[at:at+half])
-	}
-	c.data, c.hexWidth = text, -1
+	text := make([]byte, 0, len(c.data)/(c.hexWidth/2)*(4+c.hexWidth))
+	c.data, c.hexWidth = appendPlainIDs(text, c.data, c.hexWidth), -1
 	c.paged = false // the encoder finds the pages itself
 }
 

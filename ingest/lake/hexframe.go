@@ -118,11 +118,17 @@ func (h *hexValues) appendTail(dst []byte, from int) []byte {
 		return append(dst, h.plain[4+from*(4+h.width):]...)
 	}
 	half := h.width / 2
-	for j := from; j < h.n; j++ {
-		if j > from {
-			dst = binary.LittleEndian.AppendUint32(dst, uint32(h.width))
-		}
-		dst = hex.AppendEncode(dst, h.packed[j*half:(j+1)*half])
+	dst = hex.AppendEncode(dst, h.packed[from*half:(from+1)*half])
+	return appendPlainIDs(dst, h.packed[(from+1)*half:], h.width)
+}
+
+// appendPlainIDs appends the PLAIN text of the ids in packed, width digits
+// each: each id's length, then its lower-case hex digits.
+func appendPlainIDs(dst, packed []byte, width int) []byte {
+	half := width / 2
+	for at := 0; at+half <= len(packed); at += half {
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(width))
+		dst = hex.AppendEncode(dst, packed[at:at+half])
 	}
 	return dst
 }

@@ -227,6 +227,11 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 	big := bigAgent(p.MemoryBudget)
 	maxInFlight := int64(4*workers*blockEvents + big)
 	inFlight := semaphore.NewWeighted(maxInFlight)
+	// release gives back the events of a block written or not sent.
+	release := func(b *block) {
+		inFlightHook(-b.weight, maxInFlight)
+		inFlight.Release(b.weight)
+	}
 	work := make(chan *block)
 	ordered := make(chan *block, 3*workers)
 	stop := make(chan struct{}) // closed when the writer fails
@@ -280,8 +285,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 			}
 			<-b.done
 			if writeErr != nil {
-				inFlightHook(-b.weight, maxInFlight)
-				inFlight.Release(b.weight)
+				release(b)
 				continue
 			}
 			writeErr = b.err
@@ -291,8 +295,7 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 				}
 			}
 			out.add(b.res)
-			inFlightHook(-b.weight, maxInFlight)
-			inFlight.Release(b.weight)
+			release(b)
 			b.bills, b.res = b.bills[:0], billing.DayResult{}
 			select { // the block's buffers serve again
 			case free <- b:
@@ -340,12 +343,10 @@ func (p *Plan) billDay(ctx context.Context, run *dayRun, day billing.Date, carri
 		select {
 		case work <- b:
 		case <-stop:
-			inFlightHook(-b.weight, maxInFlight)
-			inFlight.Release(b.weight)
+			release(b)
 			return errWriterStopped // finish returns the writer's error
 		case <-ctx.Done():
-			inFlightHook(-b.weight, maxInFlight)
-			inFlight.Release(b.weight)
+			release(b)
 			return ctx.Err()
 		}
 		ordered <- b
