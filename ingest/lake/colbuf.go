@@ -60,14 +60,22 @@ type dictionary struct {
 	strs   []string
 	strIDs map[string]uint32 // by the value as put, before any UTF-8 repair
 	ints   []int32
-	intIDs map[int32]uint32
-	bytes  int    // plain-encoded size of the entries
-	last   uint32 // index of the last value put: sorted columns repeat values in runs
+	intIDs map[int32]uint32 // values outside [0, lowInts)
+	// low holds one more than the index of each value in [0, lowInts), 0
+	// for a value not in the dictionary: codes and causes are mostly
+	// small, and an array answers before a map has hashed.
+	low   *[lowInts]uint32
+	bytes int    // plain-encoded size of the entries
+	last  uint32 // index of the last value put: sorted columns repeat values in runs
 }
 
 // smallDict is the size up to which an integer dictionary is searched
 // without its map.
 const smallDict = 8
+
+// lowInts bounds the integer values a dictionary finds by array rather
+// than by map.
+const lowInts = 1024
 
 func newColBuf(c Column) colBuf {
 	cb := colBuf{col: c}
@@ -85,9 +93,9 @@ func (c *colBuf) reset() {
 		c.hexWidth = 0
 	}
 	clear(c.dict.strs) // let the strings go
+	c.dict.clearInts()
 	c.dict.strs, c.dict.ints = c.dict.strs[:0], c.dict.ints[:0]
 	clear(c.dict.strIDs)
-	clear(c.dict.intIDs)
 	c.dict.bytes, c.dict.last = 0, 0
 	c.hasStat, c.lo, c.hi, c.los, c.his = false, 0, 0, "", ""
 	c.pages, c.paged, c.pageRow, c.pageSize = c.pages[:0], true, 0, 0
@@ -387,7 +395,7 @@ func (c *colBuf) putI32(v int32) {
 			}
 		}
 	} else {
-		id, ok = d.intIDs[v]
+		id, ok = d.intID(v)
 	}
 	if !ok {
 		if d.bytes += 4; d.bytes > maxDictBytes {
@@ -396,16 +404,52 @@ func (c *colBuf) putI32(v int32) {
 			c.statInt(int64(v))
 			return
 		}
-		if d.intIDs == nil {
-			d.intIDs = make(map[int32]uint32)
-		}
 		id = uint32(len(d.ints))
-		d.intIDs[v] = id
+		d.addInt(v, id)
 		d.ints = append(d.ints, v)
 		c.statInt(int64(v))
 	}
 	d.last = id
 	c.idx = append(c.idx, id)
+}
+
+// intID is the index of v in an integer dictionary.
+func (d *dictionary) intID(v int32) (uint32, bool) {
+	if uint32(v) < lowInts {
+		if d.low == nil {
+			return 0, false
+		}
+		id := d.low[v]
+		return id - 1, id != 0
+	}
+	id, ok := d.intIDs[v]
+	return id, ok
+}
+
+// addInt notes that v has index id in an integer dictionary.
+func (d *dictionary) addInt(v int32, id uint32) {
+	if uint32(v) < lowInts {
+		if d.low == nil {
+			d.low = new([lowInts]uint32)
+		}
+		d.low[v] = id + 1
+		return
+	}
+	if d.intIDs == nil {
+		d.intIDs = make(map[int32]uint32)
+	}
+	d.intIDs[v] = id
+}
+
+// clearInts empties the indexes of an integer dictionary; its values are
+// cleared by the caller.
+func (d *dictionary) clearInts() {
+	for _, v := range d.ints {
+		if uint32(v) < lowInts {
+			d.low[v] = 0
+		}
+	}
+	clear(d.intIDs)
 }
 
 func (c *colBuf) putI64(v int64) {
@@ -444,7 +488,7 @@ func (c *colBuf) spill() {
 	c.paged = false
 	c.idx = c.idx[:0]
 	clear(d.strs)
+	d.clearInts()
 	d.strs, d.ints = d.strs[:0], d.ints[:0]
 	clear(d.strIDs)
-	clear(d.intIDs)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -318,5 +319,46 @@ func TestUniformLevels(t *testing.T) {
 	g.cols[0].putOptStr("x")
 	if g.fillLevels(); g.cols[0].uniform || !bytes.Equal(g.cols[0].valid, []byte{0, 1}) {
 		t.Errorf("nulls and values: uniform %v, levels %v", g.cols[0].uniform, g.cols[0].valid)
+	}
+}
+
+// An integer column's dictionary gives each distinct value one index, in
+// order of first appearance, for values found by array and by map alike,
+// and forgets them all when the buffer is reset or spilled to PLAIN.
+func TestIntDictionary(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	c := newColBuf(Column{Name: "k", Kind: KindInt32, dict: true})
+	for round := range 50 {
+		pool := []int32{0, 1, 7, lowInts - 1, lowInts, -1, -lowInts, 1 << 20, -(1 << 31), 1<<31 - 1}
+		for range r.IntN(40) {
+			pool = append(pool, int32(r.IntN(3*lowInts)-lowInts))
+		}
+		pool = pool[:1+r.IntN(len(pool))]
+		var want []int32
+		ids := map[int32]uint32{}
+		for range 1 + r.IntN(500) {
+			v := pool[r.IntN(len(pool))]
+			if _, ok := ids[v]; !ok {
+				ids[v] = uint32(len(want))
+				want = append(want, v)
+			}
+			c.putI32(v)
+			if got := c.idx[len(c.idx)-1]; got != ids[v] {
+				t.Fatalf("round %d: %d has index %d, want %d", round, v, got, ids[v])
+			}
+		}
+		if !slices.Equal(c.dict.ints, want) {
+			t.Fatalf("round %d: dictionary %v, want %v", round, c.dict.ints, want)
+		}
+		if round%5 == 4 {
+			c.spill()
+			if c.dict.low != nil && *c.dict.low != [lowInts]uint32{} || len(c.dict.intIDs) != 0 {
+				t.Fatalf("round %d: spilled dictionary still indexes values", round)
+			}
+		}
+		c.reset()
+		if c.dict.low != nil && *c.dict.low != [lowInts]uint32{} || len(c.dict.intIDs) != 0 {
+			t.Fatalf("round %d: reset dictionary still indexes values", round)
+		}
 	}
 }
