@@ -36,6 +36,12 @@ const _ = uint(pageBytes - 8*pageRows)
 // damaged file (see Verify). For the same bytes, the same frame.
 const zstdLevel = 1
 
+// numberLevel is the level of the pages of PLAIN integers and times:
+// libzstd's level -1, level 1 without Huffman-coded literals. Their
+// literals are the changing low bytes of each value, nearly random, which
+// Huffman coding shrinks by 2-4 % at a sixth of the compression's time.
+const numberLevel = -1
+
 // chunkEncoder encodes column chunks. It holds the scratch space one
 // goroutine reuses from chunk to chunk; what it writes depends on nothing
 // but the column's values.
@@ -45,6 +51,7 @@ type chunkEncoder struct {
 	lbuf  []byte // the body compressed the other way, when probing
 	huff  huff0.Scratch
 	zstd  zstd.Ctx
+	level int // of the chunk being encoded
 	rle   rleWriter
 	head  *thrift.TMemoryBuffer
 	proto *thrift.TCompactProtocol
@@ -60,6 +67,10 @@ func newChunkEncoder() *chunkEncoder {
 // metadata count from its first byte.
 func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet.ColumnChunk, error) {
 	start := len(dst)
+	e.level = zstdLevel
+	if !c.dictEncoded() && c.col.Kind != KindString {
+		e.level = numberLevel
+	}
 	md := &parquet.ColumnMetaData{
 		Type:         physicalType(c.col.Kind),
 		PathInSchema: []string{c.col.Name},
@@ -241,7 +252,7 @@ func (e *chunkEncoder) compress(body []byte, levels int, literals bool) error {
 		e.zbuf = appendRandomFrame(e.zbuf[:0], body, levels, &e.huff)
 		return nil
 	}
-	z, err := e.zstd.CompressLevel(e.zbuf[:cap(e.zbuf)], body, zstdLevel)
+	z, err := e.zstd.CompressLevel(e.zbuf[:cap(e.zbuf)], body, e.level)
 	if err != nil {
 		return fmt.Errorf("compress page: %w", err)
 	}
