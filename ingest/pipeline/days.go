@@ -55,7 +55,12 @@ type tally struct {
 	onlyNum int32         // its spill.DayNumber
 	// What belongs to each run day, by spill.DayNumber: the records, and of
 	// them the rejects and skipped ones (by kind).
-	perDay  map[int32]int64
+	perDay map[int32]int64
+	// curN records of day curDay are counted here and not yet in perDay:
+	// most records in a row are of one day, and a map update each would
+	// cost more than the rest of the counting.
+	curDay  int32
+	curN    int64
 	rejects map[int32][]ingest.Reject
 	skipped map[int32]map[string]int64
 	// notes counts what the readers noted about the events of each run
@@ -90,6 +95,7 @@ func newTally(loc *time.Location, only *billing.Date) tally {
 
 // join adds what the tally p of a later part or file counted.
 func (t *tally) join(p *tally) {
+	p.flushDay()
 	for day, n := range p.perDay {
 		t.perDay[day] += n
 	}
@@ -558,12 +564,12 @@ type partDays struct {
 	headNotes map[string]map[string]int64
 }
 
-func (p *partDays) event(e billing.Event) error {
+func (p *partDays) event(e *billing.Event) error {
 	day := p.dayOfRecord(e.Time)
 	if !p.t.take(day, e.Source) {
 		return nil
 	}
-	return p.out.event(day, &e)
+	return p.out.event(day, e)
 }
 
 func (p *partDays) bill(b billing.Bill) error {
@@ -674,8 +680,21 @@ func (d *tally) runs(day int32) bool {
 		d.otherDays[day]++
 		return false
 	}
-	d.perDay[day]++
+	if d.curN > 0 && day == d.curDay {
+		d.curN++
+		return true
+	}
+	d.flushDay()
+	d.curDay, d.curN = day, 1
 	return true
+}
+
+// flushDay adds the records counted in curN to perDay.
+func (d *tally) flushDay() {
+	if d.curN > 0 {
+		d.perDay[d.curDay] += d.curN
+		d.curN = 0
+	}
 }
 
 // take counts an event or imported bill of day and reports whether it
@@ -733,6 +752,7 @@ func (d *tally) addPending(day int32, p *dayRecords) {
 // reader rejects and its skipped records by kind.
 func (d *dayInputs) dayRecords(day billing.Date) dayRecords {
 	n := spill.DayNumber(day)
+	d.flushDay()
 	return dayRecords{rejects: d.rejects[n], skipped: d.skipped[n], n: d.perDay[n], notes: d.notes[n]}
 }
 
@@ -751,6 +771,7 @@ func (d *dayInputs) otherDayCounts() map[string]int64 {
 // attributed is the number of records given a day, or held as undated.
 func (d *dayInputs) attributed() int64 {
 	n := d.undated.n
+	d.flushDay()
 	for _, c := range d.perDay {
 		n += c
 	}
