@@ -118,7 +118,7 @@ func runCase(t *testing.T, dir string) []byte {
 	var out bytes.Buffer
 	var rejects []string
 	h := ingest.Handler{
-		Event: func(e billing.Event) error { events = append(events, e); return nil },
+		Event: func(e *billing.Event) error { events = append(events, *e); return nil },
 		Reject: func(r ingest.Reject) error {
 			rejects = append(rejects, fmt.Sprintf("line %d: %s", r.Line, r.Reason))
 			return nil

@@ -52,9 +52,10 @@ func TestBorrowedRecordsAreTheSame(t *testing.T) {
 		}
 		defer f.Close()
 		_, err = Read(context.Background(), f, filepath.Base(path), format, Options{Borrowed: borrowed}, Handler{
-			Event: func(e billing.Event) error {
-				cloneStrings(&e)
-				events = append(events, e)
+			Event: func(e *billing.Event) error {
+				ev := *e
+				cloneStrings(&ev)
+				events = append(events, ev)
 				return nil
 			},
 			Bill: func(b billing.Bill) error {

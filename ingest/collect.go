@@ -56,7 +56,7 @@ func (c *Collected) Records() int64 {
 func Collect(ctx context.Context, inputs []Input, opts Options, read func(ctx context.Context, r io.Reader, in Input, opts Options, h Handler) (Stats, error)) (*Collected, error) {
 	c := &Collected{Skipped: map[string]int64{}, Notes: map[string]map[string]int64{}}
 	h := Handler{
-		Event:  func(e billing.Event) error { c.Events = append(c.Events, e); return nil },
+		Event:  func(e *billing.Event) error { c.Events = append(c.Events, *e); return nil },
 		Bill:   func(b billing.Bill) error { c.Bills = append(c.Bills, b); return nil },
 		Reject: func(r Reject) error { c.Rejects = append(c.Rejects, r); return nil },
 		Skip:   func(kind string) { c.Skipped[kind]++ },

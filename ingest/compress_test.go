@@ -76,7 +76,7 @@ func readFiles(t *testing.T, inputs []Input) ([]FileStat, []billing.Event, []Rej
 		return Read(ctx, r, in.Path, in.Format, opts, h)
 	}
 	files, err := ReadInputs(context.Background(), inputs, Options{}, read, Handler{
-		Event:  func(e billing.Event) error { events = append(events, e); return nil },
+		Event:  func(e *billing.Event) error { events = append(events, *e); return nil },
 		Reject: func(r Reject) error { rejects = append(rejects, r); return nil },
 		Skip:   func(string) { t.Error("skip") },
 	})
@@ -194,7 +194,7 @@ func TestReadCompressedFormats(t *testing.T) {
 			}
 			var n int
 			stats, err := ReadInputs(context.Background(), []Input{{Path: path}}, Options{}, read, Handler{
-				Event: func(billing.Event) error { n++; return nil },
+				Event: func(*billing.Event) error { n++; return nil },
 				Bill:  func(billing.Bill) error { n++; return nil },
 				Reject: func(r Reject) error {
 					t.Errorf("reject %+v", r)

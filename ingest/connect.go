@@ -484,7 +484,7 @@ func (c *connectReader) emit(ev billing.Event) error {
 	if c.h.Event == nil {
 		return nil
 	}
-	return c.h.Event(ev)
+	return c.h.Event(&ev)
 }
 
 // asciiEqualFold reports whether b is s (upper-case ASCII) in any letter

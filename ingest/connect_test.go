@@ -42,7 +42,7 @@ func readConnectString(t *testing.T, input string, m ConnectMapping) connectRead
 	t.Helper()
 	var r connectRead
 	st, err := ReadConnect(context.Background(), strings.NewReader(input), "s.jsonl", Options{}, m, Handler{
-		Event:  func(e billing.Event) error { r.events = append(r.events, e); return nil },
+		Event:  func(e *billing.Event) error { r.events = append(r.events, *e); return nil },
 		Reject: func(rj Reject) error { r.rejects = append(r.rejects, rj); return nil },
 		Skip:   func(string) { r.skips++ },
 		Note:   func(_, name string) { r.notes = append(r.notes, name) },
@@ -221,7 +221,7 @@ func TestConnectLayouts(t *testing.T) {
 			var lines []int64
 			var rejects []Reject
 			st, err := Read(context.Background(), bytes.NewReader(tt.input), "stream", FormatAuto, Options{}, Handler{
-				Event:  func(e billing.Event) error { lines = append(lines, e.Source.Line); return nil },
+				Event:  func(e *billing.Event) error { lines = append(lines, e.Source.Line); return nil },
 				Reject: func(r Reject) error { rejects = append(rejects, r); return nil },
 			})
 			if err != nil {
@@ -242,7 +242,7 @@ func TestConnectLongRecord(t *testing.T) {
 		var events []billing.Event
 		var rejects []Reject
 		_, err := ReadConnect(context.Background(), strings.NewReader(ok+sep+long+sep+ok+sep), "s", Options{MaxLineBytes: 1000}, DefaultConnectMapping(), Handler{
-			Event:  func(e billing.Event) error { events = append(events, e); return nil },
+			Event:  func(e *billing.Event) error { events = append(events, *e); return nil },
 			Reject: func(r Reject) error { rejects = append(rejects, r); return nil },
 		})
 		if err != nil {
@@ -297,7 +297,7 @@ func FuzzConnect(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var n int64
 		h := Handler{
-			Event: func(e billing.Event) error {
+			Event: func(e *billing.Event) error {
 				n++
 				if e.AgentID == "" {
 					t.Errorf("event without agent: %+v", e)
@@ -373,7 +373,7 @@ func BenchmarkReadConnect(b *testing.B) {
 	lines, concatenated, cti := centreStreams(b, 200)
 	var events int64
 	h := Handler{
-		Event:  func(billing.Event) error { events++; return nil },
+		Event:  func(*billing.Event) error { events++; return nil },
 		Reject: func(r Reject) error { return fmt.Errorf("reject: %+v", r) },
 		Skip:   func(string) {},
 		Note:   func(string, string) {},

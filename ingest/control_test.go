@@ -17,7 +17,7 @@ func readAll(t *testing.T, input string, name string, format Format) (events []b
 	t.Helper()
 	skips := 0
 	st, err := Read(context.Background(), strings.NewReader(input), name, format, Options{}, Handler{
-		Event:  func(e billing.Event) error { events = append(events, e); return nil },
+		Event:  func(e *billing.Event) error { events = append(events, *e); return nil },
 		Bill:   func(b billing.Bill) error { bills = append(bills, b); return nil },
 		Reject: func(r Reject) error { rejects = append(rejects, r); return nil },
 		Skip:   func(string) { skips++ },

@@ -704,7 +704,7 @@ func (c *ctiReader) emit(ev billing.Event) error {
 	if c.h.Event == nil {
 		return nil
 	}
-	return c.h.Event(ev)
+	return c.h.Event(&ev)
 }
 
 // finishMsg hands the open message on: each message becomes exactly one

@@ -53,7 +53,7 @@ func readCTIAll(t testing.TB, input []byte, opts Options, m CTIMapping) *ctiResu
 	t.Helper()
 	res := &ctiResult{skips: map[string]int{}}
 	st, err := ReadCTI(context.Background(), bytes.NewReader(input), "test.log", opts, m, Handler{
-		Event:  func(e billing.Event) error { res.events = append(res.events, e); return nil },
+		Event:  func(e *billing.Event) error { res.events = append(res.events, *e); return nil },
 		Reject: func(r Reject) error { res.rejects = append(res.rejects, r); return nil },
 		Skip:   func(kind string) { res.skips[kind]++ },
 	})
@@ -437,7 +437,7 @@ func TestReadCTIStops(t *testing.T) {
 	stop := errors.New("stop")
 	n := 0
 	_, err := ReadCTI(context.Background(), bytes.NewReader(input), "x", Options{}, DefaultCTIMapping(), Handler{
-		Event: func(billing.Event) error { n++; return stop },
+		Event: func(*billing.Event) error { n++; return stop },
 	})
 	if !errors.Is(err, stop) || n != 1 {
 		t.Errorf("handler error: got %v after %d events", err, n)
@@ -512,8 +512,8 @@ func FuzzReadCTI(f *testing.F) {
 	f.Fuzz(func(t *testing.T, input []byte) {
 		res := &ctiResult{skips: map[string]int{}}
 		st, err := ReadCTI(context.Background(), bytes.NewReader(input), "fuzz.log", Options{MaxLineBytes: 4096}, DefaultCTIMapping(), Handler{
-			Event: func(e billing.Event) error {
-				res.events = append(res.events, e)
+			Event: func(e *billing.Event) error {
+				res.events = append(res.events, *e)
 				return nil
 			},
 			Reject: func(r Reject) error { res.rejects = append(res.rejects, r); return nil },
@@ -562,7 +562,7 @@ func BenchmarkReadCTI(b *testing.B) {
 	input := seedLikeCTI(b, 8<<20)
 	m := DefaultCTIMapping()
 	h := Handler{
-		Event:  func(billing.Event) error { return nil },
+		Event:  func(*billing.Event) error { return nil },
 		Reject: func(Reject) error { return nil },
 		Skip:   func(string) {},
 	}

@@ -41,7 +41,7 @@ func TestCTIWriterRoundTrip(t *testing.T) {
 	var got []string
 	var rejects []string
 	h := ingest.Handler{
-		Event: func(e billing.Event) error {
+		Event: func(e *billing.Event) error {
 			got = append(got, key(e.Time, e.AgentID, e.OpType, e.OpCause, e.CallID))
 			return nil
 		},

@@ -345,7 +345,7 @@ func readLineRecords(ctx context.Context, lr *lineReader, name string, h Handler
 			err := parse(line, no, &ev)
 			if err == nil {
 				if h.Event != nil {
-					if err := h.Event(ev); err != nil {
+					if err := h.Event(&ev); err != nil {
 						return err
 					}
 				}

@@ -39,7 +39,7 @@ func run(t *testing.T, read readFunc, input string, opts Options) result {
 	t.Helper()
 	var res result
 	res.stats, res.err = read(context.Background(), strings.NewReader(input), "in", opts, Handler{
-		Event:  func(ev billing.Event) error { res.events = append(res.events, ev); return nil },
+		Event:  func(ev *billing.Event) error { res.events = append(res.events, *ev); return nil },
 		Reject: func(r Reject) error { res.rejects = append(res.rejects, r); return nil },
 	})
 	if res.err == nil && int64(len(res.events)+len(res.rejects)) != res.stats.Records {
@@ -357,7 +357,7 @@ func TestReadCSVHeaderErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			called := false
 			h := Handler{
-				Event:  func(billing.Event) error { called = true; return nil },
+				Event:  func(*billing.Event) error { called = true; return nil },
 				Reject: func(Reject) error { called = true; return nil },
 			}
 			st, err := ReadCSV(context.Background(), strings.NewReader(tt.input), "in", tt.opts, h)
@@ -553,13 +553,13 @@ func TestReadStops(t *testing.T) {
 		want error
 	}{
 		{"event callback", func(func()) Handler {
-			return Handler{Event: func(billing.Event) error { return stop }}
+			return Handler{Event: func(*billing.Event) error { return stop }}
 		}, stop},
 		{"reject callback", func(func()) Handler {
 			return Handler{Reject: func(Reject) error { return stop }}
 		}, stop},
 		{"cancelled context", func(cancel func()) Handler {
-			return Handler{Event: func(billing.Event) error { cancel(); return nil }}
+			return Handler{Event: func(*billing.Event) error { cancel(); return nil }}
 		}, context.Canceled},
 	}
 	for _, tt := range tests {
@@ -615,7 +615,7 @@ func BenchmarkReadCSV(b *testing.B) {
 	input := csvLines(n)
 	b.SetBytes(int64(len(input)))
 	h := Handler{
-		Event:  func(billing.Event) error { return nil },
+		Event:  func(*billing.Event) error { return nil },
 		Reject: func(r Reject) error { return fmt.Errorf("reject: %+v", r) },
 	}
 	loops := 0
@@ -707,7 +707,7 @@ func BenchmarkReadCSVDay(b *testing.B) {
 	lines := int64(bytes.Count(input, []byte{'\n'}) - 1)
 	var events int64
 	h := Handler{
-		Event:  func(billing.Event) error { events++; return nil },
+		Event:  func(*billing.Event) error { events++; return nil },
 		Reject: func(r Reject) error { return fmt.Errorf("reject: %+v", r) },
 	}
 	b.SetBytes(int64(len(input)))

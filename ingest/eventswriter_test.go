@@ -179,7 +179,7 @@ func TestEventCSVRoundTripReader(t *testing.T) {
 		var buf bytes.Buffer
 		w := NewEventCSVWriter(&buf)
 		_, err := ReadEvents(context.Background(), bytes.NewReader(input), "in", Options{Location: mustZone(t, "Asia/Kathmandu")}, Handler{
-			Event:  w.Write,
+			Event:  func(e *billing.Event) error { return w.Write(*e) },
 			Reject: func(r Reject) error { return errors.New(r.Reason) },
 		})
 		if err != nil {

@@ -109,7 +109,7 @@ func TestRead(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []billing.Event
 			h := Handler{
-				Event:  func(ev billing.Event) error { got = append(got, ev); return nil },
+				Event:  func(ev *billing.Event) error { got = append(got, *ev); return nil },
 				Reject: func(r Reject) error { t.Errorf("reject: %+v", r); return nil },
 			}
 			st, err := Read(context.Background(), strings.NewReader(tt.input), tt.file, tt.format, Options{}, h)
@@ -151,7 +151,7 @@ func TestReadKeepsPeekedBytes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			next := 0
 			h := Handler{
-				Event: func(ev billing.Event) error {
+				Event: func(ev *billing.Event) error {
 					if want := fmt.Sprint(next); ev.AgentID != want {
 						return fmt.Errorf("agent %s, want %s", ev.AgentID, want)
 					}

@@ -25,7 +25,7 @@ type partRecords struct {
 
 func (r *partRecords) handler() Handler {
 	return Handler{
-		Event:  func(e billing.Event) error { r.events = append(r.events, e); return nil },
+		Event:  func(e *billing.Event) error { r.events = append(r.events, *e); return nil },
 		Bill:   func(b billing.Bill) error { r.bills = append(r.bills, b); return nil },
 		Reject: func(x Reject) error { r.rejects = append(r.rejects, x); return nil },
 		Skip:   func(kind string) { r.skips = append(r.skips, kind) },
@@ -245,7 +245,7 @@ func TestReadPartsStops(t *testing.T) {
 			// Every part fails at its first event from line at on: the
 			// error is that of line at.
 			_, err := ReadParts(context.Background(), in, Options{}, 4, func(part int) Handler {
-				return Handler{Event: func(e billing.Event) error {
+				return Handler{Event: func(e *billing.Event) error {
 					if e.Source.Line >= at {
 						return stopAt(e.Source.Line)
 					}
@@ -286,7 +286,7 @@ func BenchmarkReadPartsDay(b *testing.B) {
 		procs := runtime.GOMAXPROCS(0)
 		counts := make([]int64, 8*procs) // a cache line a part
 		st, err := ReadParts(context.Background(), in, Options{}, procs, func(part int) Handler {
-			return Handler{Event: func(billing.Event) error { counts[part*8]++; return nil }}
+			return Handler{Event: func(*billing.Event) error { counts[part*8]++; return nil }}
 		})
 		var events int64
 		for _, n := range counts {

@@ -116,7 +116,7 @@ func TestReadRefusesBinary(t *testing.T) {
 			t.Run(tt.name+"/"+string(format), func(t *testing.T) {
 				var rejects []Reject
 				st, err := Read(context.Background(), bytes.NewReader(tt.data), "in.csv", format, Options{}, Handler{
-					Event:  func(billing.Event) error { t.Error("event"); return nil },
+					Event:  func(*billing.Event) error { t.Error("event"); return nil },
 					Bill:   func(billing.Bill) error { t.Error("bill"); return nil },
 					Reject: func(r Reject) error { rejects = append(rejects, r); return nil },
 					Skip:   func(string) { t.Error("skip") },
@@ -200,7 +200,7 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var n int64
 		st, err := Read(context.Background(), bytes.NewReader(data), "fuzz", FormatAuto, Options{MaxLineBytes: 300}, Handler{
-			Event: func(billing.Event) error { n++; return nil },
+			Event: func(*billing.Event) error { n++; return nil },
 			Bill:  func(billing.Bill) error { n++; return nil },
 			Reject: func(r Reject) error {
 				n++

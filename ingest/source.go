@@ -57,9 +57,11 @@ func NewReject(file string, line int64, raw []byte, reason string) Reject {
 // Note counts, by kind and name, something worth knowing about a record the
 // reader handed on just before as events (a Connect status that the config
 // does not list, NoteCustomStatus); it is no record of its own.
+// Event gets the reader's own event, which it reuses for the next record:
+// a handler copies what it keeps.
 // A non-nil error from a callback stops the read and is returned.
 type Handler struct {
-	Event  func(billing.Event) error
+	Event  func(*billing.Event) error
 	Bill   func(billing.Bill) error
 	Reject func(Reject) error
 	Skip   func(kind string)

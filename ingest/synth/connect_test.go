@@ -56,7 +56,7 @@ func TestConnectRoundTrip(t *testing.T) {
 		var events []billing.Event
 		skipped, statuses := map[string]int64{}, map[string]int64{}
 		st, err := ingest.Read(context.Background(), bytes.NewReader(data), name, ingest.FormatAuto, ingest.Options{Location: loc}, ingest.Handler{
-			Event: func(e billing.Event) error { events = append(events, e); return nil },
+			Event: func(e *billing.Event) error { events = append(events, *e); return nil },
 			Reject: func(r ingest.Reject) error {
 				t.Errorf("%s: reject %+v", name, r)
 				return nil

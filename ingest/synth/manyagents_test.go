@@ -50,7 +50,7 @@ func TestManyAgentsReadBack(t *testing.T) {
 	objects := map[int]bool{}
 	var rejects []ingest.Reject
 	st, err := ingest.ReadCSV(context.Background(), pr, "events.csv", ingest.Options{}, ingest.Handler{
-		Event: func(e billing.Event) error {
+		Event: func(e *billing.Event) error {
 			events++
 			if e.OpObject != billing.USNoUse {
 				objects[e.OpObject] = true

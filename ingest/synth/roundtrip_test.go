@@ -56,7 +56,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	var got []billing.Event
 	var rejects []ingest.Reject
 	_, err = ingest.ReadCSV(context.Background(), &file, "events.csv", ingest.Options{}, ingest.Handler{
-		Event:  func(ev billing.Event) error { got = append(got, ev); return nil },
+		Event:  func(ev *billing.Event) error { got = append(got, *ev); return nil },
 		Reject: func(r ingest.Reject) error { rejects = append(rejects, r); return nil },
 	})
 	if err != nil {
