@@ -56,15 +56,19 @@ type buckets[T any, C bucketCodec[T]] struct {
 	files  fileTable
 	// blocks hold the records: each the record's time (8 bytes), then
 	// the length and the body. Blocks rather than one growing buffer, so
-	// that growing never copies what is held.
+	// that growing never copies what is held. A slot's records fill
+	// chunks of its own, chained (see newChunk).
 	blocks [][]byte
 	used   int                       // blocks[:used] hold records; the last may have room
 	held   int                       // bytes held
 	agents keytable.Table[firstSlot] // agent → first slot; other days' slots follow in next
 	keys   []slotKey                 // the key of each slot
 	next   []int32                   // the agent's next slot (another day), or -1
-	starts [][]uint32                // each slot's records (block<<blockBits | offset), in input order
+	first  []uint32                  // each slot's first chunk (block<<blockBits | offset), or noChunk
 	tails  []tail                    // where each slot's next record goes
+	// ordered holds, for the slots whose records had to be put in order,
+	// their places in order; nil for the others, read chunk by chunk.
+	ordered [][]uint32
 	// check marks the slots whose records may be out of order: one came
 	// no later than the one before it. Only those are looked at again
 	// when the records are put in order; reading every record's time
@@ -73,26 +77,40 @@ type buckets[T any, C bucketCodec[T]] struct {
 	runs  []*os.File
 	// pending is the run being written in the background, if any; spare
 	// the blocks of the last run written, for the buffer to fill again.
-	pending     chan spilled
-	spare       [][]byte
-	spareStarts [][]uint32
-	err         error // the first background spill's error
-	rec         []byte
-	sorted      bool    // Sorted was called: the blocks are read only
-	slots       []int32 // the slots in order, once Prepare has put them so
+	pending    chan spilled
+	spare      [][]byte
+	spareFirst []uint32
+	err        error // the first background spill's error
+	rec        []byte
+	sorted     bool    // Sorted was called: the blocks are read only
+	slots      []int32 // the slots in order, once Prepare has put them so
 	// bySource puts records equal but for their source in the order of
 	// their source (file, as first added, then line) rather than the
 	// order they were added in (see OrderBySource).
 	bySource bool
 }
 
-// tail is where a slot's next record goes, the room left there, and the
-// time of the slot's last record: together, as add needs all three.
+// tail is where a slot's next record goes, the room left there, the time
+// of the slot's last record, its chunk and its number of records:
+// together, as add needs them all.
 type tail struct {
-	last int64
-	free uint32
-	left int32
+	last  int64
+	free  uint32
+	left  int32
+	chunk uint32 // the chunk being filled, or noChunk
+	n     uint32 // records held
 }
+
+// A chunk begins with a header of two little-endian words: the place of
+// the slot's next chunk (noChunk for none yet), and the bytes of records
+// it holds, set when the slot moves on to the next chunk or the chunks are
+// sealed (see seal). Records are read back by walking the chain: a list
+// of every record's place would cost a store a record, one more cache line
+// in play for every agent while records come in.
+const (
+	chunkHeader = 8
+	noChunk     = math.MaxUint32
+)
 
 // noRecord is the last time of a slot with no record held.
 const noRecord = math.MinInt64
@@ -155,8 +173,8 @@ func (s *buckets[T, C]) newSlot(day int32, agent string) int32 {
 	n := int32(len(s.keys))
 	s.keys = append(s.keys, slotKey{day, agent})
 	s.next = append(s.next, -1)
-	s.starts = append(s.starts, nil)
-	s.tails = append(s.tails, tail{last: noRecord})
+	s.first = append(s.first, noChunk)
+	s.tails = append(s.tails, tail{last: noRecord, chunk: noChunk})
 	s.check = append(s.check, false)
 	return n
 }
@@ -170,13 +188,15 @@ const (
 )
 
 // newChunk gives slot a chunk with room for a record of size bytes, cut
-// from the last block, or from a new one when it is full.
+// from the last block, or from a new one when it is full, and chains it
+// after the slot's last.
 func (s *buckets[T, C]) newChunk(slot int32, size int) {
+	tl := &s.tails[slot]
 	want := firstChunk
-	if len(s.starts[slot]) > 0 {
+	if tl.chunk != noChunk {
 		want = chunk
 	}
-	want = max(want, size)
+	want = max(want, chunkHeader+size)
 	if s.used == 0 || len(s.blocks[s.used-1])+want > blockSize && len(s.blocks[s.used-1]) > 0 {
 		if s.used == len(s.blocks) {
 			s.blocks = append(s.blocks, make([]byte, 0, max(blockSize, want)))
@@ -186,9 +206,33 @@ func (s *buckets[T, C]) newChunk(slot int32, size int) {
 	b := s.used - 1
 	at := len(s.blocks[b])
 	s.blocks[b] = s.blocks[b][:at+want]
-	s.tails[slot].free = uint32(b<<blockBits | at)
-	s.tails[slot].left = int32(want)
+	place := uint32(b<<blockBits | at)
+	binary.LittleEndian.PutUint64(s.blocks[b][at:], noChunk) // no next, no records
+	if tl.chunk == noChunk {
+		s.first[slot] = place
+	} else {
+		s.closeChunk(tl, place)
+	}
+	tl.chunk, tl.free, tl.left = place, place+chunkHeader, int32(want-chunkHeader)
 	s.held += want
+}
+
+// closeChunk writes the header of the chunk tl fills: its records' bytes
+// and the next chunk.
+func (s *buckets[T, C]) closeChunk(tl *tail, next uint32) {
+	h := s.blocks[tl.chunk>>blockBits][tl.chunk&(blockSize-1):]
+	binary.LittleEndian.PutUint32(h, next)
+	binary.LittleEndian.PutUint32(h[4:], tl.free-tl.chunk-chunkHeader)
+}
+
+// seal writes the header of every slot's last chunk, so that the chains
+// can be walked from the blocks alone.
+func (s *buckets[T, C]) seal() {
+	for i := range s.tails {
+		if tl := &s.tails[i]; tl.chunk != noChunk {
+			s.closeChunk(tl, noChunk)
+		}
+	}
 }
 
 // add takes one record.
@@ -212,6 +256,7 @@ func (s *buckets[T, C]) add(v *T) error {
 	if int(tl.left) < size {
 		s.newChunk(slot, size)
 	}
+	tl.n++
 	if t <= tl.last { // equal times are ordered by their bodies
 		s.check[slot] = true
 	}
@@ -219,16 +264,8 @@ func (s *buckets[T, C]) add(v *T) error {
 	p := tl.free
 	b := s.blocks[p>>blockBits][p&(blockSize-1):]
 	copy(b[copy(b, head[:n]):], s.rec[8:])
-	if st := s.starts[slot]; len(st) == cap(st) {
-		// Grown from room for a few dozen: most agents' records of a
-		// day, without the run of small slices that doubling from one
-		// makes (and leaves to the collector).
-		s.starts[slot] = slices.Grow(st, max(len(st), 32))
-	}
-	s.starts[slot] = append(s.starts[slot], p)
 	tl.free += uint32(size)
 	tl.left -= int32(size)
-	s.held += 4
 	if s.held >= s.limit() {
 		return s.spill()
 	}
@@ -245,11 +282,11 @@ func (s *buckets[T, C]) limit() int {
 }
 
 // spilled is what a background spill gives back: its run, the blocks and
-// the slots' lists it wrote from, and its error.
+// the slots' first chunks it wrote from, and its error.
 type spilled struct {
 	run    *os.File
 	blocks [][]byte
-	starts [][]uint32
+	first  []uint32
 	err    error
 }
 
@@ -276,7 +313,7 @@ func (s *buckets[T, C]) wait() {
 		return
 	}
 	s.runs = append(s.runs, r.run)
-	s.spare, s.spareStarts = r.blocks, r.starts
+	s.spare, s.spareFirst = r.blocks, r.first
 }
 
 // time returns the time of the record at place p.
@@ -291,50 +328,69 @@ func (s *buckets[T, C]) body(p uint32) []byte {
 	return b[8+k : 8+k+int(n)]
 }
 
-// order returns the slots holding records, by day and agent, and puts each
-// slot's records in order: every slot's, or with marked those of the
-// slots marked in check only.
-func (s *buckets[T, C]) order(marked bool) []int32 {
+// byKey orders the records at two places as the sorter does: by time,
+// tie and, when it orders by source, source.
+func (s *buckets[T, C]) byKey(a, b uint32) int {
+	if c := cmp.Compare(s.time(a), s.time(b)); c != 0 {
+		return c
+	}
+	ba, bb := s.body(a), s.body(b)
+	if c := s.codec.tie(ba, bb); c != 0 || !s.bySource {
+		return c
+	}
+	fa, la := s.codec.bodySource(ba)
+	fb, lb := s.codec.bodySource(bb)
+	return cmp.Or(cmp.Compare(fa, fb), cmp.Compare(la, lb))
+}
+
+// places appends the places of slot's records, in the order they were
+// added, to dst.
+func (s *buckets[T, C]) places(dst []uint32, slot int32) []uint32 {
+	w := s.walk(slot)
+	for p, ok := w.next(s.blocks); ok; p, ok = w.next(s.blocks) {
+		dst = append(dst, p)
+	}
+	return dst
+}
+
+// order returns the slots holding records, by day and agent, with every
+// slot's chunks sealed. The records of the slots marked in check that are
+// out of order get their places in order in s.ordered.
+func (s *buckets[T, C]) order() []int32 {
+	s.seal()
 	var slots []int32
-	byKey := func(a, b uint32) int {
-		if c := cmp.Compare(s.time(a), s.time(b)); c != 0 {
-			return c
-		}
-		return s.codec.tie(s.body(a), s.body(b))
-	}
-	if s.bySource {
-		byKey = func(a, b uint32) int {
-			if c := cmp.Compare(s.time(a), s.time(b)); c != 0 {
-				return c
-			}
-			ba, bb := s.body(a), s.body(b)
-			if c := s.codec.tie(ba, bb); c != 0 {
-				return c
-			}
-			fa, la := s.codec.bodySource(ba)
-			fb, lb := s.codec.bodySource(bb)
-			return cmp.Or(cmp.Compare(fa, fb), cmp.Compare(la, lb))
-		}
-	}
+	var scratch []uint32
 	for i := range s.keys {
-		starts := s.starts[i]
-		if len(starts) == 0 {
+		slot := int32(i)
+		if s.tails[i].n == 0 {
 			continue
 		}
-		slots = append(slots, int32(i))
-		if marked && !s.check[i] {
+		slots = append(slots, slot)
+		if !s.check[i] {
 			continue
 		}
-		if !slices.IsSortedFunc(starts, byKey) {
-			// Stable: records equal in the order keep their input order.
-			slices.SortStableFunc(starts, byKey)
+		scratch = s.places(scratch[:0], slot)
+		if slices.IsSortedFunc(scratch, s.byKey) {
+			continue
 		}
+		// Stable: records equal in the order keep their input order.
+		places := slices.Clone(scratch)
+		slices.SortStableFunc(places, s.byKey)
+		if s.ordered == nil {
+			s.ordered = make([][]uint32, len(s.keys))
+		}
+		s.ordered[i] = places
 	}
+	s.sortSlots(slots)
+	return slots
+}
+
+// sortSlots puts slots in the order of their day and agent.
+func (s *buckets[T, C]) sortSlots(slots []int32) {
 	slices.SortFunc(slots, func(a, b int32) int {
 		ka, kb := &s.keys[a], &s.keys[b]
 		return cmp.Or(cmp.Compare(ka.day, kb.day), strings.Compare(ka.agent, kb.agent))
 	})
-	return slots
 }
 
 // spill writes the records held out as a run and empties the buffer: the
@@ -344,6 +400,8 @@ func (s *buckets[T, C]) spill() error {
 	if s.err != nil {
 		return s.err
 	}
+	// The chains are sealed, to be read from the blocks alone.
+	s.seal()
 	if len(s.runs) == 0 {
 		f, err := s.writeRun()
 		if err != nil {
@@ -355,23 +413,24 @@ func (s *buckets[T, C]) spill() error {
 	}
 	// The run is written from a copy of the sorter that owns the blocks
 	// and the slots' records as they are; the sorter goes on with blocks
-	// and lists of its own. Slots are only ever added, so the copy's
-	// keys stay as they were.
+	// and first chunks of its own. Slots are only ever added, so the copy's
+	// keys stay as they were; it has no tails, which start again.
 	frozen := *s
 	frozen.blocks = s.blocks[:s.used]
 	frozen.rec = nil
-	starts := s.spareStarts
-	starts = append(starts, make([][]uint32, len(s.starts)-len(starts))...)
-	s.starts = starts
+	frozen.tails = nil
+	first := s.spareFirst
+	first = append(first, make([]uint32, len(s.first)-len(first))...)
+	s.first = first
 	// The blocks the buffer had beyond those it filled (it held twice as
 	// much before the first run) serve again.
 	s.startAgain(append(s.spare, s.blocks[s.used:]...))
-	s.spare, s.spareStarts = nil, nil
+	s.spare, s.spareFirst = nil, nil
 	done := make(chan spilled, 1)
 	s.pending = done
 	go func() {
 		f, err := frozen.writeRun()
-		done <- spilled{run: f, blocks: frozen.blocks, starts: frozen.starts, err: err}
+		done <- spilled{run: f, blocks: frozen.blocks, first: frozen.first, err: err}
 	}()
 	return nil
 }
@@ -381,13 +440,13 @@ func (s *buckets[T, C]) startAgain(blocks [][]byte) {
 	for i := range blocks {
 		blocks[i] = blocks[i][:0]
 	}
-	for i := range s.starts {
-		s.starts[i] = s.starts[i][:0]
+	for i := range s.first {
+		s.first[i] = noChunk
 	}
-	// The run being written in the background has the tails and marks
-	// too, but reads neither (it orders every slot).
+	// The run being written in the background has the marks too, but
+	// does not read them (it orders every slot).
 	for i := range s.tails {
-		s.tails[i] = tail{last: noRecord}
+		s.tails[i] = tail{last: noRecord, chunk: noChunk}
 	}
 	clear(s.check)
 	s.blocks = blocks
@@ -401,8 +460,22 @@ func (s *buckets[T, C]) writeRun() (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, slot := range s.order(false) {
-		for _, off := range s.starts[slot] {
+	// Every slot is put in order (the marks are the live sorter's), from
+	// the sealed chains.
+	var slots []int32
+	for i, p := range s.first {
+		if p != noChunk {
+			slots = append(slots, int32(i))
+		}
+	}
+	s.sortSlots(slots)
+	var places []uint32
+	for _, slot := range slots {
+		places = s.places(places[:0], slot)
+		if !slices.IsSortedFunc(places, s.byKey) {
+			slices.SortStableFunc(places, s.byKey)
+		}
+		for _, off := range places {
 			s.rec = binary.AppendVarint(s.rec[:0], int64(s.keys[slot].day))
 			s.rec = binary.BigEndian.AppendUint64(s.rec, uint64(s.time(off)))
 			s.rec = appendString(s.rec, s.keys[slot].agent)
@@ -422,7 +495,7 @@ func (s *buckets[T, C]) writeRun() (*os.File, error) {
 func (s *buckets[T, C]) Prepare() {
 	s.wait()
 	s.sorted = true
-	s.slots = s.order(true)
+	s.slots = s.order()
 }
 
 // Sorted returns a cursor over every record added, in order. Close the
@@ -460,7 +533,7 @@ func (s *buckets[T, C]) Sorted() *Cursor[T] {
 // Close removes the sorter's runs and lets its memory go.
 func (s *buckets[T, C]) Close() error {
 	s.wait()
-	s.blocks, s.spare, s.starts, s.spareStarts = nil, nil, nil, nil
+	s.blocks, s.spare, s.first, s.spareFirst, s.ordered = nil, nil, nil, nil, nil
 	s.agents = keytable.Table[firstSlot]{}
 	s.keys, s.next, s.tails, s.check = nil, nil, nil, nil
 	err := closeRuns(s.runs)
@@ -474,31 +547,83 @@ type failed[T any] struct{ err error }
 func (f failed[T]) next() (bool, error) { return false, f.err }
 func (f failed[T]) value() *T           { return nil }
 
+// walker reads one slot's records in order: from its places put in
+// order, or chunk by chunk along its sealed chain.
+type walker struct {
+	places []uint32 // the slot's records in order, when it was ordered
+	p, end uint32   // the next record and the end of its chunk's records
+	chunk  uint32   // the chunk after
+	left   int      // records not yet read (of a live sorter's slot)
+}
+
+// walk returns a walker over slot's records; its chain must be sealed.
+func (s *buckets[T, C]) walk(slot int32) walker {
+	w := walker{chunk: s.first[slot]}
+	if s.tails != nil { // a run being written has no tails, and no count
+		w.left = int(s.tails[slot].n)
+	}
+	if s.ordered != nil && s.ordered[slot] != nil {
+		w.places = s.ordered[slot]
+	}
+	return w
+}
+
+// next returns the place of the next record, and false once there is none.
+func (w *walker) next(blocks [][]byte) (uint32, bool) {
+	if w.places != nil {
+		if len(w.places) == 0 {
+			return 0, false
+		}
+		p := w.places[0]
+		w.places = w.places[1:]
+		w.left--
+		return p, true
+	}
+	for w.p == w.end {
+		if w.chunk == noChunk {
+			return 0, false
+		}
+		h := blocks[w.chunk>>blockBits][w.chunk&(blockSize-1):]
+		w.p = w.chunk + chunkHeader
+		w.end = w.p + binary.LittleEndian.Uint32(h[4:])
+		w.chunk = binary.LittleEndian.Uint32(h)
+	}
+	p := w.p
+	b := blocks[p>>blockBits][p&(blockSize-1)+8:]
+	n, k := binary.Uvarint(b)
+	w.p += uint32(8 + k + int(n))
+	w.left--
+	return p, true
+}
+
 // bucketSource walks the records held in memory, slot by slot.
 type bucketSource[T any, C bucketCodec[T]] struct {
 	s     *buckets[T, C]
 	slots []int32
-	i, j  int // slots[i], its j-th record
+	i     int    // slots[i] is the current slot
+	w     walker // its records after the current one
+	at    uint32 // the current record
 	cur   T
 }
 
 func (b *bucketSource[T, C]) next() (bool, error) {
-	if b.i >= 0 {
-		b.j++
-	}
-	for b.i < 0 || b.j >= len(b.s.starts[b.slots[b.i]]) {
+	for {
+		if b.i >= 0 && b.i < len(b.slots) {
+			if p, ok := b.w.next(b.s.blocks); ok {
+				b.at = p
+				break
+			}
+		}
 		b.i++
-		b.j = 0
 		if b.i >= len(b.slots) {
 			return false, nil
 		}
+		b.w = b.s.walk(b.slots[b.i])
 	}
-	slot := b.slots[b.i]
-	key := &b.s.keys[slot]
-	p := b.s.starts[slot][b.j]
+	key := &b.s.keys[b.slots[b.i]]
 	// The strings point into the sorter's blocks, which no record
 	// overwrites once Sorted is called.
-	return true, b.s.codec.decode(&b.cur, key.day, key.agent, b.s.time(p), b.s.body(p), &b.s.files, true)
+	return true, b.s.codec.decode(&b.cur, key.day, key.agent, b.s.time(b.at), b.s.body(b.at), &b.s.files, true)
 }
 
 func (b *bucketSource[T, C]) value() *T { return &b.cur }
@@ -576,31 +701,32 @@ func (c *Cursor[T]) TakeBucket() Bucket[T] {
 }
 
 func (b *bucketSource[T, C]) bucketLen() int {
-	return len(b.s.starts[b.slots[b.i]]) - b.j
+	return b.w.left + 1
 }
 
 // takeBucket hands over the rest of the current slot and leaves the
-// source on its last record, so that next moves to the next slot.
+// source past its last record, so that next moves to the next slot.
 func (b *bucketSource[T, C]) takeBucket() Bucket[T] {
-	slot := b.slots[b.i]
-	bk := &memBucket[T, C]{s: b.s, slot: slot, from: b.j}
-	b.j = len(b.s.starts[slot]) - 1
+	bk := &memBucket[T, C]{s: b.s, slot: b.slots[b.i], at: b.at, w: b.w}
+	b.w = walker{chunk: noChunk}
 	return bk
 }
 
-// memBucket is the records of a slot from the from-th on.
+// memBucket is the records of a slot from the one at at on.
 type memBucket[T any, C bucketCodec[T]] struct {
 	s    *buckets[T, C]
 	slot int32
-	from int
+	at   uint32 // the first record
+	w    walker // the records after it
 }
 
-func (m *memBucket[T, C]) Len() int { return len(m.s.starts[m.slot]) - m.from }
+func (m *memBucket[T, C]) Len() int { return m.w.left + 1 }
 
 func (m *memBucket[T, C]) Each(v *T, yield func(*T) bool) (bool, error) {
 	s := m.s
 	key := &s.keys[m.slot]
-	for _, p := range s.starts[m.slot][m.from:] {
+	w := m.w
+	for p, ok := m.at, true; ok; p, ok = w.next(s.blocks) {
 		if err := s.codec.decode(v, key.day, key.agent, s.time(p), s.body(p), &s.files, true); err != nil {
 			return false, err
 		}
