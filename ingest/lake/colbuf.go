@@ -24,13 +24,17 @@ type colBuf struct {
 	// uniform marks, at encoding, an optional column whose rows are all
 	// null or all set (see rowGroup.fillLevels).
 	uniform bool
-	nulls   int
-	n       int      // non-null values
-	plain   bool     // values go to data: no dictionary, or it grew too big
-	data    []byte   // the values PLAIN-encoded, once plain (ids packed: hexWidth)
-	idx     []uint32 // dictionary index of each value, while not plain
-	dict    dictionary
-	size    int64 // plain-encoded size of the values, for the row group cut
+	// mirror, when not 0, is one more than the index of the column whose
+	// values this one has, row for row: it holds none of its own, and
+	// its chunk is that column's (see putBill).
+	mirror int
+	nulls  int
+	n      int      // non-null values
+	plain  bool     // values go to data: no dictionary, or it grew too big
+	data   []byte   // the values PLAIN-encoded, once plain (ids packed: hexWidth)
+	idx    []uint32 // dictionary index of each value, while not plain
+	dict   dictionary
+	size   int64 // plain-encoded size of the values, for the row group cut
 	// hexWidth is the length of every value of a column of ids while they
 	// are all lower-case hex digits of one length: data holds them packed,
 	// two digits to a byte (see putHex). 0 until the first value, -1 once
@@ -86,7 +90,7 @@ func newColBuf(c Column) colBuf {
 func (c *colBuf) reset() {
 	c.valid, c.data, c.idx = c.valid[:0], c.data[:0], c.idx[:0]
 	c.nulls, c.n, c.size = 0, 0, 0
-	c.levels, c.uniform = false, false
+	c.levels, c.uniform, c.mirror = false, false, 0
 	c.plain = !c.col.dict
 	c.hexWidth = -1
 	if c.col.random {

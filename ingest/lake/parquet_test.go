@@ -480,17 +480,27 @@ func TestTwinColumns(t *testing.T) {
 	col := func(name string) int {
 		return slices.IndexFunc(billColumns, func(c Column) bool { return c.Name == name })
 	}
+	begin := col("begin_time")
 	for _, tt := range []struct {
-		loc   *time.Location
-		twins map[int]int
+		name    string
+		loc     *time.Location
+		instant bool // every bill ends where it begins
+		twins   map[int]int
 	}{
-		{kathmandu(t), map[int]int{}},
-		{time.UTC, map[int]int{col("begin_local"): col("begin_time"), col("end_local"): col("end_time")}},
+		{"Kathmandu", kathmandu(t), false, map[int]int{}},
+		{"UTC", time.UTC, false, map[int]int{col("begin_local"): begin, col("end_local"): col("end_time")}},
+		// end_time is begin_time's twin, and end_local, which mirrors
+		// it, takes begin_time's chunk too.
+		{"UTC instants", time.UTC, true, map[int]int{col("end_time"): begin, col("begin_local"): begin, col("end_local"): begin}},
+		{"Kathmandu instants", kathmandu(t), true, map[int]int{col("end_time"): begin, col("end_local"): col("begin_local")}},
 	} {
-		t.Run(tt.loc.String(), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			g := newRowGroup(Bills)
 			clock := newWallClock(tt.loc)
 			for _, b := range syntheticBills(5000, tt.loc) {
+				if tt.instant {
+					b.End = b.Begin
+				}
 				putBill(g.cols, clock, &b)
 				g.endRow()
 			}

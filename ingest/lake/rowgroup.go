@@ -44,7 +44,11 @@ func (g *rowGroup) endRow() (full bool) {
 	}
 	var size int64
 	for i := range g.cols {
-		size += g.cols[i].size
+		c := &g.cols[i]
+		if c.mirror > 0 {
+			c = &g.cols[c.mirror-1]
+		}
+		size += c.size
 	}
 	if !g.sized && size > 0 {
 		g.reserve(float64(rowGroupBytes) / float64(size))
@@ -133,13 +137,21 @@ func (g *rowGroup) fillLevels() {
 
 // twins maps each column whose buffered values are those of an earlier
 // column, byte for byte, to that column, and the others to -1. A twin's
-// column chunk is its first's, so it is encoded once: at a site on UTC, the
-// *_local columns are twins of begin_time and end_time.
+// column chunk is its first's, so it is encoded once: a mirror column (at a
+// site on UTC, the *_local columns) is the twin of the column it mirrors.
 func (g *rowGroup) twins() []int {
 	twins := make([]int, len(g.cols))
 	for i := range g.cols {
 		twins[i] = -1
 		a := &g.cols[i]
+		if a.mirror > 0 { // the chunk of the column it mirrors, or of that one's twin
+			j := a.mirror - 1
+			if twins[j] >= 0 {
+				j = twins[j]
+			}
+			twins[i] = j
+			continue
+		}
 		if a.dictEncoded() || len(a.data) == 0 {
 			continue
 		}

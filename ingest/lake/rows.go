@@ -18,8 +18,14 @@ func putBill(cols []colBuf, clock *wallClock, b *billing.Bill) {
 	cols[4].putI32(b.OpCause)
 	cols[5].putI64(begin)
 	cols[6].putI64(end)
-	cols[7].putI64(clock.local(b.Begin))
-	cols[8].putI64(clock.local(b.End))
+	if clock.loc == time.UTC {
+		// The site clock is the instants: the *_local columns are
+		// begin_time and end_time again, put and encoded once.
+		cols[7].mirror, cols[8].mirror = 5+1, 6+1
+	} else {
+		cols[7].putI64(clock.local(b.Begin))
+		cols[8].putI64(clock.local(b.End))
+	}
 	cols[9].putI64(b.End.Sub(b.Begin).Milliseconds())
 	cols[10].putOptStr(b.CallID)
 	cols[11].putOptStr(b.MediaType)
