@@ -212,6 +212,51 @@ func TestBucketLeaseRace(t *testing.T) {
 	(<-won).Unlock()
 }
 
+// A writer of this process that reads the lease another has just
+// written, before that one has gone on, finds it held.
+func TestBucketLeaseJustWritten(t *testing.T) {
+	_, srv, _ := s3Lake(t, "")
+	written, goOn := make(chan struct{}), make(chan struct{})
+	defer func(was func()) { leaseWritten = was }(leaseWritten)
+	leaseWritten = func() {
+		close(written)
+		<-goOn
+	}
+	open := func() *Lake {
+		l, err := OpenAt(context.Background(), srv.URL("lake", "prod/bills-lake"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	first, second := open(), open()
+	type result struct {
+		k   *Lock
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		k, err := first.Lock(Holder{Command: "first"})
+		got <- result{k, err}
+	}()
+	<-written
+	leaseWritten = func() {}
+	k, err := second.Lock(Holder{Command: "second"})
+	close(goOn)
+	r := <-got
+	if r.err != nil {
+		t.Fatalf("first writer: %v", r.err)
+	}
+	defer r.k.Unlock()
+	if err == nil {
+		k.Unlock()
+		t.Fatal("a second writer took the lease the first had just written")
+	}
+	if !errors.Is(err, ErrBusy) {
+		t.Fatal(err)
+	}
+}
+
 // A commit stopped after its journal is finished by the next writer, in a
 // bucket as in a folder; one stopped before leaves the old day and no
 // temporary object behind once the next writer came.

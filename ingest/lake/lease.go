@@ -77,6 +77,10 @@ func markLease(since time.Time, delta int) {
 	}
 }
 
+// leaseWritten is called once a writer has written the lease it takes;
+// a test stalls it there.
+var leaseWritten = func() {}
+
 // errTakenOver is a lease that another writer took after it expired.
 var errTakenOver = errors.New("taken over")
 
@@ -134,17 +138,24 @@ func (s *bucketStorage) tryLock(ctx context.Context, dir string, h Holder) (held
 	}
 	k := &bucketLease{s: s, dir: dir, seq: seq + 1, rec: leaseRecord{Holder: h, Expires: now.Add(leaseTTL)}, stop: make(chan struct{})}
 	data, _ := json.Marshal(k.rec)
+	// Live before it is written: another writer of this process that
+	// reads the lease between the write and the mark would take it for
+	// one this process no longer holds (see free), and take the next.
+	markLease(h.Since, 1)
 	err = s.b.WriteAll(ctx, s.leaseKey(dir, k.seq), data, &blob.WriterOptions{IfNotExist: true, ContentType: "application/json"})
+	if err != nil {
+		markLease(h.Since, -1)
+	}
 	if gcerrors.Code(err) == gcerrors.FailedPrecondition {
 		return nil, nil // another writer took this number first
 	}
 	if err != nil {
 		return nil, s.wrap(s.leaseKey(dir, k.seq), err)
 	}
+	leaseWritten()
 	for _, n := range all { // the leases before, which nobody reads again
 		s.remove(ctx, s.leaseKey(dir, n))
 	}
-	markLease(h.Since, 1)
 	k.wg.Add(1)
 	go k.renew()
 	return k, nil
