@@ -328,8 +328,8 @@ func (s *buckets[T, C]) body(p uint32) []byte {
 	return b[8+k : 8+k+int(n)]
 }
 
-// byKey orders the records at two places as the sorter does: by time,
-// tie and, when it orders by source, source.
+// byKey orders two records, given by their places, as the sorter does:
+// by time, tie and, when it orders by source, source.
 func (s *buckets[T, C]) byKey(a, b uint32) int {
 	if c := cmp.Compare(s.time(a), s.time(b)); c != 0 {
 		return c
