@@ -296,10 +296,10 @@ func (c *connectReader) record(ch *connectChunk, rec *connectRecord) error {
 	switch kind {
 	case connectLogin:
 		ev.OpType = billing.OpLogin
-		return c.emit(ev)
+		return c.emit(&ev)
 	case connectLogout:
 		ev.OpType, ev.OpCause = billing.OpLogout, connectLogoutCause
-		return c.emit(ev)
+		return c.emit(&ev)
 	}
 	return c.stateChange(ch, rec, ev)
 }
@@ -400,7 +400,7 @@ func (c *connectReader) stateChange(ch *connectChunk, rec *connectRecord, ev bil
 		n++
 	}
 	for i := range n {
-		if err := c.emit(events[i]); err != nil {
+		if err := c.emit(&events[i]); err != nil {
 			return err
 		}
 	}
@@ -479,12 +479,12 @@ func (c *connectReader) contactAttrs(ev *billing.Event, k *connectContact) {
 	}
 }
 
-func (c *connectReader) emit(ev billing.Event) error {
+func (c *connectReader) emit(ev *billing.Event) error {
 	c.st.Records++
 	if c.h.Event == nil {
 		return nil
 	}
-	return c.h.Event(&ev)
+	return c.h.Event(ev)
 }
 
 // asciiEqualFold reports whether b is s (upper-case ASCII) in any letter

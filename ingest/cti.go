@@ -699,12 +699,12 @@ func (c *ctiReader) rejectMsg(reason string) error {
 	return c.reject(c.msg.line, c.scrubbed(), reason)
 }
 
-func (c *ctiReader) emit(ev billing.Event) error {
+func (c *ctiReader) emit(ev *billing.Event) error {
 	c.st.Records++
 	if c.h.Event == nil {
 		return nil
 	}
-	return c.h.Event(&ev)
+	return c.h.Event(ev)
 }
 
 // finishMsg hands the open message on: each message becomes exactly one
@@ -950,7 +950,7 @@ func (c *ctiReader) agentState() error {
 			ev.MediaType = MediaVoice
 		}
 	}
-	return c.emit(ev)
+	return c.emit(&ev)
 }
 
 // callOp maps a call message that is an operation of the agent on the
@@ -982,7 +982,7 @@ func (c *ctiReader) callOp(rule ctiCallOp) error {
 			}
 		}
 	}
-	return c.emit(ev)
+	return c.emit(&ev)
 }
 
 func (c *ctiReader) event(agent string, op, cause int) billing.Event {
