@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xitongsys/parquet-go/parquet"
@@ -361,4 +362,27 @@ func TestIntDictionary(t *testing.T) {
 			t.Fatalf("round %d: reset dictionary still indexes values", round)
 		}
 	}
+}
+
+// spanMillis gives what Sub and Milliseconds give, for spans of any sign,
+// sub-millisecond and sub-microsecond parts, and instants far apart.
+func TestSpanMillis(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	check := func(b, e time.Time) {
+		t.Helper()
+		if got, want := spanMillis(b, e), e.Sub(b).Milliseconds(); got != want {
+			t.Fatalf("%v to %v: %d ms, Sub gives %d", b, e, got, want)
+		}
+	}
+	for range 100_000 {
+		b := base.Add(time.Duration(r.Int64N(int64(48 * time.Hour))))
+		check(b, b.Add(time.Duration(r.Int64N(int64(72*time.Hour))-int64(24*time.Hour))))
+		check(b, b.Add(time.Duration(r.IntN(3_000_000)-1_500_000)))
+	}
+	far := time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)
+	check(far, base)
+	check(base, far)
+	check(base, time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.FixedZone("x", 3600)))
+	check(base.In(time.FixedZone("y", -7200)), base.Add(time.Millisecond-1))
 }
