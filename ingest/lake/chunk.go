@@ -36,25 +36,28 @@ const _ = uint(pageBytes - 8*pageRows)
 // damaged file (see Verify). For the same bytes, the same frame.
 const zstdLevel = 1
 
-// numberLevel is the level of the pages of PLAIN integers and times:
-// libzstd's level -1, level 1 without Huffman-coded literals. Their
-// literals are the changing low bytes of each value, nearly random, which
-// Huffman coding shrinks by 2-4 % at a sixth of the compression's time.
+// numberLevel is the level of the pages of PLAIN integers and times that
+// are not frames of their own making (see appendNumberFrame: 4-byte
+// integers, short pages): libzstd's level -1, level 1 without
+// Huffman-coded literals. Their literals are the changing low bytes of
+// each value, nearly random, which Huffman coding shrinks by 2-4 % at a
+// sixth of the compression's time.
 const numberLevel = -1
 
 // chunkEncoder encodes column chunks. It holds the scratch space one
 // goroutine reuses from chunk to chunk; what it writes depends on nothing
 // but the column's values.
 type chunkEncoder struct {
-	page  []byte // the uncompressed body of a page
-	zbuf  []byte // the compressed body
-	lbuf  []byte // the body compressed the other way, when probing
-	huff  huff0.Scratch
-	zstd  zstd.Ctx
-	level int // of the chunk being encoded
-	rle   rleWriter
-	head  *thrift.TMemoryBuffer
-	proto *thrift.TCompactProtocol
+	page    []byte // the uncompressed body of a page
+	zbuf    []byte // the compressed body
+	lbuf    []byte // the body compressed the other way, when probing
+	huff    huff0.Scratch
+	numbers numberFrame
+	zstd    zstd.Ctx
+	level   int // of the chunk being encoded
+	rle     rleWriter
+	head    *thrift.TMemoryBuffer
+	proto   *thrift.TCompactProtocol
 }
 
 func newChunkEncoder() *chunkEncoder {
@@ -205,6 +208,8 @@ func (e *chunkEncoder) encode(dst []byte, c *colBuf, rows int) ([]byte, *parquet
 		if probe {
 			probe = false
 			literals, err = e.probe(body, levels)
+		} else if fixed == 8 && width == 0 {
+			err = e.compressNumbers(body, levels)
 		} else {
 			err = e.compress(body, levels, literals)
 		}
@@ -258,6 +263,18 @@ func (e *chunkEncoder) compress(body []byte, levels int, literals bool) error {
 	}
 	e.zbuf = z
 	return nil
+}
+
+// compressNumbers compresses body, levels bytes of definition levels and
+// then PLAIN values of 8 bytes, into e.zbuf: as a frame of matches one
+// value back (see appendNumberFrame), or, for a page too short for one,
+// with zstd.
+func (e *chunkEncoder) compressNumbers(body []byte, levels int) error {
+	var ok bool
+	if e.zbuf, ok = e.numbers.appendNumberFrame(e.zbuf[:0], body, levels); ok {
+		return nil
+	}
+	return e.compress(body, levels, false)
 }
 
 // probe compresses body both ways into e.zbuf, keeping the smaller, and
