@@ -83,7 +83,14 @@ func ParseFlags(s string) (f Flags, ok bool) {
 // Bill is one agent operation bill, or, flagged open, one span still open at
 // the end of a run.
 type Bill struct {
-	ID       string
+	ID string
+	// idDigits holds the digits of ID packed two to a byte, when an
+	// IDAssigner named the bill; they stand for ID while ID is the
+	// string it named the bill with (idText). The lake writes them as
+	// they are: reading ID's text, written on another core, cost a cache
+	// miss a bill.
+	idDigits [16]byte
+	idText   *byte
 	AgentID  string
 	OpType   int32
 	OpObject int32
@@ -128,6 +135,16 @@ func (b *Bill) Duration() time.Duration { return b.End.Sub(b.Begin) }
 
 // AssignID sets ID from the bill's content (see Identity).
 func (b *Bill) AssignID() { b.ID = b.Identity() }
+
+// PackedID returns the digits of b's ID packed two to a byte (as
+// hex.Decode gives them), when an IDAssigner named b and its ID is still
+// that name, or nil.
+func (b *Bill) PackedID() *[16]byte {
+	if b.idText == nil || len(b.ID) != 32 || unsafe.StringData(b.ID) != b.idText {
+		return nil
+	}
+	return &b.idDigits
+}
 
 // Identity derives a bill's identity from what makes it that bill: agent,
 // type, object, cause, span, flags and the record that opened it (by the

@@ -105,16 +105,18 @@ func (a *IDAssigner) one(b *Bill) {
 // four words, appended to the call's text.
 func (a *IDAssigner) name(b *Bill, half [4]uint32) {
 	at := len(a.text)
-	for _, w := range half {
-		a.text = binary.BigEndian.AppendUint64(a.text, hexDigits(w))
+	for i, w := range half {
+		a.text = binary.BigEndian.AppendUint64(a.text, HexDigits(w))
+		binary.BigEndian.PutUint32(b.idDigits[4*i:], w)
 	}
 	b.ID = unsafe.String(&a.text[at], 32)
+	b.idText = &a.text[at]
 }
 
-// hexDigits is the eight lower-case hex digits of w, most significant
+// HexDigits is the eight lower-case hex digits of w, most significant
 // first, as the bytes of a big-endian word: each nibble is moved into a
 // byte of its own, then made a digit, all eight at once.
-func hexDigits(w uint32) uint64 {
+func HexDigits(w uint32) uint64 {
 	x := uint64(w)
 	x = x&0xFFFF0000<<16 | x&0x0000FFFF
 	x = x&0x0000FF000000FF00<<8 | x&0x000000FF000000FF

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
@@ -65,8 +66,21 @@ func TestIDAssignerIsIdentity(t *testing.T) {
 				if got, want := bills[i].ID, bills[i].Identity(); got != want {
 					t.Fatalf("bill %d: %s, Identity gives %s", i, got, want)
 				}
+				if d := bills[i].PackedID(); d == nil || hex.EncodeToString(d[:]) != bills[i].ID {
+					t.Fatalf("bill %d: packed digits %x for %s", i, d, bills[i].ID)
+				}
 			}
 		})
+	}
+	// Packed digits stand for the ID they were made with only.
+	b := bills[0]
+	b.ID = strings.Clone(b.ID)
+	if d := b.PackedID(); d != nil {
+		t.Errorf("an ID set anew kept the packed digits %x", d)
+	}
+	b.AssignID()
+	if d := b.PackedID(); d != nil {
+		t.Errorf("AssignID kept the packed digits %x", d)
 	}
 }
 
@@ -98,11 +112,11 @@ func BenchmarkIDAssigner(b *testing.B) {
 	})
 }
 
-// hexDigits writes what encoding/hex writes.
+// HexDigits writes what encoding/hex writes.
 func TestHexDigits(t *testing.T) {
 	for _, w := range []uint32{0, 1, 9, 10, 15, 0x0123abcd, 0x89abcdef, 0xfedcba98, 0xffffffff, 0xa0b0c0d0} {
 		var got [8]byte
-		binary.BigEndian.PutUint64(got[:], hexDigits(w))
+		binary.BigEndian.PutUint64(got[:], HexDigits(w))
 		if want := fmt.Sprintf("%08x", w); string(got[:]) != want {
 			t.Errorf("%#x: %s, want %s", w, got[:], want)
 		}

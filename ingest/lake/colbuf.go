@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/agentbill/agentbill/billing"
 )
 
 // colBuf buffers the values of one column for the row group being filled,
@@ -298,6 +300,24 @@ func (c *colBuf) putHex(s string) bool {
 	c.size += 4 + int64(w)
 	c.statStr(s)
 	return true
+}
+
+// putPackedID puts id, whose digits packed are d, as putStr(id) does,
+// from d: id's text is read only when it may be a new minimum or maximum.
+func (c *colBuf) putPackedID(id string, d *[16]byte) {
+	const width = 2 * len(d)
+	if !c.plain || c.hexWidth < 0 || c.hexWidth > 0 && c.hexWidth != width || c.hexWidth == 0 && len(c.data) > 0 {
+		c.putStr(id)
+		return
+	}
+	c.n++
+	c.hexWidth = width
+	c.data = append(c.data, d[:]...)
+	c.size += 4 + int64(width)
+	// The key of statStr: the first eight digits, as a big-endian word.
+	if k := billing.HexDigits(binary.BigEndian.Uint32(d[:4])); !c.hasStat || k <= c.loKey || k >= c.hiKey {
+		c.statStr(id)
+	}
 }
 
 // unpackHex writes the packed values out as PLAIN text; the rest of the

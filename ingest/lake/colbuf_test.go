@@ -197,6 +197,9 @@ func TestPackedIDs(t *testing.T) {
 		{name: "nulls with a short id", rows: 30_000, width: 32, optional: true, odd: func(row int) (string, bool) {
 			return "12345678", row == 20_001
 		}},
+		{name: "ids of one first word", rows: 30_000, width: 32, packed: true, odd: func(int) (string, bool) {
+			return "deadbeef" + id(24), true // the statistics' keys tie
+		}},
 		{name: "all null", rows: 30_000, width: 32, optional: true, odd: func(int) (string, bool) { return "", true }},
 	}
 	e := newChunkEncoder()
@@ -204,6 +207,9 @@ func TestPackedIDs(t *testing.T) {
 		col := Column{Name: "id", Kind: KindString, Optional: tt.optional, random: true}
 		packed, text := newColBuf(col), newColBuf(col)
 		text.hexWidth = -1
+		// digits is put as putBill puts bill ids: an id of 32 digits
+		// from its digits packed (putPackedID), any other value as text.
+		digits := newColBuf(col)
 		nullRun := 0
 		for row := range tt.rows {
 			v := id(tt.width)
@@ -226,6 +232,23 @@ func TestPackedIDs(t *testing.T) {
 					c.putStr(v)
 				}
 			}
+			if !tt.optional {
+				var d [16]byte
+				ok := len(v) == 32 && v == strings.ToLower(v)
+				if ok {
+					_, err := hex.Decode(d[:], []byte(v))
+					ok = err == nil
+				}
+				if ok {
+					digits.putPackedID(v, &d)
+				} else {
+					digits.putStr(v)
+				}
+			}
+		}
+		all := []*colBuf{&packed, &text}
+		if !tt.optional {
+			all = append(all, &digits)
 		}
 		if got := packed.hexWidth > 0; got != tt.packed {
 			t.Errorf("%s: held packed %v, want %v", tt.name, got, tt.packed)
@@ -233,21 +256,26 @@ func TestPackedIDs(t *testing.T) {
 		if packed.size != text.size {
 			t.Errorf("%s: size %d, as text %d", tt.name, packed.size, text.size)
 		}
-		var chunks [2][]byte
-		var metas [2]*parquet.ColumnChunk
-		for i, c := range []*colBuf{&packed, &text} {
+		var chunks [3][]byte
+		var metas [3]*parquet.ColumnChunk
+		for i, c := range all {
 			c.fillLevels()
 			var err error
 			if chunks[i], metas[i], err = e.encode(nil, c, tt.rows); err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
 			}
 		}
-		if !bytes.Equal(chunks[0], chunks[1]) {
-			t.Errorf("%s: the chunk from packed ids differs (%d bytes, as text %d)", tt.name, len(chunks[0]), len(chunks[1]))
-		}
-		if a, b := metas[0].MetaData, metas[1].MetaData; a.TotalUncompressedSize != b.TotalUncompressedSize ||
-			a.TotalCompressedSize != b.TotalCompressedSize || !reflect.DeepEqual(a.Statistics, b.Statistics) {
-			t.Errorf("%s: metadata %+v, as text %+v", tt.name, a, b)
+		for i := range all[1:] {
+			if i == 1 && digits.size != text.size {
+				t.Errorf("%s: size %d from digits, as text %d", tt.name, digits.size, text.size)
+			}
+			if got := chunks[i*2]; !bytes.Equal(got, chunks[1]) {
+				t.Errorf("%s: the chunk from packed ids (%d) differs (%d bytes, as text %d)", tt.name, i, len(got), len(chunks[1]))
+			}
+			if a, b := metas[i*2].MetaData, metas[1].MetaData; a.TotalUncompressedSize != b.TotalUncompressedSize ||
+				a.TotalCompressedSize != b.TotalCompressedSize || !reflect.DeepEqual(a.Statistics, b.Statistics) {
+				t.Errorf("%s: metadata %+v, as text %+v", tt.name, a, b)
+			}
 		}
 	}
 }

@@ -11,7 +11,11 @@ import (
 // putBill appends the bill columns of b to cols (billColumns order).
 func putBill(cols []colBuf, clock *wallClock, b *billing.Bill) {
 	begin, end := b.Begin.UnixMicro(), b.End.UnixMicro()
-	cols[0].putStr(b.ID)
+	if d := b.PackedID(); d != nil {
+		cols[0].putPackedID(b.ID, d)
+	} else {
+		cols[0].putStr(b.ID)
+	}
 	cols[1].putStr(b.AgentID)
 	cols[2].putI32(b.OpType)
 	cols[3].putI32(b.OpObject)
