@@ -12,9 +12,12 @@ import (
 )
 
 // rowGroupBytes is the uncompressed (PLAIN-encoded) size at which a row
-// group is cut: big enough to compress well, small enough that a reader
-// scans a day's file in parallel.
-const rowGroupBytes = 24 << 20
+// group is cut: about 80,000 bills, near DuckDB's own 122,880 rows, big
+// enough to compress as well as larger groups (pages and frames are cut
+// by rows, not by groups), small enough that a reader scans a day's file
+// in parallel and that a group's buffers are still in the caches when it
+// is encoded: 24 MiB took 2 % longer to write the 25,000-agent day.
+const rowGroupBytes = 12 << 20
 
 // rowGroup buffers the rows of one row group of a table, column by column.
 type rowGroup struct {
