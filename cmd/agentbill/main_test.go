@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,14 +10,9 @@ import (
 )
 
 // TestMain keeps the tests off the machine's own config: the default path
-// names a file that does not exist.
+// names a file in a folder that is never made, so that nothing is left
+// behind by the children the crash tests start and kill.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "agentbill-test")
-	if err != nil {
-		panic(err)
-	}
-	config.DefaultPath = filepath.Join(dir, "agentbill.yaml")
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	config.DefaultPath = filepath.Join(os.TempDir(), fmt.Sprintf("agentbill-test-%d-none", os.Getpid()), "agentbill.yaml")
+	os.Exit(m.Run())
 }
