@@ -97,7 +97,11 @@ func Run(ctx context.Context, p Plan) (Result, error) {
 		files[i] = f.Path
 	}
 	before := statInputs(files)
+	// The collector waits while the inputs are read (see pauseGC).
+	resume := pauseGC(gcPauseBound(budget))
+	defer resume()
 	stats, err := in.readInputs(ctx, p.Inputs, p.ReadOptions)
+	resume()
 	if err != nil {
 		return res, err
 	}
