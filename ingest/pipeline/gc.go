@@ -25,10 +25,11 @@ var gcPause struct {
 }
 
 // gcPauseBound is the heap, in bytes, up to which the collector is paused
-// while a run with the given memory budget reads: four budgets (what the
-// sorters hold in memory, and what they write to disk from) and 128 MiB
-// for the rest (agents, buffers).
-func gcPauseBound(budget int) uint64 { return uint64(4*max(budget, 0)) + 128<<20 }
+// while a run with the given memory budget reads: two budgets (what the
+// sorters hold in memory, and what they write to disk from) and 64 MiB
+// for the rest (agents, buffers). A reader that makes garbage (CTI text)
+// reaches it; one that does not (canonical events) keeps under it.
+func gcPauseBound(budget int) uint64 { return uint64(2*max(budget, 0)) + 64<<20 }
 
 // gcWatchEvery is how often the heap is looked at while the collector is
 // paused.
