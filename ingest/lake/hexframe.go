@@ -181,15 +181,9 @@ func appendHexBlock(dst []byte, h *hexValues, v, k int) ([]byte, bool) {
 	ofCode := bits.Len64(offBase) - 1
 	seqBits := uint(llBits + ofCode)
 	seq := uint64(width-llBase) | (offBase-1<<ofCode)<<llBits
-	var head []byte
-	if k < 128 {
-		head = []byte{byte(k)}
-	} else {
-		head = []byte{byte(k>>8) + 0x80, byte(k)}
-	}
-	const rle = 1
 	const matchCode = 1 // a match of 4: code 1, no extra bits
-	head = append(head, rle<<6|rle<<4|rle<<2, byte(llCode), byte(ofCode), matchCode)
+	head := appendSequenceCount(nil, k)
+	head = append(head, modeRLE<<6|modeRLE<<4|modeRLE<<2, byte(llCode), byte(ofCode), matchCode)
 	seqBytes := (k*int(seqBits) + 1 + 7) / 8
 	lh := literalsHeader(digits, huffSize)
 	size := len(lh) + huffSize + len(head) + seqBytes
@@ -276,17 +270,6 @@ func packWord(x uint64) (packed uint32, bad uint64) {
 // literalLengthCode returns the literal length code of n, its number of
 // extra bits and its baseline (§3.1.1.3.2.1.1).
 func literalLengthCode(n int) (code, extra, base int) {
-	if n < 16 {
-		return n, 0, n
-	}
-	codes := [...]struct{ base, extra int }{
-		{16, 1}, {18, 1}, {20, 1}, {22, 1}, {24, 2}, {28, 2}, {32, 3}, {40, 3},
-		{48, 4}, {64, 6}, {128, 7}, {256, 8}, {512, 9}, {1024, 10}, {2048, 11},
-		{4096, 12}, {8192, 13}, {16384, 14}, {32768, 15}, {65536, 16},
-	}
-	for i := len(codes) - 1; ; i-- {
-		if n >= codes[i].base {
-			return 16 + i, codes[i].extra, codes[i].base
-		}
-	}
+	c := litLenCode(uint32(n))
+	return int(c), int(llBits[c]), int(llBase[c])
 }

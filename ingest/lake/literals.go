@@ -103,9 +103,28 @@ func literalsHeader(regenerated, compressed int) []byte {
 
 // appendBlockHeader appends a zstd block header (RFC 8878 §3.1.1.2).
 func appendBlockHeader(dst []byte, last bool, typ, size int) []byte {
+	h := blockHeader(last, typ, size)
+	return append(dst, h[:]...)
+}
+
+// blockHeader is a zstd block header (RFC 8878 §3.1.1.2).
+func blockHeader(last bool, typ, size int) [3]byte {
 	v := uint32(size)<<3 | uint32(typ)<<1
 	if last {
 		v |= 1
 	}
-	return append(dst, byte(v), byte(v>>8), byte(v>>16))
+	return [3]byte{byte(v), byte(v >> 8), byte(v >> 16)}
+}
+
+// appendSequenceCount appends the number of sequences of a block, n, as a
+// sequences section header begins with it (§3.1.1.3.2.1).
+func appendSequenceCount(dst []byte, n int) []byte {
+	switch {
+	case n < 128:
+		return append(dst, byte(n))
+	case n < 0x7F00:
+		return append(dst, byte(n>>8)+0x80, byte(n))
+	default:
+		return append(dst, 0xFF, byte(n-0x7F00), byte((n-0x7F00)>>8))
+	}
 }
