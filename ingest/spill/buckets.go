@@ -353,6 +353,19 @@ func (s *buckets[T, C]) places(dst []uint32, slot int32) []uint32 {
 	return dst
 }
 
+// inOrder appends the places of slot's records to dst in the sorter's
+// order, and reports whether they were added out of it.
+func (s *buckets[T, C]) inOrder(dst []uint32, slot int32) ([]uint32, bool) {
+	from := len(dst)
+	dst = s.places(dst, slot)
+	if slices.IsSortedFunc(dst[from:], s.byKey) {
+		return dst, false
+	}
+	// Stable: records equal in the order keep their input order.
+	slices.SortStableFunc(dst[from:], s.byKey)
+	return dst, true
+}
+
 // order returns the slots holding records, by day and agent, with every
 // slot's chunks sealed. The records of the slots marked in check that are
 // out of order get their places in order in s.ordered.
@@ -369,17 +382,14 @@ func (s *buckets[T, C]) order() []int32 {
 		if !s.check[i] {
 			continue
 		}
-		scratch = s.places(scratch[:0], slot)
-		if slices.IsSortedFunc(scratch, s.byKey) {
+		var moved bool
+		if scratch, moved = s.inOrder(scratch[:0], slot); !moved {
 			continue
 		}
-		// Stable: records equal in the order keep their input order.
-		places := slices.Clone(scratch)
-		slices.SortStableFunc(places, s.byKey)
 		if s.ordered == nil {
 			s.ordered = make([][]uint32, len(s.keys))
 		}
-		s.ordered[i] = places
+		s.ordered[i] = slices.Clone(scratch)
 	}
 	s.sortSlots(slots)
 	return slots
@@ -471,10 +481,7 @@ func (s *buckets[T, C]) writeRun() (*os.File, error) {
 	s.sortSlots(slots)
 	var places []uint32
 	for _, slot := range slots {
-		places = s.places(places[:0], slot)
-		if !slices.IsSortedFunc(places, s.byKey) {
-			slices.SortStableFunc(places, s.byKey)
-		}
+		places, _ = s.inOrder(places[:0], slot)
 		for _, off := range places {
 			s.rec = binary.AppendVarint(s.rec[:0], int64(s.keys[slot].day))
 			s.rec = binary.BigEndian.AppendUint64(s.rec, uint64(s.time(off)))
