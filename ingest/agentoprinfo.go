@@ -350,6 +350,7 @@ type aoiSplitter struct {
 	buf    []byte
 	spans  [][2]int
 	fields [][]byte
+	commas []int // scratch of splitCommas
 }
 
 // split returns the fields of line, valid until the next call, and reports
@@ -361,7 +362,7 @@ func (s *aoiSplitter) split(line []byte) (fields [][]byte, ascii, ctl bool, err 
 	if bytes.IndexByte(line, '"') < 0 {
 		// The common case: commas are all there is to find, and the
 		// fields are parts of the line.
-		s.fields, ascii, ctl = splitCommas(s.fields[:0], line, false)
+		s.fields, ascii, ctl = splitCommas(s.fields[:0], &s.commas, line, false)
 		return s.fields, ascii, ctl, nil
 	}
 	s.buf, s.spans = s.buf[:0], s.spans[:0]

@@ -996,3 +996,55 @@ func TestCSVSplitter(t *testing.T) {
 		}
 	})
 }
+
+// TestReadCSVEightBytesAtATime runs the CSV tests with lines split eight
+// bytes at a time, the way of machines without AVX-512, where this one
+// splits them 64 at a time.
+func TestReadCSVEightBytesAtATime(t *testing.T) {
+	if !lineScan {
+		t.Skip("lines are split eight bytes at a time here already")
+	}
+	lineScan = false
+	defer func() { lineScan = true }()
+	t.Run("ReadCSV", TestReadCSV)
+	t.Run("RejectKeepsRawLine", TestReadCSVRejectKeepsRawLine)
+	t.Run("Testdata", TestReadTestdata)
+	t.Run("Splitter", TestCSVSplitter)
+}
+
+// TestSplitWays splits random lines without quotes both ways, 64 bytes at
+// a time into a record's columns and eight at a time into fields: the same
+// fields, the same answer on ASCII, and a control character flagged by both
+// wherever there is one.
+func TestSplitWays(t *testing.T) {
+	if !lineScan {
+		t.Skip("no AVX-512 here")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte{',', ',', 'a', '7', ' ', '\t', '-', 0x00, 0x0d, 0x1f, 0x7f, 0x80, 0xc2, 0xa0, 0xff}
+	cols := []evField{fTime, fAgentID, fOpType, fOpObject, fOpCause, fCallID, fMediaType}
+	for n := 0; n <= 200; n++ {
+		for range 50 {
+			line := make([]byte, n)
+			for i := range line {
+				line[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+			var rec evRecord
+			got, gotASCII, gotCtl := splitInto(&rec, cols, line)
+			lineScan = false
+			fields, wantASCII, wantCtl := splitCommas(nil, nil, line, true)
+			lineScan = true
+			if got != len(fields) || gotASCII != wantASCII {
+				t.Fatalf("%q: %d fields, ASCII %v; want %d, %v", line, got, gotASCII, len(fields), wantASCII)
+			}
+			for i := range min(len(fields), len(cols)) {
+				if !bytes.Equal(rec[cols[i]], fields[i]) {
+					t.Fatalf("%q: field %d %q, want %q", line, i, rec[cols[i]], fields[i])
+				}
+			}
+			if control := slices.ContainsFunc(line, func(c byte) bool { return c < 0x20 || c == 0x7f || c == 0xc2 }); control && !(gotCtl && wantCtl) {
+				t.Fatalf("%q: control character flagged %v and %v", line, gotCtl, wantCtl)
+			}
+		}
+	}
+}
