@@ -425,7 +425,7 @@ func readCSVRecords(ctx context.Context, lr *lineReader, name string, opts Optio
 			case !ascii && !utf8.Valid(line):
 				return ErrInvalidUTF8
 			case n != len(cols):
-				return fmt.Errorf("wrong number of fields: %d, the header has %d", n, len(cols))
+				return fieldCountErr(n, cols)
 			case !ctl || bytes.IndexByte(line, '\r') < 0:
 				return b.build(&rec, no, ev, ctl)
 			}
@@ -436,7 +436,7 @@ func readCSVRecords(ctx context.Context, lr *lineReader, name string, opts Optio
 			return csvColumnErr(cols, err)
 		}
 		if len(fields) != len(cols) {
-			return fmt.Errorf("wrong number of fields: %d, the header has %d", len(fields), len(cols))
+			return fieldCountErr(len(fields), cols)
 		}
 		for i, f := range fields {
 			rec[cols[i]] = f
@@ -455,6 +455,12 @@ func readCSVRecords(ctx context.Context, lr *lineReader, name string, opts Optio
 		return b.build(&rec, no, ev, sp.ctl)
 	})
 	return st, err
+}
+
+// fieldCountErr refuses a line of n fields under a header of cols: one
+// reason, whichever way the line was split.
+func fieldCountErr(n int, cols []evField) error {
+	return fmt.Errorf("wrong number of fields: %d, the header has %d", n, len(cols))
 }
 
 // parseHeader reads a CSV header row into the field of each column.
