@@ -123,3 +123,51 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkCommit times what a day's write costs past its bills: the
+// last row group, the open and rejects tables, the manifest, the journal
+// and the renames, each waiting on its fsync, in a new lake each time (its
+// folders made as well, as on a day's first run).
+func BenchmarkCommit(b *testing.B) {
+	loc := kathmandu(b)
+	bills := syntheticBills(40_000, loc)
+	open := syntheticOpen(2000, loc)
+	rejects := bigRejects(100)
+	dir := b.TempDir()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		l := &Lake{Dir: fmt.Sprintf("%s/%d", dir, i), Location: loc}
+		i++
+		dw, err := l.CreateDay(context.Background(), testDay)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := range bills {
+			if err := dw.WriteBill(&bills[j]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		if err := dw.Commit(open, rejects, Manifest{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// syntheticOpen makes n open spans, one an agent.
+func syntheticOpen(n int, loc *time.Location) []billing.OpenSpan {
+	end := testDay.Start(loc).Add(24 * time.Hour)
+	open := make([]billing.OpenSpan, n)
+	for i := range open {
+		b := &open[i].Bill
+		b.AgentID = fmt.Sprintf("agent-%05d", i)
+		b.OpType, b.OpObject, b.OpCause = 0, 65535, 65535
+		b.Begin, b.End = end.Add(-time.Duration(i+1)*time.Minute), end
+		b.LogonSN = b.Begin.UnixMilli()
+		b.Flags = billing.FlagOpen
+		b.AssignID()
+		open[i].LastEvent = end.Add(-time.Second)
+	}
+	return open
+}

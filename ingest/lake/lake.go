@@ -1,12 +1,14 @@
 package lake
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agentbill/agentbill/billing"
@@ -293,39 +295,61 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 		m.Inputs = []InputFile{}
 	}
 
-	if err := d.bw.Close(); err != nil {
-		return fmt.Errorf("write bills of %s: %w", d.day, err)
-	}
-	stageHook("bills-encoded")
-	openFile, err := d.writeTable(Open, func(t *tableWriter) error {
-		clock := newWallClock(l.location())
-		for i := range open {
-			putOpen(t.cols, clock, &open[i])
-			if err := t.endRow(); err != nil {
-				return err
-			}
+	// The last row group of the bills, the two small tables and the
+	// manifest's file are written at once: each waits on its own fsync,
+	// and on a disk (or a bucket) those waits, not the encoding, are most
+	// of a commit's time.
+	var (
+		wg                   sync.WaitGroup
+		billsErr, mfErr      error
+		openFile, rejectFile *atomicFile
+		openErr, rejectErr   error
+		mf                   *atomicFile
+	)
+	wg.Go(func() {
+		if billsErr = d.bw.Close(); billsErr != nil {
+			return
 		}
-		return nil
+		stage("bills-encoded")
+		billsErr = d.bills.finish()
 	})
-	if err != nil {
+	wg.Go(func() {
+		openFile, openErr = d.writeTable(Open, func(t *tableWriter) error {
+			clock := newWallClock(l.location())
+			for i := range open {
+				putOpen(t.cols, clock, &open[i])
+				if err := t.endRow(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	wg.Go(func() {
+		rejectFile, rejectErr = d.writeTable(Rejects, func(t *tableWriter) error {
+			for i := range rejects {
+				putReject(t.cols, &rejects[i])
+				if err := t.endRow(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	wg.Go(func() { mf, mfErr = createAtomic(d.ctx, l.storage(), l.manifestName(d.day)) })
+	wg.Wait()
+	for _, f := range []*atomicFile{openFile, rejectFile, mf} {
+		if f != nil {
+			d.temps = append(d.temps, f)
+		}
+	}
+	if billsErr != nil {
+		return fmt.Errorf("write bills of %s: %w", d.day, billsErr)
+	}
+	if err := cmp.Or(openErr, rejectErr, mfErr); err != nil {
 		return err
 	}
-	rejectFile, err := d.writeTable(Rejects, func(t *tableWriter) error {
-		for i := range rejects {
-			putReject(t.cols, &rejects[i])
-			if err := t.endRow(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := d.bills.finish(); err != nil {
-		return fmt.Errorf("write bills of %s: %w", d.day, err)
-	}
-	stageHook("tables-synced")
+	stage("tables-synced")
 
 	m.Files = nil
 	for _, f := range []struct {
@@ -346,11 +370,6 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	if l.Site != "" && m.Site == "" {
 		m.Site = l.Site
 	}
-	mf, err := createAtomic(d.ctx, l.storage(), l.manifestName(d.day))
-	if err != nil {
-		return err
-	}
-	d.temps = append(d.temps, mf)
 	if _, err := mf.Write(data); err != nil {
 		return fmt.Errorf("write manifest of %s: %w", d.day, err)
 	}
@@ -372,13 +391,32 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	// From here the journal names the temporary files: they stay for the
 	// next writer to put in place, whatever happens.
 	d.journaled = true
-	stageHook("journal written")
-	for _, f := range files {
+	stage("journal written")
+	// The tables go into place at once, each in a folder of its own; the
+	// manifest, which says the day is there, after them.
+	errs := make([]error, len(files))
+	put := func(i int) error {
+		f := files[i]
 		if err := f.commit(context.WithoutCancel(d.ctx)); err != nil {
 			return fmt.Errorf("put %s in place: %w", l.storage().where(f.final), err)
 		}
-		stageHook("renamed " + path.Base(f.final))
+		return nil
 	}
+	last := len(files) - 1
+	for i := range last {
+		wg.Go(func() { errs[i] = put(i) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, f := range files[:last] {
+		stage("renamed " + path.Base(f.final))
+	}
+	if err := put(last); err != nil {
+		return err
+	}
+	stage("renamed " + path.Base(files[last].final))
 	if err := l.removeJournal(context.WithoutCancel(d.ctx), d.day); err != nil {
 		return fmt.Errorf("end the commit of %s: %w", d.day, err)
 	}
@@ -387,7 +425,9 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	return nil
 }
 
-// writeTable writes one whole table of the day to its temporary file.
+// writeTable writes one whole table of the day to its temporary file. It
+// returns the file whenever it made one, for the caller to keep among the
+// day's temporary files, even with an error.
 func (d *DayWriter) writeTable(t Table, put func(*tableWriter) error) (*atomicFile, error) {
 	if err := d.ctx.Err(); err != nil {
 		return nil, err
@@ -396,16 +436,16 @@ func (d *DayWriter) writeTable(t Table, put func(*tableWriter) error) (*atomicFi
 	if err != nil {
 		return nil, err
 	}
-	d.temps = append(d.temps, f)
 	tw := newTableWriter(f, t, createdBy(d.lake.Version, d.lake.Build))
 	if err := put(tw); err != nil {
-		return nil, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
+		tw.wait() // nothing may write to f once it is returned
+		return f, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
 	}
 	if err := tw.close(); err != nil {
-		return nil, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
+		return f, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
 	}
 	if err := f.finish(); err != nil {
-		return nil, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
+		return f, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
 	}
 	return f, nil
 }
@@ -429,3 +469,13 @@ func (d *DayWriter) Abort() {
 
 // stageHook lets the crash test stop a writer at each stage.
 var stageHook = func(stage string) {}
+
+// stageMu makes the stages of a commit, which may be reached at once,
+// reach stageHook one at a time.
+var stageMu sync.Mutex
+
+func stage(name string) {
+	stageMu.Lock()
+	defer stageMu.Unlock()
+	stageHook(name)
+}
