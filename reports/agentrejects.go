@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/agentbill/agentbill/billing"
 )
@@ -80,7 +81,9 @@ func CountRejects(ctx context.Context, lakeDir string, from, to billing.Date) (R
 	return out, nil
 }
 
-var ctiAgentRE = regexp.MustCompile(`(?i)\bAgentID\s*:\s*([^\s:,;]+)`)
+var ctiAgentRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\bAgentID\s*:\s*([^\s:,;]+)`)
+})
 
 // rejectAgent is the agent a refused record names, or "".
 func rejectAgent(file, raw string, headers csvHeaders) string {
@@ -88,7 +91,7 @@ func rejectAgent(file, raw string, headers csvHeaders) string {
 	if strings.HasPrefix(raw, "{") {
 		return jsonAgent(raw)
 	}
-	if m := ctiAgentRE.FindStringSubmatch(raw); m != nil {
+	if m := ctiAgentRE().FindStringSubmatch(raw); m != nil {
 		return m[1]
 	}
 	fields, err := csv.NewReader(strings.NewReader(raw)).Read()

@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	reportsql "github.com/agentbill/agentbill/sql"
 )
@@ -33,17 +34,17 @@ type Report struct {
 }
 
 // builtIn are the reports of package reportsql, read once.
-var builtIn = func() []Report {
+var builtIn = sync.OnceValue(func() []Report {
 	list, err := List(reportsql.FS)
 	if err != nil {
 		panic("reports: built-in reports: " + err.Error())
 	}
 	return list
-}()
+})
 
 // BuiltIn returns the built-in reports (interval, logout_causes,
 // occupancy, rest_reasons), by name.
-func BuiltIn() []Report { return slices.Clone(builtIn) }
+func BuiltIn() []Report { return slices.Clone(builtIn()) }
 
 // List reads the reports of fsys: every *.sql file at its top, by name.
 // The description is the first line when it is a comment ("-- text");
@@ -118,7 +119,7 @@ func Catalog(site fs.FS) ([]Report, error) {
 		return nil, fmt.Errorf("site reports: %w", err)
 	}
 	for _, r := range own {
-		if slices.ContainsFunc(builtIn, func(b Report) bool { return b.Name == r.Name }) {
+		if slices.ContainsFunc(builtIn(), func(b Report) bool { return b.Name == r.Name }) {
 			return nil, fmt.Errorf("site reports: %s.sql has the name of a built-in report; rename it", r.Name)
 		}
 		r.Site = true

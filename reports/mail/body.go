@@ -2,6 +2,7 @@ package mail
 
 import (
 	htmltemplate "html/template"
+	"sync"
 	texttemplate "text/template"
 )
 
@@ -9,7 +10,8 @@ import (
 // text: it reads on a 390-pixel phone, on a wide screen, and with the
 // pictures blocked. Styles are inline, as mail readers want them; tables
 // have at most three columns.
-var htmlBody = htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!DOCTYPE html>
+var htmlBody = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Subject}}</title></head>
 <body style="margin: 0; padding: 0; background: #ffffff;">
@@ -156,8 +158,10 @@ var htmlBody = htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!
 </body>
 </html>
 `))
+})
 
-var textBody = texttemplate.Must(texttemplate.New("text").Funcs(funcs).Parse(`agentbill {{.Job}}: reports for {{.Day}}
+var textBody = sync.OnceValue(func() *texttemplate.Template {
+	return texttemplate.Must(texttemplate.New("text").Funcs(funcs).Parse(`agentbill {{.Job}}: reports for {{.Day}}
 {{- if .Holes}}
 
 INCOMPLETE: these days are missing from the lake, or not whole in it; the figures below leave them out or count them as they are:
@@ -267,3 +271,4 @@ Logout causes:
 {{- else}}Attached: {{range $i, $f := .FileNames}}{{if $i}}, {{end}}{{$f}}{{end}}
 {{- end}}
 {{end}}`))
+})

@@ -235,10 +235,10 @@ func Compose(d Digest) (*Message, error) {
 	page := pageView{Subject: m.Subject, Job: d.Job, Day: d.Day, Sections: views, Ingest: d.Ingest, Holes: d.Holes,
 		Zipped: packing == Zipped, Omitted: packing == Omitted, ZipName: zipName, Cap: megabytes(d.MaxAttachment)}
 	var html, text bytes.Buffer
-	if err := htmlBody.Execute(&html, page); err != nil {
+	if err := htmlBody().Execute(&html, page); err != nil {
 		return nil, err
 	}
-	if err := textBody.Execute(&text, page); err != nil {
+	if err := textBody().Execute(&text, page); err != nil {
 		return nil, err
 	}
 	m.HTML, m.Text = html.String(), text.String()

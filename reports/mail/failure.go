@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	htmltemplate "html/template"
+	"sync"
 	texttemplate "text/template"
 	"time"
 )
@@ -37,17 +38,18 @@ func ComposeFailure(f Failure) (*Message, error) {
 		Subject string
 	}{f, m.Subject}
 	var html, text bytes.Buffer
-	if err := failureHTML.Execute(&html, page); err != nil {
+	if err := failureHTML().Execute(&html, page); err != nil {
 		return nil, err
 	}
-	if err := failureText.Execute(&text, page); err != nil {
+	if err := failureText().Execute(&text, page); err != nil {
 		return nil, err
 	}
 	m.HTML, m.Text = html.String(), text.String()
 	return m, nil
 }
 
-var failureHTML = htmltemplate.Must(htmltemplate.New("failure").Parse(`<!DOCTYPE html>
+var failureHTML = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("failure").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body style="font-family: Arial, Helvetica, sans-serif; color: #222222; font-size: 14px; line-height: 1.4; max-width: 820px;">
@@ -63,8 +65,10 @@ var failureHTML = htmltemplate.Must(htmltemplate.New("failure").Parse(`<!DOCTYPE
 </body>
 </html>
 `))
+})
 
-var failureText = texttemplate.Must(texttemplate.New("failure").Parse(`agentbill {{.Job}}: FAILED for {{.Day}}
+var failureText = sync.OnceValue(func() *texttemplate.Template {
+	return texttemplate.Must(texttemplate.New("failure").Parse(`agentbill {{.Job}}: FAILED for {{.Day}}
 
 {{if .NotBilled}}{{.Day}} was NOT billed: its ingest failed, so the lake does not have the day.
 {{- else}}The job failed for {{.Day}}: no reports were sent.{{end}}
@@ -78,3 +82,4 @@ No reports are attached:
 The job tries {{.Day}} again when it next starts. Once the cause is dealt with,
 "agentbill run {{.Job}} --date {{.Day}}" runs it at once.
 `))
+})

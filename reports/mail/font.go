@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"os"
+	"sync"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
@@ -26,7 +27,11 @@ type Fonts struct {
 	fallback []*sfnt.Font
 }
 
-var goRegular, goBold = mustParse(goregular.TTF), mustParse(gobold.TTF)
+// goFonts are the Go fonts, parsed when a face is first made: a command
+// that draws nothing does not pay for them.
+var goFonts = sync.OnceValues(func() (regular, bold *sfnt.Font) {
+	return mustParse(goregular.TTF), mustParse(gobold.TTF)
+})
 
 func mustParse(ttf []byte) *sfnt.Font {
 	f, err := opentype.Parse(ttf)
@@ -86,9 +91,9 @@ func (f *Fonts) Has(r rune) bool {
 // face is a face of size pixels (at 72 dpi a point is a pixel), bold or
 // regular; the fallback fonts are always regular.
 func (f *Fonts) face(size float64, bold bool) *chainFace {
-	primary := goRegular
+	primary, boldFont := goFonts()
 	if bold {
-		primary = goBold
+		primary = boldFont
 	}
 	fonts := []*sfnt.Font{primary}
 	if f != nil {
