@@ -295,10 +295,14 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 		m.Inputs = []InputFile{}
 	}
 
-	// The last row group of the bills, the two small tables and the
-	// manifest's file are written at once: each waits on its own fsync,
-	// and on a disk (or a bucket) those waits, not the encoding, are most
-	// of a commit's time.
+	if err := d.bw.Close(); err != nil {
+		return fmt.Errorf("write bills of %s: %w", d.day, err)
+	}
+	stage("bills-encoded")
+	// The bills' sync, the two small tables and the manifest's file go at
+	// once: each waits on its own fsync (or upload), and those waits, not
+	// the encoding, are most of a commit's time. The small tables take
+	// the encoders the bills gave back.
 	var (
 		wg                   sync.WaitGroup
 		billsErr, mfErr      error
@@ -306,13 +310,7 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 		openErr, rejectErr   error
 		mf                   *atomicFile
 	)
-	wg.Go(func() {
-		if billsErr = d.bw.Close(); billsErr != nil {
-			return
-		}
-		stage("bills-encoded")
-		billsErr = d.bills.finish()
-	})
+	wg.Go(func() { billsErr = d.bills.finish() })
 	wg.Go(func() {
 		openFile, openErr = d.writeTable(Open, func(t *tableWriter) error {
 			clock := newWallClock(l.location())
