@@ -432,7 +432,7 @@ func (d *DayWriter) writeTable(t Table, put func(*tableWriter) error) (*atomicFi
 	}
 	f, err := createAtomic(d.ctx, d.lake.storage(), d.lake.Rel(t.Name, d.day))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("write %s of %s: %w", t.Name, d.day, err)
 	}
 	tw := newTableWriter(f, t, createdBy(d.lake.Version, d.lake.Build))
 	if err := put(tw); err != nil {

@@ -424,6 +424,41 @@ func TestWriteDayCancelled(t *testing.T) {
 	}
 }
 
+// A commit whose rejects table cannot be written fails whole, though the
+// bills and the open table were written at the same time: no file of the
+// day is left, temporary or final.
+func TestCommitFailsWhole(t *testing.T) {
+	loc := kathmandu(t)
+	l := &Lake{Dir: t.TempDir(), Location: loc}
+	// A file where the rejects' folder goes: its day cannot be made.
+	if err := os.WriteFile(filepath.Join(l.Dir, Rejects.Name), []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, l.Dir)
+	dw, err := l.CreateDay(context.Background(), testDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dw.Abort()
+	for _, b := range sampleBills(loc) {
+		if err := dw.WriteBill(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = dw.Commit(sampleOpen(loc), sampleRejects(), sampleManifest())
+	if err == nil {
+		t.Fatal("a commit whose rejects could not be written succeeded")
+	}
+	t.Logf("commit: %v", err)
+	dw.Abort()
+	if after := snapshot(t, l.Dir); !reflect.DeepEqual(before, after) {
+		t.Errorf("a failed commit left files:\nbefore %v\nafter  %v", keys(before), keys(after))
+	}
+	if _, found, err := l.ReadManifest(testDay); found || err != nil {
+		t.Errorf("manifest after a failed commit: found %v, %v", found, err)
+	}
+}
+
 // snapshot maps every file under dir to its content; the lock file, which
 // names its last holder, is left out.
 func snapshot(t *testing.T, dir string) map[string]string {
