@@ -404,16 +404,8 @@ func TestWriteDayCancelled(t *testing.T) {
 	before := snapshot(t, l.Dir)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	dw, err := l.CreateDay(ctx, testDay)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dw := createWithBills(t, ctx, l)
 	defer dw.Abort()
-	for _, b := range sampleBills(loc) {
-		if err := dw.WriteBill(&b); err != nil {
-			t.Fatal(err)
-		}
-	}
 	cancel()
 	if err := dw.Commit(nil, nil, Manifest{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Commit after cancel = %v, want context.Canceled", err)
@@ -435,17 +427,9 @@ func TestCommitFailsWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, l.Dir)
-	dw, err := l.CreateDay(context.Background(), testDay)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dw := createWithBills(t, context.Background(), l)
 	defer dw.Abort()
-	for _, b := range sampleBills(loc) {
-		if err := dw.WriteBill(&b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	err = dw.Commit(sampleOpen(loc), sampleRejects(), sampleManifest())
+	err := dw.Commit(sampleOpen(loc), sampleRejects(), sampleManifest())
 	if err == nil {
 		t.Fatal("a commit whose rejects could not be written succeeded")
 	}
@@ -457,6 +441,23 @@ func TestCommitFailsWhole(t *testing.T) {
 	if _, found, err := l.ReadManifest(testDay); found || err != nil {
 		t.Errorf("manifest after a failed commit: found %v, %v", found, err)
 	}
+}
+
+// createWithBills starts writing testDay into l and writes the sample
+// bills.
+func createWithBills(t *testing.T, ctx context.Context, l *Lake) *DayWriter {
+	t.Helper()
+	dw, err := l.CreateDay(ctx, testDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range sampleBills(l.Location) {
+		if err := dw.WriteBill(&b); err != nil {
+			dw.Abort()
+			t.Fatal(err)
+		}
+	}
+	return dw
 }
 
 // snapshot maps every file under dir to its content; the lock file, which
