@@ -298,11 +298,10 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	if err := d.bw.Close(); err != nil {
 		return fmt.Errorf("write bills of %s: %w", d.day, err)
 	}
-	stage("bills-encoded")
+	stageHook("bills-encoded")
 	// The bills' sync, the two small tables and the manifest's file go at
 	// once: each waits on its own fsync (or upload), and those waits, not
-	// the encoding, are most of a commit's time. The small tables take
-	// the encoders the bills gave back.
+	// the encoding, are most of a commit's time.
 	var (
 		wg                   sync.WaitGroup
 		billsErr, mfErr      error
@@ -347,7 +346,7 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	if err := cmp.Or(openErr, rejectErr, mfErr); err != nil {
 		return err
 	}
-	stage("tables-synced")
+	stageHook("tables-synced")
 
 	m.Files = nil
 	for _, f := range []struct {
@@ -389,7 +388,7 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 	// From here the journal names the temporary files: they stay for the
 	// next writer to put in place, whatever happens.
 	d.journaled = true
-	stage("journal written")
+	stageHook("journal written")
 	// The tables go into place at once, each in a folder of its own; the
 	// manifest, which says the day is there, after them.
 	errs := make([]error, len(files))
@@ -409,12 +408,12 @@ func (d *DayWriter) Commit(open []billing.OpenSpan, rejects []ingest.Reject, m M
 		return err
 	}
 	for _, f := range files[:last] {
-		stage("renamed " + path.Base(f.final))
+		stageHook("renamed " + path.Base(f.final))
 	}
 	if err := put(last); err != nil {
 		return err
 	}
-	stage("renamed " + path.Base(files[last].final))
+	stageHook("renamed " + path.Base(files[last].final))
 	if err := l.removeJournal(context.WithoutCancel(d.ctx), d.day); err != nil {
 		return fmt.Errorf("end the commit of %s: %w", d.day, err)
 	}
@@ -465,15 +464,7 @@ func (d *DayWriter) Abort() {
 	d.own = nil
 }
 
-// stageHook lets the crash test stop a writer at each stage.
+// stageHook lets the crash test stop a writer at each stage. Every stage
+// is reached on the committing goroutine, never from the writes it runs
+// at once.
 var stageHook = func(stage string) {}
-
-// stageMu makes the stages of a commit, which may be reached at once,
-// reach stageHook one at a time.
-var stageMu sync.Mutex
-
-func stage(name string) {
-	stageMu.Lock()
-	defer stageMu.Unlock()
-	stageHook(name)
-}
